@@ -1,0 +1,1 @@
+"""Carte GEN web service: API, OGC API Features and map pages."""

@@ -1,0 +1,71 @@
+"""Service and build settings, read from the environment with the ``CARTE_GEN_`` prefix."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, HttpUrl
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Root of the repository (or of the installed project in the Docker image).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+
+
+class Basemap(StrEnum):
+    """Background maps the page can show."""
+
+    PLAN_IGN = "plan-ign"
+    OSM = "osm"
+
+
+class Settings(BaseSettings):
+    """Every tunable of Carte GEN; each field maps to ``CARTE_GEN_<FIELD>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CARTE_GEN_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Data
+    data_path: Path = Field(
+        DATA_DIR / "formations.geojson", description="GeoJSON served by the API and the map."
+    )
+    gazetteer_path: Path = Field(
+        DATA_DIR / "gazetteer.json.gz", description="Embedded commune gazetteer."
+    )
+    reload_interval_s: float = Field(
+        2.0, ge=0, description="Minimum seconds between two checks of the data file for changes."
+    )
+
+    # Online geocoding (BAN / addok)
+    ban_url: str = Field(
+        "https://data.geopf.fr/geocodage", description="Base URL of an addok-compatible geocoder."
+    )
+    ban_timeout_s: float = Field(10.0, gt=0)
+    ban_max_retries: int = Field(4, ge=0)
+    ban_concurrency: int = Field(8, ge=1)
+    ban_rate_limit_per_s: float = Field(40.0, gt=0, description="Stay below the 50 req/s per IP.")
+    ban_batch_size: int = Field(1000, ge=1, description="Rows per /search/csv/ upload.")
+    ban_min_score: float = Field(0.5, ge=0, le=1)
+    ban_cache_path: Path = Field(
+        Path.home() / ".cache" / "carte-gen" / "ban.sqlite3",
+        description="SQLite cache of geocoder answers.",
+    )
+
+    # HTTP service
+    cache_max_age_s: int = Field(300, ge=0)
+    frame_ancestors: str = Field(
+        "*", description="CSP frame-ancestors of the pages; '*' since the data are public."
+    )
+    basemap: Basemap = Basemap.PLAN_IGN
+    public_url: HttpUrl | None = Field(
+        None, description="Public base URL, used in embed snippets when behind a proxy."
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment, built once per process (tests pass their own)."""
+    return Settings()

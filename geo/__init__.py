@@ -1,0 +1,1 @@
+"""Carte GEN geo toolkit: schema, import, gazetteer and geocoding of GEN trainings."""

@@ -1,0 +1,117 @@
+"""The training schema: field names, allowed values and their French labels.
+
+This module is the single source of truth for what a training is. The import,
+the GeoJSON writer, the API and the map all read their field lists and labels
+from here, so adding a value means editing one dictionary.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+
+class TypeStructure(StrEnum):
+    """Kinds of structures that run a labelled training."""
+
+    ECOLE = "ecole"
+    ASSOCIATION = "association"
+    COLLECTIVITE = "collectivite"
+    ENTREPRISE = "entreprise"
+    ETABLISSEMENT_PUBLIC = "etablissement_public"
+
+
+TYPE_STRUCTURE_LABELS: Final[dict[TypeStructure, str]] = {
+    TypeStructure.ECOLE: "École ou organisme de formation",
+    TypeStructure.ASSOCIATION: "Association",
+    TypeStructure.COLLECTIVITE: "Collectivité territoriale",
+    TypeStructure.ENTREPRISE: "Entreprise",
+    TypeStructure.ETABLISSEMENT_PUBLIC: "Établissement public",
+}
+
+
+class Modalite(StrEnum):
+    """How the training is delivered."""
+
+    PRESENTIEL = "presentiel"
+    DISTANCIEL = "distanciel"
+    HYBRIDE = "hybride"
+
+
+MODALITE_LABELS: Final[dict[Modalite, str]] = {
+    Modalite.PRESENTIEL: "En présentiel",
+    Modalite.DISTANCIEL: "À distance",
+    Modalite.HYBRIDE: "Hybride (présentiel et distance)",
+}
+
+
+class Precision(StrEnum):
+    """How precisely a training was placed, from the most to the least precise."""
+
+    ADRESSE = "adresse"
+    RUE = "rue"
+    COMMUNE = "commune"
+    CODE_POSTAL = "code_postal"
+
+
+PRECISION_LABELS: Final[dict[Precision, str]] = {
+    Precision.ADRESSE: "à l'adresse",
+    Precision.RUE: "à la rue",
+    Precision.COMMUNE: "au centre de la commune",
+    Precision.CODE_POSTAL: "au code postal",
+}
+
+
+class GeocodingSource(StrEnum):
+    """Where the position of a training comes from."""
+
+    COORDONNEES = "coordonnees"  # explicit lat/lon columns of the input
+    GAZETTEER = "gazetteer"  # the embedded commune gazetteer (offline)
+    BAN = "ban"  # the national address API (addok)
+
+
+DUREE_MIN_MOIS: Final = 3
+DUREE_MAX_MOIS: Final = 24
+
+#: Fields of a training as they appear in the CSV template and in GeoJSON properties.
+#: ``departement``/``region`` hold INSEE codes; their ``*_nom`` companions hold names.
+#: Both come from the matched commune, never from the input's free text.
+INPUT_FIELDS: Final[tuple[str, ...]] = (
+    "id",
+    "intitule",
+    "structure",
+    "type_structure",
+    "adresse",
+    "code_postal",
+    "commune",
+    "code_insee",
+    "duree_mois",
+    "modalite",
+    "site_web",
+    "date_labellisation",
+    "latitude",
+    "longitude",
+)
+
+#: Properties of every GeoJSON feature, in output order (``id`` is the top-level member).
+PROPERTY_FIELDS: Final[tuple[str, ...]] = (
+    "intitule",
+    "structure",
+    "type_structure",
+    "adresse",
+    "code_postal",
+    "commune",
+    "code_insee",
+    "departement",
+    "departement_nom",
+    "region",
+    "region_nom",
+    "duree_mois",
+    "modalite",
+    "site_web",
+    "date_labellisation",
+    "geocodage_source",
+    "geocodage_precision",
+    "geocodage_score",
+    "geocodage_libelle",
+)
