@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# Carte GEN image: the same steps as the README's run command (scripts/install.sh, then
+# `carte-gen build` of the demo data, then serving), split into slim stages.
+
+# --- Front-end packages from the npm registry, exactly as locked -----------------------------
+FROM node:20-bookworm-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
+
+# --- Python environment from uv.lock, and the demo data built offline ------------------------
+FROM python:3.11-slim-bookworm AS build
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
+RUN pip install --no-cache-dir uv
+WORKDIR /app
+COPY pyproject.toml uv.lock README.md ./
+RUN uv sync --frozen --no-dev --no-install-project
+COPY app ./app
+COPY geo ./geo
+COPY data ./data
+COPY static ./static
+RUN uv sync --frozen --no-dev \
+    && .venv/bin/carte-gen build data/formations.csv -o data/formations.geojson --quiet
+
+# --- Runtime: no compilers, no package managers' caches, a non-root user ----------------------
+FROM python:3.11-slim-bookworm AS runtime
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin carte
+WORKDIR /app
+COPY --from=build /app /app
+COPY --from=assets /src/node_modules /app/node_modules
+ENV PATH="/app/.venv/bin:$PATH" \
+    PYTHONUNBUFFERED=1 \
+    CARTE_GEN_DATA_PATH=/app/data/formations.geojson
+USER carte
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"]
+CMD ["uvicorn", "app.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
