@@ -30,46 +30,11 @@ from typing import Any, Final, Literal
 import httpx
 
 from geo.ban_cache import BanCache, CachedAnswer, cache_key
+from geo.geocode import AddressMatch, AddressOutcome, AddressQuery
 from geo.schema import Precision
 from geo.text import fold
 
 logger = logging.getLogger(__name__)
-
-
-# --- Protocol dataclasses (shapes of docs/architecture.md) ---------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AddressQuery:
-    """One row to place at its address (see ``docs/architecture.md``)."""
-
-    key: str
-    adresse: str
-    code_postal: str | None
-    commune: str
-    code_insee: str
-
-
-@dataclass(frozen=True, slots=True)
-class AddressMatch:
-    """The geocoder's best answer for a row."""
-
-    lon: float
-    lat: float
-    score: float
-    type: str
-    label: str
-    citycode: str | None
-    postcode: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AddressOutcome:
-    """The accepted match of a row, or ``None`` with a short French reason."""
-
-    key: str
-    match: AddressMatch | None
-    reason: str | None
 
 
 # --- Configuration -------------------------------------------------------------------------
@@ -98,7 +63,7 @@ class BanConfig:
     breaker_threshold: int = 3
     #: Optional addok ``type`` filter of per-row searches (``housenumber``, ``street``…).
     result_type: str | None = None
-    user_agent: str = "carte-gen (Grande École du Numérique map builder)"
+    user_agent: str = "carte-gen (Grande Ecole du Numerique map builder)"
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.concurrency < 1 or self.rate_limit_per_s <= 0:
