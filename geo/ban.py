@@ -518,6 +518,10 @@ class RateLimiter:
 # --- The client ----------------------------------------------------------------------------
 
 
+#: Answers worth retrying besides the 5xx (501 Not Implemented is final, not transient).
+RETRYABLE_STATUSES: Final = frozenset({429})
+
+
 class ServiceUnavailable(Exception):
     """The service failed for good on a request (the reason is French, for the summary)."""
 
@@ -823,7 +827,7 @@ class BanGeocoder:
                 failure = f"{type(error).__name__}: {error}"
             else:
                 status = response.status_code
-                if status != 429 and status < 500:
+                if not (status in RETRYABLE_STATUSES or (status >= 500 and status != 501)):
                     self._consecutive_failures = 0
                     return response
                 failure = f"HTTP {status}"
