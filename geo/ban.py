@@ -32,7 +32,7 @@ import httpx
 from geo.ban_cache import BanCache, CachedAnswer, cache_key
 from geo.geocode import AddressMatch, AddressOutcome, AddressQuery
 from geo.schema import Precision
-from geo.text import fold
+from geo.text import commune_key, fold
 
 logger = logging.getLogger(__name__)
 
@@ -160,9 +160,17 @@ def commune_base_name(name: str) -> str:
     return _ARRONDISSEMENT_SUFFIX.sub("", name.strip())
 
 
-def _name_in_label(commune: str, label: str) -> bool:
-    wanted = fold(commune_base_name(commune))
-    return bool(wanted) and f" {wanted} " in f" {fold(label)} "
+def _name_in_label(commune: str, label: str, postcode: str) -> bool:
+    """Whether a label (``"12 Rue X 35000 Rennes"``) names the commune after its postcode."""
+    folded = fold(label)
+    wanted = commune_key(commune_base_name(commune))
+    if not wanted:
+        return False
+    if f" {postcode} " in f" {folded} ":
+        return commune_key(f" {folded} ".rsplit(f" {postcode} ", 1)[1]) == wanted
+    words = folded.split()
+    # No postcode in the label: its last words must be the commune's name.
+    return any(commune_key(" ".join(words[-n:])) == wanted for n in range(1, len(words) + 1))
 
 
 def judge(query: AddressQuery, match: AddressMatch | None, min_score: float) -> AddressOutcome:
@@ -184,7 +192,7 @@ def judge(query: AddressQuery, match: AddressMatch | None, min_score: float) -> 
         match.postcode
         and query.code_postal
         and match.postcode.strip() == query.code_postal.strip()
-        and _name_in_label(query.commune, match.label)
+        and _name_in_label(query.commune, match.label, match.postcode.strip())
     ):
         return AddressOutcome(query.key, None, REASON_UNCHECKABLE)
     if not match.score >= min_score:
