@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final, Protocol
+
+from geo.importer import FIELD_LABELS, ImportedRow, Issue, Level
+from geo.schema import GeocodingSource, Precision
+from geo.text import commune_key
+
+if TYPE_CHECKING:
+    from geo.gazetteer import Commune, Gazetteer
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +55,512 @@ class AddressGeocoder(Protocol):
     async def geocode(self, queries: Sequence[AddressQuery]) -> list[AddressOutcome]:
         """Answer every query, in any order, with exactly one outcome per query key."""
         ...
+
+
+# --------------------------------------------------------------------------- offline chain
+
+#: Generous bounding boxes (lon_min, lat_min, lon_max, lat_max) of the territories served.
+TERRITORY_BOUNDS: Final[dict[str, tuple[float, float, float, float]]] = {
+    "métropole et Corse": (-5.8, 41.2, 9.9, 51.3),
+    "Guadeloupe": (-62.0, 15.7, -60.8, 16.7),
+    "Martinique": (-61.4, 14.2, -60.7, 15.0),
+    "Guyane": (-54.7, 2.0, -51.5, 6.0),
+    "La Réunion": (55.1, -21.5, 56.0, -20.7),
+    "Mayotte": (44.9, -13.1, 45.4, -12.5),
+}
+
+#: Lowest name-match score accepted as the same commune.
+MIN_NAME_SCORE: Final = 0.8
+#: Candidates within this much of the best score are considered equally good (ambiguity).
+TIE_MARGIN: Final = 0.02
+#: Explicit coordinates this close to the commune given in text keep that commune.
+COORDINATE_AGREEMENT_KM: Final = 25.0
+
+
+def in_france(lon: float, lat: float) -> bool:
+    """Whether a point lies in metropolitan France, Corsica or one of the five overseas regions."""
+    return any(
+        lon_min <= lon <= lon_max and lat_min <= lat <= lat_max
+        for lon_min, lat_min, lon_max, lat_max in TERRITORY_BOUNDS.values()
+    )
+
+
+def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in kilometres (haversine)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def departement_of_postcode(code_postal: str) -> str:
+    """Département a postcode belongs to by its prefix (``"20"`` for both Corsican ones)."""
+    return code_postal[:3] if code_postal.startswith("97") else code_postal[:2]
+
+
+def _same_departement(commune: Commune, code_postal: str) -> bool:
+    prefix = departement_of_postcode(code_postal)
+    if prefix == "20":
+        return commune.departement in ("2A", "2B")
+    return commune.departement == prefix
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a row was placed and how."""
+
+    commune: Commune
+    lon: float
+    lat: float
+    source: GeocodingSource
+    precision: Precision
+    score: float
+    libelle: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedRow:
+    """A validated row with its placement: what the GeoJSON writer turns into a feature."""
+
+    row: ImportedRow
+    placement: Placement
+
+
+@dataclass(frozen=True, slots=True)
+class RowOutcome:
+    """Result of the offline chain for one row: a placement (or ``None``) and its issues."""
+
+    placement: Placement | None
+    issues: tuple[Issue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _NameMatch:
+    commune: Commune | None
+    score: float
+    candidates: tuple[Commune, ...]  # several when ambiguous
+
+
+def _describe(communes: Iterable[Commune]) -> str:
+    return ", ".join(f"{c.nom} ({c.departement}, INSEE {c.code_insee})" for c in communes)
+
+
+class OfflineGeocoder:
+    """The offline chain on a :class:`Gazetteer`, with per-build caches of name look-ups.
+
+    Each row's commune is resolved from, in order: explicit coordinates (nearest commune),
+    the INSEE code, the commune name (with the postcode to confirm or disambiguate), and the
+    postcode alone. Nothing is written; :meth:`locate` returns a placement and the issues.
+    """
+
+    def __init__(
+        self,
+        gazetteer: Gazetteer,
+        column_names: Mapping[str, str] | None = None,
+        min_name_score: float = MIN_NAME_SCORE,
+    ) -> None:
+        self.gazetteer = gazetteer
+        self.columns = dict(column_names or {})
+        self.min_name_score = min_name_score
+        self._names: dict[tuple[str, str | None], _NameMatch] = {}
+        self._postcodes: dict[str, tuple[Commune, ...]] = {}
+
+    # -- helpers
+
+    def _column(self, name: str) -> str:
+        return self.columns.get(name, FIELD_LABELS[name])
+
+    def _postcode_communes(self, code_postal: str) -> tuple[Commune, ...]:
+        found = self._postcodes.get(code_postal)
+        if found is None:
+            found = tuple(self.gazetteer.by_postcode(code_postal))
+            self._postcodes[code_postal] = found
+        return found
+
+    def match_name(self, nom: str, code_postal: str | None) -> _NameMatch:
+        """Resolve a commune name, using the postcode to confirm or to choose (cached)."""
+        cache_key = (commune_key(nom), code_postal)
+        cached = self._names.get(cache_key)
+        if cached is None:
+            cached = self._match_name(nom, code_postal)
+            self._names[cache_key] = cached
+        return cached
+
+    def _match_name(self, nom: str, code_postal: str | None) -> _NameMatch:
+        good: list[tuple[Commune, float]] = []
+        seen: set[str] = set()
+        for commune, score in self.gazetteer.match(nom, code_postal):
+            if score >= self.min_name_score and commune.code_insee not in seen:
+                seen.add(commune.code_insee)
+                good.append((commune, score))
+        if not good:
+            return _NameMatch(None, 0.0, ())
+        if code_postal:
+            narrowed = [(c, s) for c, s in good if code_postal in c.codes_postaux]
+            if not narrowed:  # CEDEX and special postcodes: at least the same département
+                narrowed = [(c, s) for c, s in good if _same_departement(c, code_postal)]
+            if narrowed:
+                good = narrowed
+        good.sort(key=lambda pair: -pair[1])
+        best = good[0][1]
+        tied = [c for c, s in good if s >= best - TIE_MARGIN]
+        if len(tied) == 1:
+            return _NameMatch(tied[0], best, ())
+        return _NameMatch(None, best, tuple(tied))
+
+    def _issue(self, row: ImportedRow, name: str, motif: str, level: Level) -> Issue:
+        return Issue(row.ligne, row.id, self._column(name), motif, level)
+
+    # -- the chain
+
+    def locate(self, row: ImportedRow) -> RowOutcome:
+        """Place one row, or explain in French why it cannot be placed."""
+        issues: list[Issue] = []
+        if row.latitude is not None and row.longitude is not None:
+            placement = self._from_coordinates(row, issues)
+            if placement is not None or not row.has_place_hint:
+                return RowOutcome(placement, tuple(issues))
+        placement = self._from_text(row, issues)
+        return RowOutcome(placement, tuple(issues))
+
+    def _from_coordinates(self, row: ImportedRow, issues: list[Issue]) -> Placement | None:
+        assert row.latitude is not None and row.longitude is not None
+        lat, lon = row.latitude, row.longitude
+        if not in_france(lon, lat):
+            if in_france(lat, lon):
+                lat, lon = lon, lat
+                issues.append(
+                    self._issue(
+                        row,
+                        "latitude",
+                        f"latitude et longitude inversées ({row.latitude}, {row.longitude}) : "
+                        "corrigées",
+                        Level.AVERTISSEMENT,
+                    )
+                )
+            else:
+                territories = ", ".join(TERRITORY_BOUNDS)
+                motif = (
+                    f"coordonnées ({row.latitude}, {row.longitude}) hors de France ({territories})"
+                )
+                if row.has_place_hint:
+                    issues.append(
+                        self._issue(row, "latitude", motif + " : ignorées", Level.AVERTISSEMENT)
+                    )
+                else:
+                    issues.append(self._issue(row, "latitude", motif, Level.REJET))
+                return None
+        commune = self.gazetteer.nearest(lon, lat)
+        if row.has_place_hint:
+            textual_issues: list[Issue] = []
+            stated = self._from_text(row, textual_issues)
+            if stated is not None:
+                away = distance_km(lon, lat, stated.commune.lon, stated.commune.lat)
+                if away <= COORDINATE_AGREEMENT_KM:
+                    commune = stated.commune
+                else:
+                    issues.append(
+                        self._issue(
+                            row,
+                            "latitude",
+                            f"coordonnées à {away:.0f} km de la commune indiquée "
+                            f"({stated.commune.nom}) : les coordonnées sont retenues "
+                            f"(commune la plus proche : {commune.nom})",
+                            Level.AVERTISSEMENT,
+                        )
+                    )
+        return Placement(
+            commune,
+            round(lon, 6),
+            round(lat, 6),
+            GeocodingSource.COORDONNEES,
+            Precision.ADRESSE,
+            1.0,
+            commune.nom,
+        )
+
+    def _at_commune(self, commune: Commune, precision: Precision, score: float) -> Placement:
+        return Placement(
+            commune,
+            commune.lon,
+            commune.lat,
+            GeocodingSource.GAZETTEER,
+            precision,
+            round(score, 3),
+            commune.nom,
+        )
+
+    def _from_text(self, row: ImportedRow, issues: list[Issue]) -> Placement | None:
+        warn = Level.AVERTISSEMENT
+        code_postal = row.code_postal
+        if row.code_insee:
+            commune = self.gazetteer.by_insee(row.code_insee)
+            if commune is not None:
+                return self._check_insee(row, commune, issues)
+            issues.append(
+                self._issue(
+                    row,
+                    "code_insee",
+                    f"code INSEE « {row.code_insee} » inconnu"
+                    + (
+                        " : localisation par la commune ou le code postal"
+                        if (row.commune or code_postal)
+                        else ""
+                    ),
+                    warn if (row.commune or code_postal) else Level.REJET,
+                )
+            )
+            if not (row.commune or code_postal):
+                return None
+        ambiguous: tuple[Commune, ...] = ()
+        if row.commune:
+            found = self.match_name(row.commune, code_postal)
+            if found.commune is not None:
+                commune = found.commune
+                if code_postal and code_postal not in commune.codes_postaux:
+                    others = self._postcode_communes(code_postal)
+                    if others or not _same_departement(commune, code_postal):
+                        issues.append(
+                            self._issue(
+                                row,
+                                "code_postal",
+                                f"le code postal {code_postal} ne correspond pas à la commune "
+                                f"« {row.commune} » ({commune.nom}, {commune.departement}) : "
+                                "la commune est retenue",
+                                warn,
+                            )
+                        )
+                return self._at_commune(commune, Precision.COMMUNE, found.score)
+            ambiguous = found.candidates
+            if not code_postal or not self._postcode_communes(code_postal):
+                if ambiguous:
+                    issues.append(
+                        self._issue(
+                            row,
+                            "commune",
+                            f"commune « {row.commune} » ambiguë : {_describe(ambiguous)} ; "
+                            "précisez le code postal ou le code INSEE",
+                            Level.REJET,
+                        )
+                    )
+                else:
+                    motif = f"commune « {row.commune} » introuvable"
+                    if code_postal:
+                        motif += f" et code postal {code_postal} inconnu"
+                    issues.append(self._issue(row, "commune", motif, Level.REJET))
+                return None
+            issues.append(
+                self._issue(
+                    row,
+                    "commune",
+                    f"commune « {row.commune} » "
+                    + ("ambiguë" if ambiguous else "introuvable")
+                    + f" : localisation par le code postal {code_postal}",
+                    warn,
+                )
+            )
+        if code_postal:
+            return self._from_postcode(row, code_postal, issues)
+        return None
+
+    def _check_insee(self, row: ImportedRow, commune: Commune, issues: list[Issue]) -> Placement:
+        warn = Level.AVERTISSEMENT
+        code_postal = row.code_postal
+        if row.commune and not self._name_agrees(row.commune, commune):
+            found = self.match_name(row.commune, code_postal)
+            if (
+                found.commune is not None
+                and code_postal
+                and code_postal in found.commune.codes_postaux
+                and code_postal not in commune.codes_postaux
+            ):
+                issues.append(
+                    self._issue(
+                        row,
+                        "code_insee",
+                        f"le code INSEE {row.code_insee} ({commune.nom}) contredit le code "
+                        f"postal et la commune ({found.commune.nom}, {code_postal}) : "
+                        f"{found.commune.nom} est retenue",
+                        warn,
+                    )
+                )
+                return self._at_commune(found.commune, Precision.COMMUNE, found.score)
+            issues.append(
+                self._issue(
+                    row,
+                    "commune",
+                    f"la commune « {row.commune} » ne correspond pas au code INSEE "
+                    f"{row.code_insee} ({commune.nom}) : le code INSEE est retenu",
+                    warn,
+                )
+            )
+        elif code_postal and code_postal not in commune.codes_postaux:
+            others = self._postcode_communes(code_postal)
+            if others or not _same_departement(commune, code_postal):
+                issues.append(
+                    self._issue(
+                        row,
+                        "code_postal",
+                        f"le code postal {code_postal} ne correspond pas au code INSEE "
+                        f"{row.code_insee} ({commune.nom}) : le code INSEE est retenu",
+                        warn,
+                    )
+                )
+        return self._at_commune(commune, Precision.COMMUNE, 1.0)
+
+    def _name_agrees(self, nom: str, commune: Commune) -> bool:
+        key, official = commune_key(nom), commune_key(commune.nom)
+        if key == official or official.startswith(key) or key.startswith(official):
+            return True  # "Paris" for "Paris 11e Arrondissement", and the reverse
+        return any(c.code_insee == commune.code_insee for c, _ in self.gazetteer.match(nom))
+
+    def _from_postcode(
+        self, row: ImportedRow, code_postal: str, issues: list[Issue]
+    ) -> Placement | None:
+        communes = self._postcode_communes(code_postal)
+        if not communes:
+            issues.append(
+                self._issue(
+                    row,
+                    "code_postal",
+                    f"code postal {code_postal} inconnu (CEDEX ?) : ajoutez la commune ou le "
+                    "code INSEE",
+                    Level.REJET,
+                )
+            )
+            return None
+        if len(communes) == 1:
+            return self._at_commune(communes[0], Precision.COMMUNE, 1.0)
+        main = max(communes, key=lambda c: (c.population or 0, c.code_insee))
+        placement = self._at_commune(main, Precision.CODE_POSTAL, 1.0 / len(communes))
+        libelle = f"{code_postal} {main.nom} (et {len(communes) - 1} autre(s) commune(s))"
+        return Placement(
+            main,
+            placement.lon,
+            placement.lat,
+            placement.source,
+            placement.precision,
+            placement.score,
+            libelle,
+        )
+
+
+def locate_row(row: ImportedRow, gazetteer: Gazetteer) -> RowOutcome:
+    """Place one row with the offline chain (convenience for a single row; no shared cache)."""
+    return OfflineGeocoder(gazetteer).locate(row)
+
+
+# --------------------------------------------------------------------------- orchestration
+
+
+@dataclass(slots=True)
+class GeocodeReport:
+    """Placed rows in input order, every issue, and the online geocoder's fallbacks."""
+
+    placed: list[PlacedRow] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    #: rows sent to the online geocoder
+    online_queries: int = 0
+    #: rows the online geocoder could not place better, by French reason category
+    online_fallbacks: Counter[str] = field(default_factory=Counter)
+
+
+def geocode_offline(
+    rows: Iterable[ImportedRow],
+    gazetteer: Gazetteer,
+    column_names: Mapping[str, str] | None = None,
+    on_row: Callable[[], None] | None = None,
+) -> GeocodeReport:
+    """Run the offline chain over rows; ``on_row`` is called after each (progress bars)."""
+    geocoder = OfflineGeocoder(gazetteer, column_names)
+    report = GeocodeReport()
+    for row in rows:
+        outcome = geocoder.locate(row)
+        report.issues.extend(outcome.issues)
+        if outcome.placement is not None:
+            report.placed.append(PlacedRow(row, outcome.placement))
+        if on_row is not None:
+            on_row()
+    return report
+
+
+def address_queries(placed: Iterable[PlacedRow]) -> list[AddressQuery]:
+    """Build online queries for the rows that have an address and were placed by the gazetteer."""
+    return [
+        AddressQuery(
+            key=item.row.id,
+            adresse=item.row.adresse or "",
+            code_postal=item.row.code_postal,
+            commune=item.placement.commune.nom,
+            code_insee=item.placement.commune.code_insee,
+        )
+        for item in placed
+        if item.row.adresse and item.placement.source is GeocodingSource.GAZETTEER
+    ]
+
+
+#: addok result types → precision; anything else is no better than the commune.
+PRECISION_BY_RESULT_TYPE: Final[Mapping[str, Precision]] = {
+    "housenumber": Precision.ADRESSE,
+    "street": Precision.RUE,
+    "locality": Precision.RUE,
+}
+
+
+def apply_address_outcomes(
+    placed: Sequence[PlacedRow], outcomes: Iterable[AddressOutcome]
+) -> tuple[list[PlacedRow], Counter[str]]:
+    """Move rows to their address when the online match is precise and in the same commune (pure).
+
+    Returns the rows (same order) and, for rows sent but kept at the commune, the count of
+    each reason (the part of the reason before any parenthesis).
+    """
+    from geo.ban import same_commune  # geo.ban imports this module: import at call time
+
+    by_key = {outcome.key: outcome for outcome in outcomes}
+    fallbacks: Counter[str] = Counter()
+    result: list[PlacedRow] = []
+    for item in placed:
+        outcome = by_key.get(item.row.id)
+        if outcome is None or item.placement.source is not GeocodingSource.GAZETTEER:
+            result.append(item)
+            continue
+        match = outcome.match
+        precision = PRECISION_BY_RESULT_TYPE.get(match.type) if match else None
+        reason = outcome.reason or "sans réponse"
+        if match is not None and precision is None:
+            reason = f"précision insuffisante ({match.type})"
+        elif match is not None and not (
+            match.citycode and same_commune(match.citycode, item.placement.commune.code_insee)
+        ):
+            reason = f"commune différente ({match.citycode})"
+            precision = None
+        if match is None or precision is None:
+            fallbacks[reason.split(" (", 1)[0]] += 1
+            result.append(item)
+            continue
+        result.append(
+            PlacedRow(
+                item.row,
+                Placement(
+                    item.placement.commune,
+                    round(match.lon, 6),
+                    round(match.lat, 6),
+                    GeocodingSource.BAN,
+                    precision,
+                    round(match.score, 3),
+                    match.label,
+                ),
+            )
+        )
+    return result, fallbacks
+
+
+async def refine_with_addresses(report: GeocodeReport, geocoder: AddressGeocoder) -> GeocodeReport:
+    """Ask an online geocoder for the rows that have an address, and keep what it places well."""
+    queries = address_queries(report.placed)
+    if not queries:
+        return report
+    outcomes = await geocoder.geocode(queries)
+    placed, fallbacks = apply_address_outcomes(report.placed, outcomes)
+    return GeocodeReport(placed, report.issues, len(queries), fallbacks)

@@ -105,6 +105,8 @@ class ImportResult:
     issues: list[Issue] = field(default_factory=list)
     rows_read: int = 0
     header_map: dict[str, int] = field(default_factory=dict)
+    #: field → the header as written in the file, for messages of later stages
+    column_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def rejected_lines(self) -> set[int]:
@@ -808,7 +810,10 @@ def import_table(table: Table) -> ImportResult:
     """
     mapping = map_headers(table.headers)
     check_columns(mapping, table.headers)
-    result = ImportResult(header_map=dict(mapping.columns))
+    result = ImportResult(
+        header_map=dict(mapping.columns),
+        column_names={name: table.headers[i] for name, i in mapping.columns.items()},
+    )
     for header in mapping.unknown:
         result.issues.append(
             Issue(
