@@ -1,0 +1,308 @@
+"""The ``carte-gen`` console script: ``build`` makes GeoJSON from a spreadsheet, ``serve`` runs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import traceback
+from collections import Counter
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, TextIO
+
+from geo.geocode import AddressGeocoder, GeocodeReport, geocode_offline, refine_with_addresses
+from geo.geojson import (
+    SidecarError,
+    build_feature_collection,
+    generation_date,
+    metadata_from_sidecar,
+    read_sidecar,
+    write_geojson_atomic,
+)
+from geo.importer import (
+    ImportResult,
+    InputFileError,
+    Issue,
+    Level,
+    import_table,
+    read_table,
+    write_report,
+)
+from geo.schema import PRECISION_LABELS, GeocodingSource, Precision
+
+if TYPE_CHECKING:
+    from geo.gazetteer import Gazetteer
+
+    from app.settings import Settings
+
+EXIT_OK: Final = 0
+EXIT_REJECTIONS: Final = 1  # --strict and some rows rejected, or nothing could be placed
+EXIT_FATAL: Final = 2
+GEOCODERS: Final = ("gazetteer", "ban")
+
+
+class CliError(Exception):
+    """A fatal problem reported to the user in French, without a traceback (exit code 2)."""
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line parser of ``carte-gen`` (help texts in French, for data maintainers)."""
+    parser = argparse.ArgumentParser(
+        prog="carte-gen",
+        description="Carte GEN : géocode la liste des formations labellisées et la sert.",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="affiche la trace complète des erreurs inattendues"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+
+    build = commands.add_parser(
+        "build",
+        help="géocode un tableur CSV ou XLSX en GeoJSON",
+        description="Lit un tableur (CSV ou XLSX), valide et géocode chaque ligne, écrit un "
+        "GeoJSON et un rapport des lignes rejetées.",
+    )
+    build.add_argument("input", type=Path, metavar="ENTREE", help="fichier CSV ou XLSX")
+    build.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="SORTIE",
+        help="GeoJSON à écrire (par défaut : ENTREE avec l'extension .geojson)",
+    )
+    build.add_argument(
+        "--rejets",
+        type=Path,
+        metavar="CHEMIN",
+        help="rapport des rejets (par défaut : SORTIE sans extension + .rejets.csv)",
+    )
+    build.add_argument(
+        "--geocoder",
+        choices=GEOCODERS,
+        default="gazetteer",
+        help="gazetteer : hors ligne, à la commune (défaut) ; ban : précise à l'adresse "
+        "avec la Base Adresse Nationale",
+    )
+    build.add_argument("--gazetteer", type=Path, metavar="CHEMIN", help="gazetteer des communes")
+    build.add_argument("--feuille", metavar="NOM", help="feuille du classeur XLSX à lire")
+    build.add_argument(
+        "--strict", action="store_true", help="code de sortie 1 si une ligne est rejetée"
+    )
+    build.add_argument(
+        "-q", "--quiet", action="store_true", help="ni barre de progression ni résumé"
+    )
+
+    serve = commands.add_parser("serve", help="sert la carte et l'API")
+    serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port d'écoute (8000)")
+    serve.add_argument("--data", type=Path, metavar="CHEMIN", help="GeoJSON construit à servir")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            return run_build(args)
+        return run_serve(args)
+    except (CliError, InputFileError, SidecarError) as exc:
+        print(f"carte-gen : erreur : {exc}", file=sys.stderr)
+        return EXIT_FATAL
+    except KeyboardInterrupt:
+        print("carte-gen : interrompu.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: a message, never a bare traceback
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"carte-gen : erreur inattendue ({type(exc).__name__} : {exc}). "
+            "Relancez avec --debug pour le détail.",
+            file=sys.stderr,
+        )
+        return EXIT_FATAL
+
+
+def _settings(**overrides: object) -> Settings:
+    from pydantic import ValidationError
+
+    from app.settings import Settings
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])} : {error['msg']}" for error in exc.errors()
+        )
+        raise CliError(f"configuration invalide (variables CARTE_GEN_*) : {problems}") from exc
+
+
+# --------------------------------------------------------------------------- build
+
+
+def default_report_path(output: Path) -> Path:
+    """Rejection report next to the output: ``formations.geojson`` → ``formations.rejets.csv``."""
+    return output.with_name(output.stem + ".rejets.csv")
+
+
+def open_address_geocoder(
+    name: str, settings: Settings
+) -> AbstractAsyncContextManager[AddressGeocoder]:
+    """Open the online geocoder chosen with ``--geocoder`` (an async context manager).
+
+    The BAN client (``geo/ban.py``) is plugged in here.
+    """
+    raise CliError(
+        f"le géocodeur « {name} » n'est pas encore configuré dans cette version ; "
+        "utilisez --geocoder gazetteer"
+    )
+
+
+async def _refine_online(report: GeocodeReport, name: str, settings: Settings) -> GeocodeReport:
+    async with open_address_geocoder(name, settings) as geocoder:
+        return await refine_with_addresses(report, geocoder)
+
+
+def _load_gazetteer(path: Path) -> Gazetteer:
+    from geo.gazetteer import Gazetteer
+
+    if not path.is_file():
+        raise CliError(
+            f"gazetteer des communes introuvable : {path}. Construisez-le avec "
+            "« uv run python scripts/build_gazetteer.py » ou indiquez-le avec --gazetteer."
+        )
+    try:
+        return Gazetteer.load(path)
+    except Exception as exc:
+        raise CliError(f"gazetteer {path} illisible ({type(exc).__name__} : {exc})") from exc
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Read, validate, geocode and write; print a summary; return the exit code."""
+    settings = _settings()
+    input_path: Path = args.input
+    output: Path = args.output or input_path.with_suffix(".geojson")
+    report_path: Path = args.rejets or default_report_path(output)
+    for target in (output, report_path):
+        if not target.parent.is_dir():
+            raise CliError(f"dossier de sortie introuvable : {target.parent}")
+    if output.resolve() == input_path.resolve():
+        raise CliError("la sortie écraserait le fichier d'entrée : choisissez un autre -o")
+
+    table = read_table(input_path, args.feuille)
+    imported = import_table(table)
+    sidecar = read_sidecar(input_path)
+    gazetteer = _load_gazetteer(args.gazetteer or settings.gazetteer_path)
+
+    from tqdm import tqdm
+
+    with tqdm(
+        total=len(imported.rows),
+        unit=" ligne",
+        desc="Géocodage",
+        file=sys.stderr,
+        disable=args.quiet or not sys.stderr.isatty(),
+        leave=False,
+    ) as bar:
+        report = geocode_offline(
+            imported.rows,
+            gazetteer,
+            imported.column_names,
+            on_row=lambda: bar.update(),
+        )
+    if args.geocoder != "gazetteer":
+        report = asyncio.run(_refine_online(report, args.geocoder, settings))
+
+    issues = [*imported.issues, *report.issues]
+    metadata = metadata_from_sidecar(sidecar, input_path.name, generation_date())
+    try:
+        if report.placed:
+            write_geojson_atomic(output, build_feature_collection(report.placed, metadata))
+        write_report(report_path, issues)
+    except OSError as exc:
+        raise CliError(f"écriture impossible : {exc.strerror or exc} ({exc.filename})") from exc
+
+    if not args.quiet:
+        print_summary(imported, report, issues, output, report_path, sys.stdout)
+    if not report.placed:
+        print(
+            f"carte-gen : aucune formation placée, {output} n'a pas été écrit ; "
+            f"voir {report_path}.",
+            file=sys.stderr,
+        )
+        return EXIT_REJECTIONS
+    rejected = any(issue.niveau is Level.REJET for issue in issues)
+    return EXIT_REJECTIONS if args.strict and rejected else EXIT_OK
+
+
+_SOURCE_LABELS: Final = {
+    GeocodingSource.COORDONNEES: "coordonnées fournies",
+    GeocodingSource.GAZETTEER: "gazetteer des communes",
+    GeocodingSource.BAN: "Base Adresse Nationale",
+}
+
+
+def print_summary(
+    imported: ImportResult,
+    report: GeocodeReport,
+    issues: Sequence[Issue],
+    output: Path,
+    report_path: Path,
+    stream: TextIO,
+) -> None:
+    """Print what happened to every row: read, placed (by precision and source), rejected."""
+    rejected_lines = {i.ligne for i in issues if i.niveau is Level.REJET}
+    warnings = sum(1 for i in issues if i.niveau is Level.AVERTISSEMENT)
+    by_kind = Counter((item.placement.precision, item.placement.source) for item in report.placed)
+    lines = [
+        f"Lignes lues : {imported.rows_read}",
+        f"Placées : {len(report.placed)}",
+    ]
+    for precision in Precision:
+        for source in GeocodingSource:
+            count = by_kind.get((precision, source))
+            if count:
+                lines.append(
+                    f"  - {PRECISION_LABELS[precision]} ({_SOURCE_LABELS[source]}) : {count}"
+                )
+    lines.append(f"Rejetées : {len(rejected_lines)}")
+    if report.online_queries:
+        kept = sum(report.online_fallbacks.values())
+        lines.append(
+            f"Géocodage en ligne : {report.online_queries} adresses demandées, "
+            f"{report.online_queries - kept} placées, {kept} laissées à la commune"
+        )
+        for reason, count in report.online_fallbacks.most_common():
+            lines.append(f"  - {reason} : {count}")
+    lines.append(f"Avertissements : {warnings}")
+    if report.placed:
+        lines.append(f"GeoJSON écrit : {output}")
+    lines.append(f"Rapport des rejets et avertissements : {report_path}")
+    print("\n".join(lines), file=stream)
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Run uvicorn on ``create_app(Settings(...))``; explain how to build the data if missing."""
+    overrides: dict[str, object] = {}
+    if args.data is not None:
+        overrides["data_path"] = args.data
+    settings = _settings(**overrides)
+    if not settings.data_path.is_file():
+        raise CliError(
+            f"données introuvables : {settings.data_path}. Construisez-les d'abord, par exemple : "
+            f"« uv run carte-gen build data/formations.csv -o {settings.data_path} »."
+        )
+    import uvicorn
+
+    from app.main import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    return EXIT_OK
