@@ -213,7 +213,7 @@ def run_build(args: argparse.Namespace) -> int:
             imported.rows,
             gazetteer,
             imported.column_names,
-            on_row=lambda: bar.update(),
+            on_row=bar.update,
         )
     if args.geocoder != "gazetteer":
         report = asyncio.run(_refine_online(report, args.geocoder, settings))

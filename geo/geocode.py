@@ -469,7 +469,7 @@ def geocode_offline(
     rows: Iterable[ImportedRow],
     gazetteer: Gazetteer,
     column_names: Mapping[str, str] | None = None,
-    on_row: Callable[[], None] | None = None,
+    on_row: Callable[[], object] | None = None,
 ) -> GeocodeReport:
     """Run the offline chain over rows; ``on_row`` is called after each (progress bars)."""
     geocoder = OfflineGeocoder(gazetteer, column_names)
