@@ -332,24 +332,44 @@ def sniff_delimiter(text: str) -> str:
 
 
 def parse_csv(text: str, delimiter: str | None = None, encoding: str | None = None) -> Table:
-    """Parse CSV text into a :class:`Table`; the first non-empty row is the header."""
+    """Parse CSV text into a :class:`Table` (header found by :func:`find_header`)."""
     delimiter = delimiter or sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    headers: tuple[str, ...] | None = None
-    header_line = 0
-    rows: list[tuple[int, tuple[Cell, ...]]] = []
     try:
-        for number, record in enumerate(reader, start=1):
-            if headers is None:
-                if any(cell.strip() for cell in record):
-                    headers, header_line = tuple(cell.strip() for cell in record), number
-                continue
-            rows.append((number, tuple(record)))
+        records = [(number, tuple(record)) for number, record in enumerate(reader, start=1)]
     except csv.Error as exc:
         raise InputFileError(f"CSV illisible : {exc}.") from exc
-    if headers is None:
+    headers, header_line, rows = find_header(records)
+    return Table(headers, header_line, rows, "csv", encoding, delimiter)
+
+
+#: How many leading non-empty rows may be a title or notes above the header row.
+HEADER_SEARCH_ROWS: Final = 10
+
+
+def find_header(
+    records: Sequence[tuple[int, tuple[Cell, ...]]],
+) -> tuple[tuple[str, ...], int, tuple[tuple[int, tuple[Cell, ...]], ...]]:
+    """Split records into the header row and the data rows.
+
+    The header is, among the first non-empty rows, the one with most recognised headers (so a
+    title above the table is skipped); the first non-empty row when none is recognised.
+    """
+    candidates = [
+        (index, number)
+        for index, (number, cells) in enumerate(records)
+        if any(_cell_text(cell) for cell in cells)
+    ][:HEADER_SEARCH_ROWS]
+    if not candidates:
         raise InputFileError("le fichier est vide : aucune ligne d'en-têtes.")
-    return Table(headers, header_line, tuple(rows), "csv", encoding, delimiter)
+    best_index, best_count = candidates[0][0], 0
+    for index, _ in candidates:
+        count = len({field_for_header(_cell_text(c)) for c in records[index][1]} - {None})
+        if count > best_count:
+            best_index, best_count = index, count
+    number, cells = records[best_index]
+    headers = tuple(_cell_text(cell) for cell in cells)
+    return headers, number, tuple(records[best_index + 1 :])
 
 
 def parse_xlsx(data: bytes, sheet: str | None = None) -> Table:
@@ -368,20 +388,14 @@ def parse_xlsx(data: bytes, sheet: str | None = None) -> Table:
             worksheet = workbook[sheet]
         else:
             worksheet = workbook.worksheets[0]
-        headers: tuple[str, ...] | None = None
-        header_line = 0
-        rows: list[tuple[int, tuple[Cell, ...]]] = []
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            if headers is None:
-                if any(_cell_text(v) for v in values):
-                    headers, header_line = tuple(_cell_text(v) for v in values), number
-                continue
-            rows.append((number, tuple(values)))
+        records = [
+            (number, tuple(values))
+            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
+        ]
     finally:
         workbook.close()
-    if headers is None:
-        raise InputFileError("le classeur est vide : aucune ligne d'en-têtes.")
-    return Table(headers, header_line, tuple(rows), "xlsx")
+    headers, header_line, rows = find_header(records)
+    return Table(headers, header_line, rows, "xlsx")
 
 
 def parse_bytes(data: bytes, name: str = "", sheet: str | None = None) -> Table:
@@ -457,6 +471,8 @@ def parse_duree(value: Cell) -> int:
     if isinstance(value, int | float):
         amount, unit = float(value), None
     else:
+        if "-" in str(value):  # fold() would drop the sign of "-6"
+            raise ValueProblem(f"durée « {value} » illisible : attendu un nombre de mois (ex. 6)")
         text = fold(str(value))
         text = re.sub(r"(?<=\d) (?=\d)", ".", text)  # fold turned "6,5" into "6 5"
         match = _DUREE.match(text)
