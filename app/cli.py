@@ -7,12 +7,18 @@ import asyncio
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
-from geo.geocode import AddressGeocoder, GeocodeReport, geocode_offline, refine_with_addresses
+from geo.geocode import (
+    AddressGeocoder,
+    GeocodeReport,
+    address_queries,
+    geocode_offline,
+    refine_with_addresses,
+)
 from geo.geojson import (
     SidecarError,
     build_feature_collection,
@@ -36,11 +42,13 @@ if TYPE_CHECKING:
     from geo.gazetteer import Gazetteer
 
     from app.settings import Settings
+    from geo.ban import BanConfig, BanStats
 
 EXIT_OK: Final = 0
 EXIT_REJECTIONS: Final = 1  # --strict and some rows rejected, or nothing could be placed
 EXIT_FATAL: Final = 2
-GEOCODERS: Final = ("gazetteer", "ban")
+GEOCODERS: Final = ("gazetteer", "offline", "ban")  # "offline" is another name for "gazetteer"
+OFFLINE_GEOCODERS: Final = frozenset({"gazetteer", "offline"})
 
 
 class CliError(Exception):
@@ -87,6 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
         default="gazetteer",
         help="gazetteer : hors ligne, à la commune (défaut) ; ban : précise à l'adresse "
         "avec la Base Adresse Nationale",
+    )
+    cache = build.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="avec --geocoder ban : n'utilise ni ne remplit le cache des réponses",
+    )
+    cache.add_argument(
+        "--refresh-cache",
+        action="store_true",
+        help="avec --geocoder ban : redemande chaque adresse et met le cache à jour",
     )
     build.add_argument("--gazetteer", type=Path, metavar="CHEMIN", help="gazetteer des communes")
     build.add_argument("--feuille", metavar="NOM", help="feuille du classeur XLSX à lire")
@@ -150,22 +169,89 @@ def default_report_path(output: Path) -> Path:
     return output.with_name(output.stem + ".rejets.csv")
 
 
-def open_address_geocoder(
-    name: str, settings: Settings
-) -> AbstractAsyncContextManager[AddressGeocoder]:
-    """Open the online geocoder chosen with ``--geocoder`` (an async context manager).
+def ban_config(settings: Settings) -> BanConfig:
+    """Map the ``CARTE_GEN_BAN_*`` settings to the BAN client's configuration."""
+    from geo.ban import BanConfig
 
-    The BAN client (``geo/ban.py``) is plugged in here.
-    """
-    raise CliError(
-        f"le géocodeur « {name} » n'est pas encore configuré dans cette version ; "
-        "utilisez --geocoder gazetteer"
+    return BanConfig(
+        base_url=settings.ban_url,
+        timeout_s=settings.ban_timeout_s,
+        max_retries=settings.ban_max_retries,
+        concurrency=settings.ban_concurrency,
+        rate_limit_per_s=settings.ban_rate_limit_per_s,
+        batch_size=settings.ban_batch_size,
+        min_score=settings.ban_min_score,
     )
 
 
-async def _refine_online(report: GeocodeReport, name: str, settings: Settings) -> GeocodeReport:
-    async with open_address_geocoder(name, settings) as geocoder:
-        return await refine_with_addresses(report, geocoder)
+def open_address_geocoder(
+    name: str,
+    settings: Settings,
+    *,
+    use_cache: bool = True,
+    refresh_cache: bool = False,
+    on_progress: Callable[[int], object] | None = None,
+    stats: list[BanStats] | None = None,
+) -> AbstractAsyncContextManager[AddressGeocoder]:
+    """Open the online geocoder chosen with ``--geocoder`` (an async context manager).
+
+    ``stats`` receives the BAN client's counters (requests, cache hits) for the summary.
+    """
+    if name != "ban":
+        raise CliError(f"géocodeur inconnu : « {name} »")
+    return _open_ban(settings, use_cache, refresh_cache, on_progress, stats)
+
+
+@asynccontextmanager
+async def _open_ban(
+    settings: Settings,
+    use_cache: bool,
+    refresh_cache: bool,
+    on_progress: Callable[[int], object] | None,
+    stats: list[BanStats] | None,
+) -> AsyncIterator[AddressGeocoder]:
+    from geo.ban import BanGeocoder
+    from geo.ban_cache import BanCache
+
+    try:
+        config = ban_config(settings)
+    except ValueError as exc:
+        raise CliError(f"configuration du géocodeur BAN invalide : {exc}") from exc
+    cache = await asyncio.to_thread(BanCache, settings.ban_cache_path) if use_cache else None
+    try:
+        async with BanGeocoder(
+            config, cache=cache, refresh_cache=refresh_cache, on_progress=on_progress
+        ) as geocoder:
+            yield geocoder
+            if stats is not None:
+                stats.append(geocoder.stats)
+    finally:
+        if cache is not None:
+            await asyncio.to_thread(cache.close)
+
+
+async def _refine_online(
+    report: GeocodeReport, args: argparse.Namespace, settings: Settings, stats: list[BanStats]
+) -> GeocodeReport:
+    from tqdm import tqdm
+
+    with tqdm(
+        total=len(address_queries(report.placed)),
+        unit=" adresse",
+        desc="Adresses (BAN)",
+        file=sys.stderr,
+        disable=args.quiet or not sys.stderr.isatty(),
+        leave=False,
+    ) as bar:
+        async with open_address_geocoder(
+            args.geocoder,
+            settings,
+            use_cache=not args.no_cache,
+            refresh_cache=args.refresh_cache,
+            on_progress=bar.update,
+            stats=stats,
+        ) as geocoder:
+            return await refine_with_addresses(report, geocoder)
 
 
 def _load_gazetteer(path: Path) -> Gazetteer:
@@ -215,8 +301,9 @@ def run_build(args: argparse.Namespace) -> int:
             imported.column_names,
             on_row=bar.update,
         )
-    if args.geocoder != "gazetteer":
-        report = asyncio.run(_refine_online(report, args.geocoder, settings))
+    online_stats: list[BanStats] = []
+    if args.geocoder not in OFFLINE_GEOCODERS:
+        report = asyncio.run(_refine_online(report, args, settings, online_stats))
 
     issues = [*imported.issues, *report.issues]
     metadata = metadata_from_sidecar(sidecar, input_path.name, generation_date())
@@ -229,6 +316,13 @@ def run_build(args: argparse.Namespace) -> int:
 
     if not args.quiet:
         print_summary(imported, report, issues, output, report_path, sys.stdout)
+        for stats in online_stats:
+            print(
+                f"Base Adresse Nationale ({settings.ban_url}) : {stats.requests} requête(s), "
+                f"{stats.cache_hits} réponse(s) tirée(s) du cache"
+                + (" ; service abandonné après des échecs répétés" if stats.breaker_open else ""),
+                file=sys.stdout,
+            )
     if not report.placed:
         print(
             f"carte-gen : aucune formation placée, {output} n'a pas été écrit ; "

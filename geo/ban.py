@@ -582,7 +582,7 @@ class BanGeocoder:
         client: httpx.AsyncClient | None = None,
         cache: BanCache | None = None,
         refresh_cache: bool = False,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: Callable[[int], object] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
