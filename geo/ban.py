@@ -522,10 +522,16 @@ class RateLimiter:
                 now = max(self._clock(), self._next_start)
             self._next_start = now + self.interval
 
+    def defer(self, seconds: float) -> None:
+        """Hold every request back for ``seconds`` (the server asked us to slow down)."""
+        self._next_start = max(self._next_start, self._clock() + seconds)
+
 
 # --- The client ----------------------------------------------------------------------------
 
 
+#: Per-row answers are written to the cache in batches of this many.
+STORE_EVERY: Final = 200
 #: Answers worth retrying besides the 5xx (501 Not Implemented is final, not transient).
 RETRYABLE_STATUSES: Final = frozenset({429})
 
@@ -732,18 +738,25 @@ class BanGeocoder:
     async def _rows(
         self, keys: Sequence[str], lookups: Mapping[str, Lookup], rows_per_key: Mapping[str, int]
     ) -> dict[str, _Answer]:
+        unstored: dict[str, _Answer] = {}
+
         async def one(key: str) -> tuple[str, _Answer]:
             async with self._semaphore:
                 try:
                     answer: _Answer = await self._row_request(lookups[key])
                 except ServiceUnavailable as error:
                     answer = _Failure(error.reason)
-            if not isinstance(answer, _Failure):
-                await self._store({key: answer})
+            unstored[key] = answer
+            if len(unstored) >= STORE_EVERY:  # write the cache as we go, in batches
+                batch = dict(unstored)
+                unstored.clear()
+                await self._store(batch)
             self._progress(rows_per_key[key])
             return key, answer
 
-        return dict(await asyncio.gather(*(one(key) for key in keys)))
+        answers = dict(await asyncio.gather(*(one(key) for key in keys)))
+        await self._store(unstored)
+        return answers
 
     async def _store(self, answers: Mapping[str, _Answer]) -> None:
         if self.cache is None:
@@ -863,7 +876,11 @@ class BanGeocoder:
                 raise ServiceUnavailable(reason_server_error(status), status)
             logger.info("Retrying %s in %.2f s (%s)", url, wait, failure)
             self.stats.retries += 1
-            await self._sleep(wait)
+            if status == 429:
+                # Slow everyone down, not just this request: the limiter holds every start.
+                self._limiter.defer(wait)
+            else:
+                await self._sleep(wait)
             attempt += 1
 
 

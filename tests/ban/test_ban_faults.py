@@ -229,7 +229,7 @@ def test_429_honours_retry_after_in_seconds() -> None:
         return healthy(request)
 
     outcomes, _, recorder = run(limited)
-    assert recorder.sleeps == [7.0]
+    assert recorder.sleeps == [pytest.approx(7.0, abs=0.05)]
     assert reasons(outcomes) == {"r1": None, "r2": None, "r3": None}
 
 
@@ -240,7 +240,7 @@ def test_429_honours_retry_after_as_an_http_date() -> None:
         return httpx.Response(429, headers={"Retry-After": when}) if n == 1 else healthy(request)
 
     _, _, recorder = run(limited)
-    assert recorder.sleeps == [12.0]
+    assert recorder.sleeps == [pytest.approx(12.0, abs=0.05)]
 
 
 def test_retry_after_longer_than_allowed_gives_up_without_waiting() -> None:
@@ -523,3 +523,28 @@ def test_empty_address_asks_nothing() -> None:
     )
     assert recorder.calls == []
     assert reasons(outcomes) == {"r0": "adresse vide"}
+
+
+def test_429_holds_back_every_request_not_only_the_refused_one() -> None:
+    clock = FakeClock()
+    stamps: list[tuple[float, int]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        stamps.append((clock.now, len(stamps) + 1))
+        if len(stamps) == 1:
+            return httpx.Response(429, headers={"Retry-After": "5"})
+        return healthy(request)
+
+    queries = [AddressQuery(f"r{i}", f"{i} rue X", None, "Rennes", "35238") for i in range(8)]
+
+    async def main() -> list[AddressOutcome]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            config = BanConfig(base_url=BASE, mode="row", concurrency=4, rate_limit_per_s=100)
+            geocoder = BanGeocoder(config, client=client, clock=clock, sleep=clock.sleep)
+            return await geocoder.geocode(queries)
+
+    outcomes = asyncio.run(main())
+    refused_at = stamps[0][0]
+    assert len(stamps) == 9  # the refused request was tried again
+    assert all(when >= refused_at + 5 for when, _ in stamps[1:])
+    assert [outcome.key for outcome in outcomes] == [query.key for query in queries]
