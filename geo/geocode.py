@@ -61,7 +61,8 @@ class AddressGeocoder(Protocol):
 
 #: Generous bounding boxes (lon_min, lat_min, lon_max, lat_max) of the territories served.
 TERRITORY_BOUNDS: Final[dict[str, tuple[float, float, float, float]]] = {
-    "métropole et Corse": (-5.8, 41.2, 9.9, 51.3),
+    "métropole": (-5.3, 42.25, 8.3, 51.2),
+    "Corse": (8.45, 41.3, 9.65, 43.1),
     "Guadeloupe": (-62.0, 15.7, -60.8, 16.7),
     "Martinique": (-61.4, 14.2, -60.7, 15.0),
     "Guyane": (-54.7, 2.0, -51.5, 6.0),

@@ -1,0 +1,271 @@
+"""The real ``carte-gen`` console script, end to end through a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parents[1] / "data"
+GAZETTEER = REPO / "data" / "gazetteer.json.gz"
+
+
+def carte_gen(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).parent / "carte-gen"
+    full_env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", **(env or {})}
+    return subprocess.run(
+        [str(script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+
+def read_report(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "the report must open in Excel (UTF-8 BOM)"
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stdout
+
+
+BROKEN_ROWS = [
+    # Identifiant, Intitulé, Structure, Type, Code postal, Commune, Code INSEE, Durée, Lat, Lon
+    [
+        "B01",
+        "Développeur web",
+        "Simplon",
+        "Association",
+        "01000",
+        "Bourg-en-Bresse",
+        "",
+        "6",
+        "",
+        "",
+    ],
+    [
+        "B02",
+        "Durée fausse",
+        "Simplon",
+        "Association",
+        "01000",
+        "Bourg-en-Bresse",
+        "",
+        "36 mois",
+        "",
+        "",
+    ],
+    ["B03", "Type inconnu", "Club", "Club de foot", "01000", "Bourg-en-Bresse", "", "6", "", ""],
+    ["B04", "Commune inconnue", "X", "Asso", "", "Trifouilly-les-Oies", "", "6", "", ""],
+    ["B05", "Commune ambiguë", "X", "Asso", "", "Saint-Denis", "", "6", "", ""],
+    ["B01", "Doublon", "Simplon", "Asso", "01000", "Bourg-en-Bresse", "", "6", "", ""],
+    ["B06", "", "X", "Asso", "01000", "Bourg-en-Bresse", "", "6", "", ""],
+    ["B07", "Coordonnées illisibles", "X", "Asso", "", "", "", "6", "nord", "2.3"],
+    ["B08", "Hors de France", "X", "Asso", "", "", "", "6", "51.5", "-0.12"],
+    [
+        "B09",
+        "Œuvre numérique",
+        "Mairie de Saint-Étienne",
+        "Mairie",
+        "42000",
+        "St Étienne",
+        "",
+        "12",
+        "",
+        "",
+    ],
+    ["B10", "Coordonnées", "X", "Entreprise", "", "", "", "1 an", "48,8566", "2,3522"],
+    ["B11", "Corse", "X", "École", "", "", "2A004", "", "", ""],
+]
+BROKEN_HEADER = [
+    "Identifiant",
+    "Intitulé de la formation",
+    "Structure",
+    "Type de structure",
+    "Code postal",
+    "Commune",
+    "Code INSEE",
+    "Durée (mois)",
+    "Latitude",
+    "Longitude",
+]
+#: spreadsheet row → column the report must name
+EXPECTED_REJECTIONS = {
+    3: "Durée (mois)",
+    4: "Type de structure",
+    5: "Commune",
+    6: "Commune",
+    7: "Identifiant",
+    8: "Intitulé de la formation",
+    9: "Latitude",
+    10: "Latitude",
+}
+
+
+@pytest.fixture
+def broken_csv(tmp_path: Path) -> Path:
+    """A Windows-1252, tab-delimited file with one problem per row between good rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\r\n")
+    writer.writerow(BROKEN_HEADER)
+    writer.writerows(BROKEN_ROWS)
+    path = tmp_path / "broken.csv"
+    path.write_bytes(buffer.getvalue().encode("cp1252"))
+    return path
+
+
+def test_broken_csv_reports_every_bad_row_and_writes_the_good_ones(broken_csv: Path):
+    output = broken_csv.with_name("out.geojson")
+    result = carte_gen("build", broken_csv, "-o", output, "--gazetteer", GAZETTEER)
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stderr
+    collection = json.loads(output.read_text(encoding="utf-8"))
+    assert [f["id"] for f in collection["features"]] == ["B01", "B09", "B10", "B11"]
+    by_id = {f["id"]: f for f in collection["features"]}
+    assert by_id["B09"]["properties"]["intitule"] == "Œuvre numérique"
+    assert by_id["B09"]["properties"]["commune"] == "Saint-Étienne"
+    assert by_id["B10"]["geometry"]["coordinates"] == [2.3522, 48.8566]
+    assert by_id["B10"]["properties"]["duree_mois"] == 12
+    assert by_id["B11"]["properties"]["departement"] == "2A"
+
+    report = read_report(output.with_name("out.rejets.csv"))
+    rejected = {int(r["Ligne"]): r for r in report if r["Niveau"] == "rejet"}
+    assert {line: r["Colonne"] for line, r in rejected.items()} == EXPECTED_REJECTIONS
+    assert "ligne 2" in rejected[7]["Motif"]
+    assert "Saint-Denis" in rejected[6]["Motif"] and "(93" in rejected[6]["Motif"]
+    assert all(r["Motif"] for r in report)
+
+    assert "Lignes lues : 12" in result.stdout
+    assert "Placées : 4" in result.stdout
+    assert "Rejetées : 8" in result.stdout
+
+
+def test_strict_mode_exits_1_when_a_row_is_rejected(broken_csv: Path):
+    output = broken_csv.with_name("out.geojson")
+    result = carte_gen("build", broken_csv, "-o", output, "--strict", "--quiet")
+    assert result.returncode == 1
+    assert output.exists()
+    assert result.stdout == ""
+
+
+def test_messy_human_spreadsheet_is_placed_entirely(tmp_path: Path):
+    output = tmp_path / "messy.geojson"
+    result = carte_gen("build", DATA / "formations_messy.csv", "-o", output, "--strict")
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stdout + result.stderr
+    features = json.loads(output.read_text(encoding="utf-8"))["features"]
+    by_id = {f["id"]: f["properties"] for f in features}
+    assert len(by_id) == 10
+    assert by_id["M01"]["commune"] == "Montreuil" and by_id["M01"]["departement"] == "93"
+    assert by_id["M02"]["commune"] == "Saint-Étienne"
+    assert by_id["M03"]["region_nom"] == "Corse"
+    assert by_id["M04"]["departement"] == "976"
+    assert by_id["M05"]["commune"].startswith("Lyon")
+    assert by_id["M07"]["geocodage_source"] == "coordonnees"
+    assert by_id["M09"]["code_postal"] == "01000"
+    assert by_id["M10"]["commune"] == "Les Abymes"
+    assert by_id["M01"]["site_web"] == "https://simplon.co"
+    assert by_id["M03"]["duree_mois"] == 12
+
+
+def test_xlsx_input_end_to_end(tmp_path: Path, xlsx_bytes):
+    path = tmp_path / "formations.xlsx"
+    path.write_bytes(
+        xlsx_bytes(
+            [
+                [
+                    "Identifiant",
+                    "Intitulé de la formation",
+                    "Structure",
+                    "Type de structure",
+                    "Code postal",
+                    "Commune",
+                    "Durée (mois)",
+                ],
+                ["X1", "Dev", "Simplon", "Asso", 1000, "Bourg-en-Bresse", 6],
+                ["X2", "Data", "Ville", "Mairie", 42000, "Saint-Étienne", "1 an"],
+            ]
+        )
+    )
+    result = carte_gen("build", path, "--quiet")
+    assert result.returncode == 0, result.stderr
+    features = json.loads(path.with_suffix(".geojson").read_text(encoding="utf-8"))["features"]
+    assert [f["properties"]["code_insee"] for f in features] == ["01053", "42218"]
+
+
+def test_builds_are_reproducible_with_source_date_epoch(tmp_path: Path):
+    first, second = tmp_path / "a.geojson", tmp_path / "b.geojson"
+    for output in (first, second):
+        assert carte_gen("build", DATA / "formations_messy.csv", "-o", output, "-q").returncode == 0
+    assert first.read_bytes() == second.read_bytes()
+    meta = json.loads(first.read_text(encoding="utf-8"))["metadonnees"]
+    assert meta["date_generation"] == "2023-11-14T22:13:20+00:00"
+
+
+def test_custom_report_path(tmp_path: Path, broken_csv: Path):
+    report = tmp_path / "rapport.csv"
+    result = carte_gen("build", broken_csv, "-o", tmp_path / "o.geojson", "--rejets", report)
+    assert result.returncode == 0
+    assert len([r for r in read_report(report) if r["Niveau"] == "rejet"]) == 8
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (bytes(range(256)) * 40, "CSV ou XLSX"),
+        (b"", "vide"),
+        (b"PK\x03\x04garbage-zip", "ZIP"),
+        ("Nom;Téléphone\nA;01\n".encode(), "En-têtes trouvés : « Nom », « Téléphone »"),
+    ],
+)
+def test_fatal_input_problems_exit_2_with_a_french_message(tmp_path: Path, content, message):
+    path = tmp_path / "input.csv"
+    path.write_bytes(content)
+    result = carte_gen("build", path, "-o", tmp_path / "out.geojson")
+    assert_no_traceback(result)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (tmp_path / "out.geojson").exists()
+
+
+def test_missing_input_exits_2(tmp_path: Path):
+    result = carte_gen("build", tmp_path / "absent.csv")
+    assert result.returncode == 2
+    assert "introuvable" in result.stderr
+    assert_no_traceback(result)
+
+
+def test_missing_output_folder_exits_2(tmp_path: Path):
+    result = carte_gen("build", DATA / "formations_messy.csv", "-o", tmp_path / "no" / "x.geojson")
+    assert result.returncode == 2
+    assert "dossier" in result.stderr
+
+
+def test_all_rows_rejected_writes_no_geojson_and_exits_1(tmp_path: Path):
+    path = tmp_path / "bad.csv"
+    path.write_text("Titre;Structure;Type;Commune\nA;B;Club;Paris\n", encoding="utf-8")
+    result = carte_gen("build", path, "-o", tmp_path / "out.geojson")
+    assert result.returncode == 1
+    assert not (tmp_path / "out.geojson").exists()
+    assert read_report(tmp_path / "out.rejets.csv")[0]["Colonne"] == "Type"
+
+
+def test_serve_without_data_explains_how_to_build_it(tmp_path: Path):
+    result = carte_gen("serve", "--data", tmp_path / "absent.geojson", "--port", "0")
+    assert result.returncode == 2
+    assert "carte-gen build" in result.stderr
+    assert_no_traceback(result)
+

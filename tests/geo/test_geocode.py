@@ -1,0 +1,366 @@
+"""The offline geocoding chain on a small gazetteer, and the online refinement step."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geo.geocode import (
+    AddressMatch,
+    AddressOutcome,
+    AddressQuery,
+    OfflineGeocoder,
+    apply_address_outcomes,
+    distance_km,
+    geocode_offline,
+    in_france,
+    refine_with_addresses,
+)
+from geo.importer import ImportedRow, Level
+from geo.schema import GeocodingSource, Precision, TypeStructure
+
+
+def row(**values) -> ImportedRow:
+    base = {
+        "ligne": 2,
+        "id": "G1",
+        "intitule": "Développeur web",
+        "structure": "Simplon",
+        "type_structure": TypeStructure.ASSOCIATION,
+    }
+    base.update(values)
+    return ImportedRow(**base)
+
+
+@pytest.fixture
+def chain(small_gazetteer) -> OfflineGeocoder:
+    return OfflineGeocoder(small_gazetteer)
+
+
+def rejections(outcome):
+    return [i for i in outcome.issues if i.niveau is Level.REJET]
+
+
+def warnings(outcome):
+    return [i for i in outcome.issues if i.niveau is Level.AVERTISSEMENT]
+
+
+# --------------------------------------------------------------------------- territories
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [
+        (2.35, 48.85),
+        (9.45, 42.7),
+        (-61.5, 16.27),
+        (-61.07, 14.61),
+        (-52.31, 4.92),
+        (55.45, -20.88),
+        (45.23, -12.78),
+        (-4.48, 48.39),
+        (7.75, 48.58),
+    ],
+)
+def test_points_in_france_and_overseas(lon, lat):
+    assert in_france(lon, lat)
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"), [(0.0, 0.0), (-0.12, 51.5), (13.4, 52.5), (-73.9, 40.7), (2.17, 41.38)]
+)
+def test_points_outside_france(lon, lat):
+    assert not in_france(lon, lat)
+
+
+def test_distance_paris_lyon_is_about_392_km():
+    assert distance_km(2.3522, 48.8566, 4.8357, 45.7640) == pytest.approx(392, abs=3)
+
+
+# --------------------------------------------------------------------------- coordinates
+
+
+def test_coordinates_place_at_the_point_with_the_nearest_commune(chain):
+    outcome = chain.locate(row(latitude=48.8600, longitude=2.3530))
+    placement = outcome.placement
+    assert placement is not None
+    assert (placement.lon, placement.lat) == (2.353, 48.86)
+    assert placement.source is GeocodingSource.COORDONNEES
+    assert placement.commune.departement == "75"
+    assert outcome.issues == ()
+
+
+def test_swapped_coordinates_are_corrected_with_a_warning(chain):
+    outcome = chain.locate(row(latitude=55.4481, longitude=-20.8789))
+    assert outcome.placement is not None
+    assert outcome.placement.commune.code_insee == "97411"
+    assert (outcome.placement.lon, outcome.placement.lat) == (55.4481, -20.8789)
+    (warning,) = warnings(outcome)
+    assert "inversées" in warning.motif
+
+
+def test_coordinates_outside_france_without_other_location_are_rejected(chain):
+    outcome = chain.locate(row(latitude=51.5, longitude=-0.12))
+    assert outcome.placement is None
+    (rejection,) = rejections(outcome)
+    assert "hors de France" in rejection.motif
+
+
+def test_coordinates_outside_france_fall_back_to_the_commune_with_a_warning(chain):
+    outcome = chain.locate(row(latitude=51.5, longitude=-0.12, commune="Bourg-en-Bresse"))
+    assert outcome.placement is not None
+    assert outcome.placement.commune.code_insee == "01053"
+    assert outcome.placement.source is GeocodingSource.GAZETTEER
+    assert "hors de France" in warnings(outcome)[0].motif
+
+
+def test_coordinates_near_the_stated_commune_keep_that_commune(chain):
+    # a point in Saint-Denis (93) closer to Paris' centroid than to Saint-Denis' one
+    outcome = chain.locate(row(latitude=48.905, longitude=2.36, code_postal="93200"))
+    assert outcome.placement is not None
+    assert outcome.placement.commune.code_insee == "93066"
+    assert outcome.placement.source is GeocodingSource.COORDONNEES
+
+
+def test_coordinates_far_from_the_stated_commune_win_with_a_warning(chain):
+    outcome = chain.locate(row(latitude=45.764, longitude=4.8357, commune="Bourg-en-Bresse"))
+    assert outcome.placement is not None
+    assert outcome.placement.commune.code_insee == "69123"
+    assert "km" in warnings(outcome)[0].motif
+
+
+# --------------------------------------------------------------------------- INSEE code
+
+
+def test_insee_code_places_at_the_commune(chain):
+    outcome = chain.locate(row(code_insee="2A004"))
+    placement = outcome.placement
+    assert placement is not None
+    assert placement.commune.nom == "Ajaccio"
+    assert placement.precision is Precision.COMMUNE
+    assert placement.source is GeocodingSource.GAZETTEER
+    assert (placement.commune.departement, placement.commune.region) == ("2A", "94")
+    assert outcome.issues == ()
+
+
+def test_insee_and_postcode_that_disagree_keep_insee_with_a_warning(chain):
+    outcome = chain.locate(row(code_insee="01053", code_postal="69001"))
+    assert outcome.placement is not None
+    assert outcome.placement.commune.code_insee == "01053"
+    (warning,) = warnings(outcome)
+    assert "69001" in warning.motif and "INSEE" in warning.motif
+
+
+def test_postcode_and_name_that_agree_against_insee_win(chain):
+    outcome = chain.locate(row(code_insee="01053", code_postal="69001", commune="Lyon"))
+    assert outcome.placement is not None
+    assert outcome.placement.commune.code_insee == "69123"
+    assert "contredit" in warnings(outcome)[0].motif
+
+
+def test_arrondissement_code_with_the_city_name_is_no_conflict(chain):
+    outcome = chain.locate(row(code_insee="75111", code_postal="75011", commune="PARIS"))
+    assert outcome.placement is not None
+    assert outcome.placement.commune.code_insee == "75111"
+    assert outcome.issues == ()
+
+
+def test_unknown_insee_code_falls_back_to_the_name(chain):
+    outcome = chain.locate(row(code_insee="99999", commune="Cayenne"))
+    assert outcome.placement is not None
+    assert outcome.placement.commune.code_insee == "97302"
+    assert "inconnu" in warnings(outcome)[0].motif
+
+
+def test_unknown_insee_code_alone_is_rejected(chain):
+    outcome = chain.locate(row(code_insee="99999"))
+    assert outcome.placement is None
+    assert "inconnu" in rejections(outcome)[0].motif
+
+
+# --------------------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(
+    ("commune", "code_postal", "expected"),
+    [
+        ("Bourg-en-Bresse", "01000", "01053"),
+        ("BOURG EN BRESSE", None, "01053"),
+        ("St Etienne", None, "42218"),
+        ("Saint-Etienne", "42100", "42218"),
+        ("Abymes", None, "97101"),
+        ("les abymes", "97139", "97101"),
+        ("Mamoudzou", "97600", "97611"),
+        ("Chatillon sur Chalaronne", None, "01093"),
+        ("Saint-Denis", "93200", "93066"),
+        ("ST DENIS", "97400", "97411"),
+        ("Lyon Cedex 03", "69441", "69123"),
+        ("Bourg-en-Brese", None, "01053"),  # small typo
+    ],
+)
+def test_commune_names_are_matched_insensitively(chain, commune, code_postal, expected):
+    outcome = chain.locate(row(commune=commune, code_postal=code_postal))
+    assert outcome.placement is not None, outcome.issues
+    assert outcome.placement.commune.code_insee == expected
+    assert outcome.placement.precision is Precision.COMMUNE
+    assert rejections(outcome) == []
+
+
+def test_homonyms_without_postcode_are_rejected_listing_candidates(chain):
+    outcome = chain.locate(row(commune="Saint-Denis"))
+    assert outcome.placement is None
+    (rejection,) = rejections(outcome)
+    assert "ambiguë" in rejection.motif
+    for departement in ("(93", "(974", "(11"):
+        assert departement in rejection.motif
+
+
+def test_unknown_commune_without_postcode_is_rejected(chain):
+    outcome = chain.locate(row(commune="Trifouilly-les-Oies"))
+    assert outcome.placement is None
+    assert "introuvable" in rejections(outcome)[0].motif
+
+
+def test_unknown_commune_with_a_known_postcode_uses_the_postcode_with_a_warning(chain):
+    outcome = chain.locate(row(commune="Trifouilly-les-Oies", code_postal="01000"))
+    assert outcome.placement is not None
+    assert outcome.placement.commune.code_insee == "01053"
+    assert "introuvable" in warnings(outcome)[0].motif
+
+
+def test_name_that_does_not_match_its_postcode_keeps_the_name_with_a_warning(chain):
+    outcome = chain.locate(row(commune="Cayenne", code_postal="01000"))
+    assert outcome.placement is not None
+    assert outcome.placement.commune.code_insee == "97302"
+    assert "01000" in warnings(outcome)[0].motif
+
+
+# --------------------------------------------------------------------------- postcodes
+
+
+def test_postcode_of_one_commune_places_at_that_commune(chain):
+    outcome = chain.locate(row(code_postal="97600"))
+    assert outcome.placement is not None
+    assert outcome.placement.commune.code_insee == "97611"
+    assert outcome.placement.precision is Precision.COMMUNE
+
+
+def test_postcode_shared_by_communes_places_at_the_largest_with_postcode_precision(chain):
+    outcome = chain.locate(row(code_postal="01400"))
+    placement = outcome.placement
+    assert placement is not None
+    assert placement.commune.code_insee == "01093"
+    assert placement.precision is Precision.CODE_POSTAL
+    assert placement.score == 0.5
+    assert "01400" in placement.libelle
+
+
+def test_unknown_postcode_alone_is_rejected(chain):
+    outcome = chain.locate(row(code_postal="75700"))
+    assert outcome.placement is None
+    assert "75700" in rejections(outcome)[0].motif
+
+
+def test_messages_name_the_users_column(small_gazetteer):
+    chain = OfflineGeocoder(small_gazetteer, {"commune": "Ville"})
+    outcome = chain.locate(row(commune="Saint-Denis"))
+    assert outcome.issues[0].colonne == "Ville"
+
+
+@given(st.sampled_from(["01053", "97411", "2A004", "75111", "97611"]))
+def test_departement_and_region_always_come_from_the_matched_commune(small_gazetteer, code):
+    outcome = OfflineGeocoder(small_gazetteer).locate(row(code_insee=code))
+    commune = small_gazetteer.by_insee(code)
+    assert outcome.placement is not None
+    assert outcome.placement.commune.departement == commune.departement
+    assert outcome.placement.commune.region == commune.region
+
+
+def test_geocode_offline_keeps_input_order_and_accounts_for_every_row(small_gazetteer):
+    rows = [
+        row(ligne=2, id="A", code_insee="01053"),
+        row(ligne=3, id="B", commune="Saint-Denis"),
+        row(ligne=4, id="C", code_postal="97600"),
+    ]
+    seen = []
+    report = geocode_offline(rows, small_gazetteer, on_row=lambda: seen.append(1))
+    assert [p.row.id for p in report.placed] == ["A", "C"]
+    assert {i.ligne for i in report.issues if i.niveau is Level.REJET} == {3}
+    assert len(seen) == 3
+
+
+# --------------------------------------------------------------------------- online step
+
+
+class ScriptedGeocoder:
+    """An AddressGeocoder answering from a table: the protocol's contract, no network."""
+
+    def __init__(self, answers: dict[str, AddressOutcome]) -> None:
+        self.answers = answers
+        self.queries: list[AddressQuery] = []
+
+    async def geocode(self, queries: Sequence[AddressQuery]) -> list[AddressOutcome]:
+        self.queries.extend(queries)
+        return [self.answers[q.key] for q in queries]
+
+
+def test_online_refinement_moves_precise_matches_and_counts_fallbacks(small_gazetteer):
+    rows = [
+        row(ligne=2, id="A", adresse="1 rue de la Paix", code_insee="75111"),
+        row(ligne=3, id="B", adresse="2 rue X", code_insee="01053"),
+        row(ligne=4, id="C", adresse="3 rue Y", code_insee="01053"),
+        row(ligne=5, id="D", code_insee="01053"),  # no address: not sent
+        row(ligne=6, id="E", adresse="4 rue Z", latitude=46.2, longitude=5.2),  # explicit
+        row(ligne=7, id="F", adresse="5 rue W", code_insee="01053"),
+    ]
+    report = geocode_offline(rows, small_gazetteer)
+    geocoder = ScriptedGeocoder(
+        {
+            "A": AddressOutcome(
+                "A",
+                AddressMatch(
+                    2.3712345678,
+                    48.86,
+                    0.93,
+                    "housenumber",
+                    "1 Rue X 75011 Paris",
+                    "75056",
+                    "75011",
+                ),
+                None,
+            ),
+            "B": AddressOutcome("B", None, "adresse introuvable"),
+            "C": AddressOutcome(
+                "C", AddressMatch(4.8, 45.7, 0.9, "street", "Rue Y Lyon", "69123", "69001"), None
+            ),
+            "F": AddressOutcome(
+                "F", AddressMatch(5.2, 46.2, 0.8, "street", "Rue W", "01053", "01000"), None
+            ),
+        }
+    )
+    refined = asyncio.run(refine_with_addresses(report, geocoder))
+    assert [q.key for q in geocoder.queries] == ["A", "B", "C", "F"]
+    by_id = {p.row.id: p.placement for p in refined.placed}
+    assert by_id["A"].source is GeocodingSource.BAN
+    assert by_id["A"].precision is Precision.ADRESSE
+    assert (by_id["A"].lon, by_id["A"].commune.code_insee) == (2.371235, "75111")
+    assert by_id["B"].source is GeocodingSource.GAZETTEER
+    assert by_id["C"].source is GeocodingSource.GAZETTEER  # another commune: never trusted
+    assert by_id["F"].precision is Precision.RUE
+    assert by_id["E"].source is GeocodingSource.COORDONNEES
+    assert refined.online_queries == 4
+    assert refined.online_fallbacks == {"adresse introuvable": 1, "commune différente": 1}
+
+
+def test_municipality_answers_keep_the_gazetteer_placement(small_gazetteer):
+    report = geocode_offline([row(adresse="x", code_insee="01053")], small_gazetteer)
+    outcome = AddressOutcome(
+        "G1", AddressMatch(5.0, 46.0, 0.9, "municipality", "Bourg", "01053", "01000"), None
+    )
+    placed, fallbacks = apply_address_outcomes(report.placed, [outcome])
+    assert placed[0].placement.source is GeocodingSource.GAZETTEER
+    assert fallbacks == {"précision insuffisante": 1}
