@@ -268,4 +268,3 @@ def test_serve_without_data_explains_how_to_build_it(tmp_path: Path):
     assert result.returncode == 2
     assert "carte-gen build" in result.stderr
     assert_no_traceback(result)
-
