@@ -39,10 +39,9 @@ from geo.importer import (
 from geo.schema import PRECISION_LABELS, GeocodingSource, Precision
 
 if TYPE_CHECKING:
-    from geo.gazetteer import Gazetteer
-
     from app.settings import Settings
     from geo.ban import BanConfig, BanStats
+    from geo.gazetteer import Gazetteer
 
 EXIT_OK: Final = 0
 EXIT_REJECTIONS: Final = 1  # --strict and some rows rejected, or nothing could be placed
@@ -93,8 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--geocoder",
         choices=GEOCODERS,
         default="gazetteer",
-        help="gazetteer : hors ligne, à la commune (défaut) ; ban : précise à l'adresse "
-        "avec la Base Adresse Nationale",
+        help="gazetteer (ou offline) : hors ligne, à la commune (défaut) ; ban : précise à "
+        "l'adresse avec la Base Adresse Nationale (CARTE_GEN_BAN_URL)",
     )
     cache = build.add_mutually_exclusive_group()
     cache.add_argument(

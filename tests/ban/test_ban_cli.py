@@ -1,0 +1,125 @@
+"""``carte-gen build --geocoder ban`` end to end: the console script against a real addok."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.addok
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HEADER = ["id", "intitule", "structure", "type_structure", "adresse", "code_postal", "commune",
+          "code_insee", "duree_mois", "modalite"]  # fmt: skip
+ROWS = [  # id, adresse, code postal, commune, expected precision
+    ("GEN-0001", "12 rue Oberkampf", "75011", "Paris", "adresse"),
+    ("GEN-0002", "7 rue de la République", "69001", "Lyon", "adresse"),
+    ("GEN-0003", "3 rue de Paris", "97400", "Saint-Denis", "adresse"),
+    ("GEN-0004", "Rue Nationale", "59000", "Lille", "rue"),
+    ("GEN-0005", "1 impasse des Zébus", "35000", "Rennes", "commune"),
+    ("GEN-0006", "", "29200", "Brest", "commune"),
+    ("GEN-0007", "40 quai de la Fosse", "44000", "Nantes", "commune"),
+]
+
+
+def write_input(path: Path) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        for key, adresse, code_postal, commune, _ in ROWS:
+            writer.writerow([key, "Développeur web", "Simplon", "association", adresse,
+                             code_postal, commune, "", "6", "presentiel"])  # fmt: skip
+    return path
+
+
+def build(input_path: Path, output: Path, env: dict[str, str], *extra: str) -> str:
+    """Run the installed console script, as a user would."""
+    script = shutil.which("carte-gen", path=str(Path(sys.executable).parent))
+    assert script is not None, "carte-gen is not installed in the test venv (uv sync)"
+    done = subprocess.run(
+        [script, "build", str(input_path), "-o", str(output), "--geocoder", "ban", *extra],
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stdout
+
+
+def features(path: Path) -> dict[str, dict[str, Any]]:
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    return {feature["id"]: feature for feature in collection["features"]}
+
+
+def ban_env(url: str, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARTE_GEN_")}
+    env.update(
+        CARTE_GEN_BAN_URL=url,
+        CARTE_GEN_BAN_CACHE_PATH=str(tmp_path / "cache" / "ban.sqlite3"),
+        CARTE_GEN_BAN_BATCH_SIZE="3",
+    )
+    return env
+
+
+def settled_requests(server: Any) -> list[str]:
+    time.sleep(0.5)  # gunicorn writes its access log right after answering
+    return server.requests_logged()
+
+
+def test_build_places_at_the_door_what_the_server_knows_and_asks_nothing_twice(
+    addok, tmp_path: Path
+) -> None:
+    source = write_input(tmp_path / "formations.csv")
+    output = tmp_path / "formations.geojson"
+    env = ban_env(addok.url, tmp_path)
+
+    addok.reset_access_log()
+    summary = build(source, output, env)
+    first = features(output)
+    assert sorted(first) == sorted(key for key, *_ in ROWS)  # no row lost
+    for key, *_, expected in ROWS:
+        properties = first[key]["properties"]
+        assert properties["geocodage_precision"] == expected, (key, properties)
+        assert properties["geocodage_source"] == ("ban" if expected != "commune" else "gazetteer")
+    lon, lat = first["GEN-0001"]["geometry"]["coordinates"]
+    assert first["GEN-0001"]["properties"]["geocodage_libelle"] == "12 Rue Oberkampf 75011 Paris"
+    assert (round(lon, 2), round(lat, 2)) != (2.38, 48.86)  # not the commune centre
+    requests = settled_requests(addok)
+    assert len(requests) == 2  # 6 addresses, batches of 3
+    assert all("POST /search/csv/" in line for line in requests)
+    assert "Géocodage en ligne : 6 adresses demandées, 4 placées, 2 laissées à la commune" in (
+        summary
+    )
+
+    addok.reset_access_log()
+    summary = build(source, output, env)
+    assert settled_requests(addok) == []
+    assert features(output) == first
+    assert "0 requête(s), 6 réponse(s) tirée(s) du cache" in summary
+
+    addok.reset_access_log()
+    build(source, output, env, "--no-cache")
+    assert len(settled_requests(addok)) == 2
+
+
+def test_build_finishes_at_the_commune_when_the_service_is_down(tmp_path: Path) -> None:
+    source = write_input(tmp_path / "formations.csv")
+    output = tmp_path / "formations.geojson"
+    with socket.socket() as sock:  # a port nobody listens on: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = ban_env(f"http://127.0.0.1:{port}", tmp_path)
+    env.update(CARTE_GEN_BAN_MAX_RETRIES="1")
+    summary = build(source, output, env)
+    placed = features(output)
+    assert sorted(placed) == sorted(key for key, *_ in ROWS)
+    assert {f["properties"]["geocodage_precision"] for f in placed.values()} == {"commune"}
+    assert "service injoignable : 6" in summary
