@@ -1,0 +1,462 @@
+"""The in-memory dataset (features, GeoDataFrame, filter indexes, response cache) and hot reload.
+
+A :class:`Dataset` is immutable once built: a reload builds a new one in a thread and
+:class:`DatasetStore` swaps the reference, so a request always works on one consistent version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import orjson
+import shapely
+
+from app.filters import FilterIndex, FormationFilters, IntArray, Selection, select
+from geo.text import fold
+
+logger = logging.getLogger("carte_gen.dataset")
+
+CACHE_MAX_ENTRIES: Final = 64
+CACHE_MAX_BYTES: Final = 256 * 1024 * 1024
+
+
+class DatasetError(ValueError):
+    """The data file cannot be used; the message says why (English, for the logs and /healthz)."""
+
+
+# --------------------------------------------------------------------------- response cache
+
+
+@dataclass(slots=True)
+class CachedBody:
+    """An encoded answer and its compressed variants, made once per dataset version and query."""
+
+    body: bytes
+    etag: str
+    media_type: str
+    headers: dict[str, str]
+    encoded: dict[str, bytes]
+
+    @property
+    def size(self) -> int:
+        """Bytes held by this entry."""
+        return len(self.body) + sum(len(b) for b in self.encoded.values())
+
+
+class ResponseCache:
+    """A small thread-safe LRU of encoded answers, bounded in entries and bytes."""
+
+    def __init__(self, max_entries: int = CACHE_MAX_ENTRIES, max_bytes: int = CACHE_MAX_BYTES):
+        self._entries: OrderedDict[str, CachedBody] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+
+    def get(self, key: str) -> CachedBody | None:
+        """Return the entry for ``key``, marked as recently used."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: CachedBody) -> CachedBody:
+        """Store an entry (skipped when larger than the whole budget); returns it."""
+        if entry.size > self.max_bytes:
+            return entry
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            self._evict()
+        return entry
+
+    def add_encoding(self, entry: CachedBody, encoding: str, data: bytes) -> None:
+        """Remember a compressed variant of an entry."""
+        with self._lock:
+            entry.encoded[encoding] = data
+            self._evict()
+
+    def _evict(self) -> None:
+        total = sum(e.size for e in self._entries.values())
+        while self._entries and (len(self._entries) > self.max_entries or total > self.max_bytes):
+            _, evicted = self._entries.popitem(last=False)
+            total -= evicted.size
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# --------------------------------------------------------------------------- the dataset
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+def _feature_bytes(feature_id: str, lon: float, lat: float, properties: dict[str, Any]) -> bytes:
+    return orjson.dumps(
+        {
+            "type": "Feature",
+            "id": feature_id,
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": properties,
+        }
+    )
+
+
+def with_distance(encoded: bytes, distance_km: float) -> bytes:
+    """Add ``distance_km`` as the last property of an encoded feature (properties come last)."""
+    head = encoded[:-2]
+    separator = b"" if head.endswith(b"{") else b","
+    return head + separator + b'"distance_km":' + orjson.dumps(round(distance_km, 1)) + b"}}"
+
+
+class Dataset:
+    """One version of the trainings, with everything the routes need to answer fast."""
+
+    def __init__(
+        self,
+        features: list[dict[str, Any]],
+        metadata: Mapping[str, Any],
+        *,
+        version: str,
+        loaded_at: str | None = None,
+        source_path: Path | None = None,
+        message: str | None = None,
+    ) -> None:
+        self.features = features
+        self.version = version
+        self.source_path = source_path
+        self.message = message
+        self.loaded_at = loaded_at or datetime.now(UTC).replace(microsecond=0).isoformat()
+        self.ids: dict[str, int] = {}
+        lons = np.empty(len(features), dtype=np.float64)
+        lats = np.empty(len(features), dtype=np.float64)
+        columns: dict[str, list[Any]] = {
+            "region": [],
+            "departement": [],
+            "type_structure": [],
+            "modalite": [],
+        }
+        durations = np.full(len(features), np.nan)
+        texts: list[str] = []
+        encoded: list[bytes] = []
+        self.region_names: dict[str, str] = {}
+        self.departement_names: dict[str, str] = {}
+        for row, feature in enumerate(features):
+            feature_id = feature["id"]
+            props = feature["properties"]
+            lon, lat = feature["geometry"]["coordinates"]
+            self.ids[feature_id] = row
+            lons[row], lats[row] = lon, lat
+            for name, values in columns.items():
+                values.append(_text(props.get(name)))
+            duree = props.get("duree_mois")
+            if isinstance(duree, int | float) and not isinstance(duree, bool):
+                durations[row] = duree
+            texts.append(
+                fold(
+                    " ".join(
+                        str(props.get(name) or "") for name in ("intitule", "structure", "commune")
+                    )
+                )
+            )
+            for code, nom, names in (
+                ("region", "region_nom", self.region_names),
+                ("departement", "departement_nom", self.departement_names),
+            ):
+                if props.get(code) is not None and props.get(nom):
+                    names.setdefault(str(props[code]), str(props[nom]))
+            encoded.append(_feature_bytes(feature_id, lon, lat, props))
+        self.encoded_features = encoded
+        self.gdf = gpd.GeoDataFrame(
+            {"id": list(self.ids), **{k: np.array(v, dtype=object) for k, v in columns.items()}},
+            geometry=gpd.points_from_xy(lons, lats),
+            crs="OGC:CRS84",
+        )
+        sindex = self.gdf.sindex if len(features) else None
+
+        def box_query(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> IntArray:
+            if sindex is None:
+                return np.empty(0, dtype=np.intp)
+            box = shapely.box(min_lon, min_lat, max_lon, max_lat)
+            return np.asarray(sindex.query(box, predicate="intersects"), dtype=np.intp)
+
+        self.index = FilterIndex(
+            region=np.array(columns["region"], dtype=object),
+            departement=np.array(columns["departement"], dtype=object),
+            type_structure=np.array(columns["type_structure"], dtype=object),
+            modalite=np.array(columns["modalite"], dtype=object),
+            duree=durations,
+            lon=lons,
+            lat=lats,
+            text=tuple(texts),
+            box_query=box_query,
+        )
+        self.bounds: list[float] | None = (
+            [float(lons.min()), float(lats.min()), float(lons.max()), float(lats.max())]
+            if len(features)
+            else None
+        )
+        self.metadata: dict[str, Any] = {
+            "titre": metadata.get("titre"),
+            "demo": bool(metadata.get("demo", False)),
+            "version": version,
+            "date_generation": metadata.get("date_generation"),
+            "source": metadata.get("source"),
+            "licence": metadata.get("licence"),
+            "nombre": len(features),
+            "emprise": self.bounds,
+        }
+        self.cache = ResponseCache()
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    # ------------------------------------------------------------------ constructors
+
+    @classmethod
+    def empty(cls, message: str) -> Dataset:
+        """Make a dataset without trainings, served while no valid data file exists."""
+        return cls([], {"titre": None}, version="vide", message=message)
+
+    @classmethod
+    def from_collection(
+        cls, collection: Any, *, raw: bytes | None = None, source_path: Path | None = None
+    ) -> Dataset:
+        """Validate a decoded FeatureCollection and build the dataset; raise ``DatasetError``."""
+        if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+            raise DatasetError("not a GeoJSON FeatureCollection")
+        features = collection.get("features")
+        if not isinstance(features, list):
+            raise DatasetError("'features' is not a list")
+        clean = [_validated_feature(feature, number) for number, feature in enumerate(features)]
+        seen: set[str] = set()
+        for feature in clean:
+            if feature["id"] in seen:
+                raise DatasetError(f"duplicate feature id {feature['id']!r}")
+            seen.add(feature["id"])
+        metadata = collection.get("metadonnees")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        version = metadata.get("version")
+        if not isinstance(version, str) or not version:
+            version = hashlib.sha256(raw if raw is not None else orjson.dumps(clean)).hexdigest()
+        return cls(clean, metadata, version=version, source_path=source_path)
+
+    @classmethod
+    def load(cls, path: Path) -> Dataset:
+        """Read and validate a built GeoJSON file; raise ``DatasetError`` (or ``OSError``)."""
+        raw = path.read_bytes()
+        try:
+            collection = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise DatasetError(f"invalid JSON: {exc}") from exc
+        return cls.from_collection(collection, raw=raw, source_path=path)
+
+    # ------------------------------------------------------------------ queries
+
+    def select(self, filters: FormationFilters) -> Selection:
+        """Rows matching ``filters`` in answer order (see :func:`app.filters.select`)."""
+        return select(self.index, filters)
+
+    def feature_bytes(self, selection: Selection, start: int = 0, stop: int | None = None) -> bytes:
+        """Comma-joined encoded features of ``selection[start:stop]``, with distances if any."""
+        rows = selection.indices[start:stop]
+        encoded = self.encoded_features
+        if selection.distances is None:
+            return b",".join([encoded[i] for i in rows])
+        distances = selection.distances[start:stop]
+        return b",".join(
+            [with_distance(encoded[i], float(d)) for i, d in zip(rows, distances, strict=True)]
+        )
+
+    def feature(self, feature_id: str) -> bytes | None:
+        """One encoded feature by id, or ``None``."""
+        row = self.ids.get(feature_id)
+        return None if row is None else self.encoded_features[row]
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _validated_feature(feature: Any, number: int) -> dict[str, Any]:
+    where = f"feature #{number}"
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise DatasetError(f"{where} is not a GeoJSON Feature")
+    feature_id = feature.get("id")
+    if isinstance(feature_id, bool) or not isinstance(feature_id, str | int) or feature_id == "":
+        raise DatasetError(f"{where} has no string id")
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        raise DatasetError(f"{where} ({feature_id}) is not a Point")
+    coordinates = geometry.get("coordinates")
+    if (
+        not isinstance(coordinates, list)
+        or len(coordinates) < 2
+        or not all(_finite(c) for c in coordinates[:2])
+    ):
+        raise DatasetError(f"{where} ({feature_id}) has invalid coordinates")
+    lon, lat = float(coordinates[0]), float(coordinates[1])
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise DatasetError(f"{where} ({feature_id}) is outside WGS84 bounds")
+    properties = feature.get("properties")
+    if properties is None:
+        properties = {}
+    if not isinstance(properties, dict):
+        raise DatasetError(f"{where} ({feature_id}) has non-object properties")
+    return {
+        "type": "Feature",
+        "id": str(feature_id),
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": properties,
+    }
+
+
+# --------------------------------------------------------------------------- hot reload
+
+
+FileSignature = tuple[int, int, int]  # inode, size, mtime in ns
+
+
+def file_signature(path: Path) -> FileSignature | None:
+    """Return what changes when the file is replaced or rewritten (``None``: no file)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+class DatasetStore:
+    """Holds the current :class:`Dataset` and reloads it in a thread when the file changes.
+
+    A change is looked for at most every ``reload_interval_s`` (a ``stat``, cheap). A new
+    version replaces the current one only once fully loaded and validated; a broken file
+    is refused, logged and reported in :meth:`status`, and the previous version stays.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        reload_interval_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+        loader: Callable[[Path], Dataset] = Dataset.load,
+    ) -> None:
+        self.path = path
+        self.reload_interval_s = reload_interval_s
+        self._clock = clock
+        self._loader = loader
+        self._lock = threading.Lock()
+        self._dataset = Dataset.empty("not loaded yet")
+        self._signature: FileSignature | None = None
+        self._tried_signature: FileSignature | None = None
+        self._last_check = -math.inf
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+        self.last_error_at: str | None = None
+        self.reloads = 0
+
+    @property
+    def dataset(self) -> Dataset:
+        """The current version, without looking for changes."""
+        return self._dataset
+
+    def load_initial(self) -> Dataset:
+        """Load the file synchronously at start-up; an empty dataset when missing or broken."""
+        signature = file_signature(self.path)
+        self._last_check = self._clock()
+        if signature is None:
+            message = f"data file not found: {self.path}; serving an empty collection"
+            logger.warning(message)
+            self._dataset = Dataset.empty(message)
+            self._signature = self._tried_signature = None
+            return self._dataset
+        self._load(signature)
+        if self.last_error is not None:
+            self._dataset = Dataset.empty(f"data file refused: {self.last_error}")
+        return self._dataset
+
+    def current(self) -> Dataset:
+        """Return the current version, after starting a reload if the file changed."""
+        now = self._clock()
+        if now - self._last_check >= self.reload_interval_s:
+            with self._lock:
+                if now - self._last_check >= self.reload_interval_s:
+                    self._last_check = now
+                    self._check()
+        return self._dataset
+
+    def _check(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        signature = file_signature(self.path)
+        if signature is None or signature in (self._signature, self._tried_signature):
+            return
+        self._thread = threading.Thread(
+            target=self._load, args=(signature,), name="carte-gen-reload", daemon=True
+        )
+        self._thread.start()
+
+    def _load(self, signature: FileSignature) -> None:
+        self._tried_signature = signature
+        started = time.perf_counter()
+        try:
+            dataset = self._loader(self.path)
+        except (OSError, DatasetError, ValueError, KeyError, TypeError) as exc:
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            self.last_error_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+            logger.error(
+                "Refused data file %s (%s); still serving version %s",
+                self.path,
+                self.last_error,
+                self._dataset.version,
+            )
+            return
+        self._dataset = dataset  # an atomic reference swap
+        self._signature = signature
+        self.last_error = self.last_error_at = None
+        self.reloads += 1
+        logger.info(
+            "Loaded %s: %d trainings, version %s (%.2f s)",
+            self.path,
+            len(dataset),
+            dataset.version[:12],
+            time.perf_counter() - started,
+        )
+
+    def wait_for_reload(self, timeout: float = 30.0) -> None:
+        """Wait for a reload in progress (tests and shutdown)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def status(self) -> dict[str, Any]:
+        """Health summary: status, version, count, last reload error."""
+        dataset = self._dataset
+        degraded = self.last_error is not None or dataset.message is not None
+        return {
+            "status": "degraded" if degraded else "ok",
+            "version": dataset.version,
+            "count": len(dataset),
+            "data_path": str(self.path),
+            "loaded_at": dataset.loaded_at,
+            "message": dataset.message,
+            "last_reload_error": self.last_error,
+            "last_reload_error_at": self.last_error_at,
+        }

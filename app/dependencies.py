@@ -1,0 +1,249 @@
+"""FastAPI dependencies: the settings and resources of ``app.state``, and query parameters.
+
+Other routers read the dataset with ``dataset: Annotated[Dataset, Depends(get_dataset)]``
+and the search criteria with ``filters: Annotated[FormationFilters, Depends(formation_filters)]``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Annotated, Any, Final
+
+from fastapi import Depends, Query, Request
+
+from app.dataset import Dataset, DatasetStore
+from app.errors import DatasetUnavailable, InvalidParameter
+from app.filters import (
+    MAX_MULTI_VALUES,
+    BBox,
+    FormationFilters,
+    Near,
+    parse_bbox,
+    split_values,
+)
+from app.settings import Settings
+from geo.schema import MODALITE_LABELS, TYPE_STRUCTURE_LABELS
+
+if TYPE_CHECKING:
+    from geo.gazetteer import Gazetteer
+
+MAX_RAYON_KM: Final = 20_000.0
+MAX_DUREE: Final = 1_000
+MAX_OFFSET: Final = 1_000_000_000
+MAX_Q_LENGTH: Final = 200
+TYPE_STRUCTURE_VALUES: Final = tuple(t.value for t in TYPE_STRUCTURE_LABELS)
+MODALITE_VALUES: Final = tuple(m.value for m in MODALITE_LABELS)
+
+
+# --------------------------------------------------------------------------- app.state
+
+
+async def get_app_settings(request: Request) -> Settings:
+    """Return the settings the app was created with (``app.state.settings``)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_dataset_store(request: Request) -> DatasetStore:
+    """Return the dataset store of the lifespan; 503 when the lifespan has not run."""
+    store: DatasetStore | None = getattr(request.app.state, "datasets", None)
+    if store is None:
+        raise DatasetUnavailable("les données ne sont pas encore chargées ; réessayez plus tard")
+    return store
+
+
+async def get_dataset(store: Annotated[DatasetStore, Depends(get_dataset_store)]) -> Dataset:
+    """Return the current dataset version (a newer data file is looked for every few s)."""
+    return store.current()
+
+
+async def get_gazetteer(request: Request) -> Gazetteer:
+    """Return the commune gazetteer loaded by the lifespan; 503 when it could not be loaded."""
+    gazetteer: Gazetteer | None = getattr(request.app.state, "gazetteer", None)
+    if gazetteer is None:
+        raise DatasetUnavailable("la liste des communes n'est pas disponible", "q")
+    return gazetteer
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _check_codes(name: str, values: tuple[str, ...], allowed: tuple[str, ...] | None) -> None:
+    if len(values) > MAX_MULTI_VALUES:
+        raise InvalidParameter(name, f"trop de valeurs (au plus {MAX_MULTI_VALUES})")
+    for value in values:
+        if allowed is not None and value not in allowed:
+            raise InvalidParameter(
+                name, f"valeur « {value[:40]} » inconnue ; valeurs possibles : {', '.join(allowed)}"
+            )
+        if allowed is None and (len(value) > 3 or not value.isalnum() or not value.isascii()):
+            raise InvalidParameter(
+                name, f"code INSEE « {value[:40]} » invalide (par exemple 84, 75 ou 2A)"
+            )
+
+
+RegionQuery = Annotated[
+    list[str] | None,
+    Query(
+        description="Code INSEE de région ; répétable ou séparé par des virgules.",
+        examples=["84", "11,84"],
+    ),
+]
+DepartementQuery = Annotated[
+    list[str] | None,
+    Query(
+        description="Code INSEE de département ; répétable ou séparé par des virgules.",
+        examples=["69", "2A,971"],
+    ),
+]
+TypeStructureQuery = Annotated[
+    list[str] | None,
+    Query(
+        description="Type de structure ; répétable ou séparé par des virgules. Valeurs : "
+        + ", ".join(TYPE_STRUCTURE_VALUES)
+        + ".",
+        examples=["association", "ecole,entreprise"],
+    ),
+]
+ModaliteQuery = Annotated[
+    list[str] | None,
+    Query(
+        description="Modalité ; répétable ou séparée par des virgules. Valeurs : "
+        + ", ".join(MODALITE_VALUES)
+        + ".",
+        examples=["presentiel"],
+    ),
+]
+
+
+async def formation_filters(
+    region: RegionQuery = None,
+    departement: DepartementQuery = None,
+    type_structure: TypeStructureQuery = None,
+    modalite: ModaliteQuery = None,
+    duree_min: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_DUREE, description="Durée minimale en mois (incluse).", examples=[6]),
+    ] = None,
+    duree_max: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_DUREE, description="Durée maximale en mois (incluse).", examples=[12]),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_Q_LENGTH,
+            description="Texte cherché dans l'intitulé, la structure et la commune ; insensible "
+            "aux accents et à la casse ; tous les mots doivent être présents.",
+            examples=["développeur web lyon"],
+        ),
+    ] = None,
+    lat: Annotated[
+        float | None,
+        Query(
+            ge=-90,
+            le=90,
+            allow_inf_nan=False,
+            description="Latitude WGS84 du point de recherche (avec `lon`).",
+            examples=[45.764],
+        ),
+    ] = None,
+    lon: Annotated[
+        float | None,
+        Query(
+            ge=-180,
+            le=180,
+            allow_inf_nan=False,
+            description="Longitude WGS84 du point de recherche (avec `lat`).",
+            examples=[4.8357],
+        ),
+    ] = None,
+    rayon_km: Annotated[
+        float | None,
+        Query(
+            gt=0,
+            le=MAX_RAYON_KM,
+            allow_inf_nan=False,
+            description="Rayon de recherche en kilomètres autour de `lat`/`lon` ; les formations "
+            "portent alors `distance_km` et sont triées de la plus proche à la plus lointaine.",
+            examples=[30],
+        ),
+    ] = None,
+    bbox: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Emprise `minLon,minLat,maxLon,maxLat` (WGS84).",
+            examples=["2.2,48.8,2.5,48.95"],
+        ),
+    ] = None,
+) -> FormationFilters:
+    """Parse and validate the search criteria shared by the API, the OGC items and the pages."""
+    regions = split_values(region)
+    departements = split_values(departement)
+    types = split_values(type_structure)
+    modalites = split_values(modalite)
+    _check_codes("region", regions, None)
+    _check_codes("departement", departements, None)
+    _check_codes("type_structure", types, TYPE_STRUCTURE_VALUES)
+    _check_codes("modalite", modalites, MODALITE_VALUES)
+    if duree_min is not None and duree_max is not None and duree_min > duree_max:
+        raise InvalidParameter("duree_min", "duree_min doit être inférieure ou égale à duree_max")
+    near = None
+    if (lat is None) != (lon is None):
+        missing = "lon" if lon is None else "lat"
+        raise InvalidParameter(missing, "lat et lon doivent être donnés ensemble")
+    if lat is not None and lon is not None:
+        if not (math.isfinite(lat) and math.isfinite(lon)):
+            raise InvalidParameter("lat", "coordonnées non finies")
+        near = Near(lon=lon, lat=lat, rayon_km=rayon_km)
+    elif rayon_km is not None:
+        raise InvalidParameter("rayon_km", "rayon_km demande aussi lat et lon")
+    box: BBox | None = None
+    if bbox is not None and bbox.strip():
+        try:
+            box = parse_bbox(bbox)
+        except ValueError as exc:
+            raise InvalidParameter("bbox", str(exc)) from None
+    return FormationFilters(
+        region=regions,
+        departement=departements,
+        type_structure=types,
+        modalite=modalites,
+        duree_min=duree_min,
+        duree_max=duree_max,
+        q=q,
+        near=near,
+        bbox=box,
+    )
+
+
+async def pagination(
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_OFFSET,
+            description="Nombre maximal de formations renvoyées (toutes par défaut).",
+            examples=[50],
+        ),
+    ] = None,
+    offset: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=MAX_OFFSET,
+            description="Nombre de formations à sauter (pagination).",
+            examples=[0],
+        ),
+    ] = 0,
+) -> tuple[int | None, int]:
+    """``limit`` (``None``: no limit) and ``offset`` of an answer."""
+    return limit, offset
+
+
+def canonical_query(filters: FormationFilters, **extra: Any) -> str:
+    """Return a stable text for a query: sorted criteria plus ``extra`` (format, limit…)."""
+    items = filters.canonical_items()
+    items.extend((k, str(v)) for k, v in extra.items() if v is not None)
+    return "&".join(f"{k}={v}" for k, v in sorted(items))

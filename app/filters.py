@@ -1,0 +1,295 @@
+"""Pure filtering of trainings: parameter parsing helpers, criterion masks, facets, CSV cells.
+
+Nothing here does I/O or knows about HTTP: the functions work on a :class:`FilterIndex`
+(numpy columns built once per dataset version) and a :class:`FormationFilters` value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from geo.text import fold
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+#: Filters whose values are counted in ``/api/filtres`` (facets).
+FACET_FIELDS: Final[tuple[str, ...]] = ("region", "departement", "type_structure", "modalite")
+EARTH_RADIUS_KM: Final = 6371.0088
+#: Characters that make spreadsheet software read a cell as a formula (OWASP CSV injection).
+FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
+MAX_MULTI_VALUES: Final = 200
+
+
+@dataclass(frozen=True, slots=True)
+class BBox:
+    """A WGS84 bounding box; ``min_lon > max_lon`` means it crosses the antimeridian."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    def as_list(self) -> list[float]:
+        """``[minLon, minLat, maxLon, maxLat]``."""
+        return [self.min_lon, self.min_lat, self.max_lon, self.max_lat]
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """A search point and an optional radius in kilometres."""
+
+    lon: float
+    lat: float
+    rayon_km: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FormationFilters:
+    """Every criterion of a training search; empty tuples and ``None`` mean « any »."""
+
+    region: tuple[str, ...] = ()
+    departement: tuple[str, ...] = ()
+    type_structure: tuple[str, ...] = ()
+    modalite: tuple[str, ...] = ()
+    duree_min: int | None = None
+    duree_max: int | None = None
+    q: str | None = None
+    near: Near | None = None
+    bbox: BBox | None = None
+    words: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "words", tuple(dict.fromkeys(fold(self.q or "").split())))
+
+    def canonical_items(self) -> list[tuple[str, str]]:
+        """Active criteria as sorted ``(name, value)`` pairs: equal searches, equal items."""
+        items: list[tuple[str, str]] = []
+        for name in FACET_FIELDS:
+            values = getattr(self, name)
+            if values:
+                items.append((name, ",".join(sorted(values))))
+        if self.duree_min is not None:
+            items.append(("duree_min", str(self.duree_min)))
+        if self.duree_max is not None:
+            items.append(("duree_max", str(self.duree_max)))
+        if self.words:
+            items.append(("q", " ".join(self.words)))
+        if self.near is not None:
+            items.append(("lat", repr(self.near.lat)))
+            items.append(("lon", repr(self.near.lon)))
+            if self.near.rayon_km is not None:
+                items.append(("rayon_km", repr(self.near.rayon_km)))
+        if self.bbox is not None:
+            items.append(("bbox", ",".join(repr(v) for v in self.bbox.as_list())))
+        return sorted(items)
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+def split_values(values: Iterable[str] | None) -> tuple[str, ...]:
+    """Split repeated and comma-separated values, strip them, drop empties and duplicates."""
+    seen: dict[str, None] = {}
+    for value in values or ():
+        for part in value.split(","):
+            part = part.strip()
+            if part:
+                seen[part] = None
+    return tuple(seen)
+
+
+def parse_bbox(text: str) -> BBox:
+    """Parse ``minLon,minLat,maxLon,maxLat`` (WGS84); raise ``ValueError`` with a French message.
+
+    A box whose ``minLon`` is greater than its ``maxLon`` crosses the antimeridian (OGC API).
+    """
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 4:
+        raise ValueError(
+            "quatre nombres séparés par des virgules sont attendus : minLon,minLat,maxLon,maxLat"
+        )
+    numbers = []
+    for part in parts:
+        try:
+            number = float(part)
+        except ValueError:
+            raise ValueError(f"« {part[:20]} » n'est pas un nombre") from None
+        if not math.isfinite(number):
+            raise ValueError("les coordonnées doivent être des nombres finis")
+        numbers.append(number)
+    min_lon, min_lat, max_lon, max_lat = numbers
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise ValueError("les longitudes doivent être comprises entre -180 et 180")
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        raise ValueError("les latitudes doivent être comprises entre -90 et 90")
+    if min_lat > max_lat:
+        raise ValueError("minLat doit être inférieure ou égale à maxLat")
+    return BBox(min_lon, min_lat, max_lon, max_lat)
+
+
+def neutralise_cell(value: str) -> str:
+    """Prefix a text cell with ``'`` when a spreadsheet would read it as a formula."""
+    if value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def french_decimal(value: float) -> str:
+    """Write a number with a decimal comma, as French spreadsheets read it (NaN → empty)."""
+    if not math.isfinite(value):
+        return ""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value).replace(".", ",")
+
+
+# --------------------------------------------------------------------------- index and masks
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FilterIndex:
+    """Columns of a dataset laid out for vectorised filtering (one row per feature)."""
+
+    region: npt.NDArray[np.object_]
+    departement: npt.NDArray[np.object_]
+    type_structure: npt.NDArray[np.object_]
+    modalite: npt.NDArray[np.object_]
+    duree: FloatArray  # NaN when unknown
+    lon: FloatArray
+    lat: FloatArray
+    text: tuple[str, ...]  # folded « intitule structure commune »
+    #: Returns the indices of rows inside a (non-crossing) box; a spatial index in the service.
+    box_query: Callable[[float, float, float, float], IntArray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.lon)
+
+
+def haversine_km(lon: float, lat: float, lons: FloatArray, lats: FloatArray) -> FloatArray:
+    """Great-circle distance in km from one point to many (WGS84 sphere approximation)."""
+    lon1, lat1 = math.radians(lon), math.radians(lat)
+    lon2, lat2 = np.radians(lons), np.radians(lats)
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _box_mask(index: FilterIndex, box: BBox) -> BoolArray:
+    boxes = (
+        [(box.min_lon, box.min_lat, box.max_lon, box.max_lat)]
+        if box.min_lon <= box.max_lon
+        else [
+            (box.min_lon, box.min_lat, 180.0, box.max_lat),
+            (-180.0, box.min_lat, box.max_lon, box.max_lat),
+        ]
+    )
+    mask = np.zeros(len(index), dtype=bool)
+    for min_lon, min_lat, max_lon, max_lat in boxes:
+        if index.box_query is not None:
+            mask[index.box_query(min_lon, min_lat, max_lon, max_lat)] = True
+        else:
+            mask |= (
+                (index.lon >= min_lon)
+                & (index.lon <= max_lon)
+                & (index.lat >= min_lat)
+                & (index.lat <= max_lat)
+            )
+    return mask
+
+
+def _text_mask(index: FilterIndex, words: tuple[str, ...]) -> BoolArray:
+    texts = index.text
+    return np.fromiter(
+        (all(word in text for word in words) for text in texts), dtype=bool, count=len(texts)
+    )
+
+
+def criterion_masks(
+    index: FilterIndex, filters: FormationFilters, distances: FloatArray | None = None
+) -> dict[str, BoolArray]:
+    """One boolean mask per active criterion (keys: facet names, ``duree``, ``q``, ``near``…)."""
+    masks: dict[str, BoolArray] = {}
+    for name in FACET_FIELDS:
+        values = getattr(filters, name)
+        if values:
+            masks[name] = np.isin(getattr(index, name), np.array(values, dtype=object))
+    if filters.duree_min is not None or filters.duree_max is not None:
+        low = -math.inf if filters.duree_min is None else filters.duree_min
+        high = math.inf if filters.duree_max is None else filters.duree_max
+        with np.errstate(invalid="ignore"):
+            masks["duree"] = (index.duree >= low) & (index.duree <= high)
+    if filters.words:
+        masks["q"] = _text_mask(index, filters.words)
+    if filters.near is not None and filters.near.rayon_km is not None:
+        if distances is None:
+            distances = haversine_km(filters.near.lon, filters.near.lat, index.lon, index.lat)
+        masks["near"] = distances <= filters.near.rayon_km
+    if filters.bbox is not None:
+        masks["bbox"] = _box_mask(index, filters.bbox)
+    return masks
+
+
+def combine(masks: Mapping[str, BoolArray], size: int, exclude: str | None = None) -> BoolArray:
+    """AND of the masks except ``exclude`` (all rows when there is none)."""
+    result = np.ones(size, dtype=bool)
+    for name, mask in masks.items():
+        if name != exclude:
+            result &= mask
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Rows matching a search, in answer order, with their distances when a point is set."""
+
+    indices: IntArray
+    distances: FloatArray | None = None
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def select(index: FilterIndex, filters: FormationFilters) -> Selection:
+    """Rows matching every criterion; nearest first (ties by row order) when a point is set."""
+    distances = None
+    if filters.near is not None:
+        distances = haversine_km(filters.near.lon, filters.near.lat, index.lon, index.lat)
+    masks = criterion_masks(index, filters, distances)
+    indices = np.flatnonzero(combine(masks, len(index))).astype(np.intp)
+    if distances is None:
+        return Selection(indices)
+    selected = distances[indices]
+    order = np.argsort(selected, kind="stable")
+    return Selection(indices[order], selected[order])
+
+
+def facet_counts(index: FilterIndex, filters: FormationFilters) -> dict[str, dict[str, int]]:
+    """For each facet, value → number of rows matching every OTHER active criterion."""
+    masks = criterion_masks(index, filters)
+    counts: dict[str, dict[str, int]] = {}
+    for name in FACET_FIELDS:
+        column = getattr(index, name)[combine(masks, len(index), exclude=name)]
+        present = [value for value in column if value is not None]
+        values, numbers = np.unique(np.array(present, dtype=str), return_counts=True)
+        counts[name] = {str(v): int(n) for v, n in zip(values, numbers, strict=True)}
+    return counts
+
+
+def duration_range(index: FilterIndex, filters: FormationFilters) -> tuple[int | None, int | None]:
+    """Smallest and largest duration among rows matching every criterion but the duration."""
+    masks = criterion_masks(index, filters)
+    durations = index.duree[combine(masks, len(index), exclude="duree")]
+    durations = durations[~np.isnan(durations)]
+    if durations.size == 0:
+        return None, None
+    return int(durations.min()), int(durations.max())

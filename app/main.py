@@ -1,0 +1,116 @@
+"""Application factory: settings, lifespan (dataset, gazetteer), middleware and routers.
+
+Run with ``uvicorn app.main:create_app --factory`` (nothing is loaded at import time).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from brotli_asgi import BrotliMiddleware
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from app.dataset import DatasetStore
+from app.errors import add_exception_handlers
+from app.responses import ORJSONResponse
+from app.settings import PROJECT_ROOT, Settings, get_settings
+
+logger = logging.getLogger("carte_gen")
+
+API_DESCRIPTION = """
+Les formations labellisées par la **Grande École du Numérique**, géolocalisées.
+
+* `/api/formations` : GeoJSON (RFC 7946) ou CSV (`format=csv`), filtrable ;
+* `/api/filtres` : valeurs possibles de chaque filtre et leur nombre (facettes) ;
+* `/api/communes` : recherche de communes pour « près de moi » ;
+* `/ogc` : OGC API – Features (Part 1 Core), pour QGIS, GDAL et les autres outils SIG.
+
+Les erreurs ont la forme `{"detail": [{"parametre": …, "message": …}]}`.
+"""
+
+
+def _load_gazetteer(settings: Settings) -> tuple[Any, str | None]:
+    """Load the commune gazetteer; ``(None, reason)`` when it cannot be (the API still runs)."""
+    path = settings.gazetteer_path
+    if not path.is_file():
+        return None, f"gazetteer not found: {path}"
+    try:
+        from geo.gazetteer import Gazetteer
+
+        return Gazetteer.load(path), None
+    except Exception as exc:  # any failure here must not stop the service
+        return None, f"gazetteer refused: {type(exc).__name__}: {exc}"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Load the dataset and the gazetteer once (in threads); the store hot-reloads the data."""
+    settings: Settings = app.state.settings
+    store = DatasetStore(settings.data_path, settings.reload_interval_s)
+    await anyio.to_thread.run_sync(store.load_initial)
+    gazetteer, gazetteer_error = await anyio.to_thread.run_sync(_load_gazetteer, settings)
+    if gazetteer_error:
+        logger.warning("%s; /api/communes answers 503", gazetteer_error)
+    app.state.datasets = store
+    app.state.gazetteer = gazetteer
+    app.state.gazetteer_error = gazetteer_error
+    try:
+        yield
+    finally:
+        await anyio.to_thread.run_sync(store.wait_for_reload, 10.0)
+        app.state.datasets = None
+        app.state.gazetteer = None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; tests pass their own ``settings``."""
+    from app.routers import api, ogc, pages
+
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Carte GEN",
+        description=API_DESCRIPTION,
+        version="1.0.0",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    app.state.settings = settings
+    app.state.datasets = None
+    app.state.gazetteer = None
+    app.state.gazetteer_error = None
+    add_exception_handlers(app)
+
+    app.include_router(api.router)
+    app.include_router(ogc.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static", check_dir=False), "static")
+
+    @app.get("/healthz", tags=["service"], summary="État du service")
+    async def healthz(request: Request) -> dict[str, Any]:
+        """Service health: dataset version and count, last reload error, gazetteer state."""
+        store: DatasetStore | None = request.app.state.datasets
+        if store is None:
+            return {"status": "starting", "version": None, "count": 0}
+        store.current()  # a health probe also notices a replaced data file
+        status = store.status()
+        status["gazetteer"] = request.app.state.gazetteer_error or "ok"
+        return status
+
+    # Outermost first: CORS answers pre-flights before anything else; compression wraps
+    # dynamic answers (cached ones arrive already compressed and are left alone).
+    app.add_middleware(BrotliMiddleware, quality=4, minimum_size=500, gzip_fallback=True)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["If-None-Match", "Accept", "Accept-Language"],
+        expose_headers=["ETag", "Content-Disposition"],
+        allow_credentials=False,
+    )
+    return app

@@ -1,0 +1,170 @@
+"""Response classes and helpers: GeoJSON with orjson, cached encoded bodies, ETags, CSV."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+import brotli
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from app.dataset import CachedBody, ResponseCache
+from app.filters import french_decimal, neutralise_cell
+
+GEOJSON_MEDIA_TYPE: Final = "application/geo+json"
+CSV_MEDIA_TYPE: Final = "text/csv; charset=utf-8"
+#: Below this size compression costs more than it saves.
+MIN_COMPRESS_BYTES: Final = 500
+BROTLI_QUALITY: Final = 5
+GZIP_LEVEL: Final = 6
+
+
+class GeoJSONResponse(JSONResponse):
+    """GeoJSON (``application/geo+json``) serialised with orjson; NaN and infinities → ``null``."""
+
+    media_type = GEOJSON_MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        """Encode with orjson (which writes non-finite floats as ``null``)."""
+        if isinstance(content, bytes):
+            return content
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+class ORJSONResponse(JSONResponse):
+    """Plain JSON serialised with orjson."""
+
+    def render(self, content: Any) -> bytes:
+        """Encode with orjson."""
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def strong_etag(*parts: str) -> str:
+    """Make a strong ETag (quoted) derived from the given parts."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak comparison, as RFC 9110 says for GET)."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    bare = etag.strip('"')
+    for candidate in if_none_match.split(","):
+        candidate = candidate.strip()
+        candidate = candidate.removeprefix("W/").strip('"')
+        candidate = candidate.split("-", 1)[0]  # "<tag>-br" / "<tag>-gzip" name the same data
+        if candidate == bare:
+            return True
+    return False
+
+
+def preferred_encoding(accept_encoding: str | None) -> str | None:
+    """``br`` or ``gzip`` from an ``Accept-Encoding`` header (q=0 excluded), else ``None``."""
+    if not accept_encoding:
+        return None
+    accepted: dict[str, float] = {}
+    for item in accept_encoding.lower().split(","):
+        name, _, params = item.strip().partition(";")
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                quality = 0.0
+        accepted[name.strip()] = quality
+    for name in ("br", "gzip"):
+        if accepted.get(name, accepted.get("*", 0.0)) > 0:
+            return name
+    return None
+
+
+def compress(data: bytes, encoding: str) -> bytes:
+    """Compress with ``br`` or ``gzip`` at the levels used for cached answers."""
+    if encoding == "br":
+        return bytes(brotli.compress(data, quality=BROTLI_QUALITY))
+    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def cache_headers(max_age_s: int) -> dict[str, str]:
+    """Shared caching headers of public data answers."""
+    return {"Cache-Control": f"public, max-age={max_age_s}", "Vary": "Accept-Encoding"}
+
+
+def needs_compression(request: Request, entry: CachedBody) -> bool:
+    """Whether answering ``request`` from ``entry`` means compressing a large body first."""
+    if len(entry.body) < 64 * 1024:
+        return False
+    encoding = preferred_encoding(request.headers.get("accept-encoding"))
+    return encoding is not None and encoding not in entry.encoded
+
+
+def cached_answer(
+    request: Request, entry: CachedBody, cache: ResponseCache, max_age_s: int
+) -> Response:
+    """Answer from a cache entry: ``304`` on a matching ``If-None-Match``, else the bytes.
+
+    The compressed variant is made on first use and kept in the entry, so the middleware
+    (which leaves answers with a ``Content-Encoding`` alone) does not compress them again.
+    """
+    headers = {**cache_headers(max_age_s), **entry.headers}
+    if etag_matches(request.headers.get("if-none-match"), entry.etag):
+        headers["ETag"] = entry.etag
+        return Response(status_code=304, headers=headers)
+    body = entry.body
+    encoding = (
+        preferred_encoding(request.headers.get("accept-encoding"))
+        if len(body) >= MIN_COMPRESS_BYTES
+        else None
+    )
+    if encoding is not None:
+        data = entry.encoded.get(encoding)
+        if data is None:
+            data = compress(body, encoding)
+            cache.add_encoding(entry, encoding, data)
+        body = data
+        headers["Content-Encoding"] = encoding
+        headers["ETag"] = f'{entry.etag[:-1]}-{encoding}"'
+    else:
+        headers["ETag"] = entry.etag
+    return Response(body, media_type=entry.media_type, headers=headers)
+
+
+def collection_bytes(features: bytes, members: Mapping[str, Any]) -> bytes:
+    """Assemble a FeatureCollection: members first, then the already encoded features."""
+    head = orjson.dumps({"type": "FeatureCollection", **members})
+    return head[:-1] + b',"features":[' + features + b"]}"
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """CSV for French spreadsheet software: UTF-8 with BOM, ``;``, decimal commas, CRLF.
+
+    Text cells that would be read as formulas are neutralised (prefixed with ``'``).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_cell(value) for value in row])
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8", "replace")
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, int | float):
+        return french_decimal(float(value)) if isinstance(value, float) else str(value)
+    if isinstance(value, list | dict):
+        value = orjson.dumps(value).decode()
+    return neutralise_cell(str(value))

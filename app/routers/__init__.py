@@ -1,0 +1,1 @@
+"""HTTP routers, one per concern: ``api`` (GeoJSON/CSV), ``ogc`` (OGC API Features), ``pages``."""

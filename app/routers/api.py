@@ -1,0 +1,411 @@
+"""The data API: trainings as GeoJSON or CSV, one training, facets, commune autocomplete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from app.dataset import CachedBody, Dataset
+from app.dependencies import (
+    canonical_query,
+    formation_filters,
+    get_app_settings,
+    get_dataset,
+    get_gazetteer,
+    pagination,
+)
+from app.errors import InvalidParameter, NotFound
+from app.filters import FACET_FIELDS, FormationFilters, duration_range, facet_counts
+from app.responses import (
+    CSV_MEDIA_TYPE,
+    GEOJSON_MEDIA_TYPE,
+    GeoJSONResponse,
+    ORJSONResponse,
+    cached_answer,
+    collection_bytes,
+    csv_bytes,
+    needs_compression,
+    strong_etag,
+)
+from app.settings import Settings
+from geo.schema import MODALITE_LABELS, PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+# --------------------------------------------------------------------------- models (docs)
+
+
+class ErrorItem(BaseModel):
+    """One problem of a request."""
+
+    parametre: str | None = Field(description="Paramètre en cause (null si aucun).")
+    message: str = Field(description="Explication en français.")
+
+
+class ErrorAnswer(BaseModel):
+    """Error answer."""
+
+    detail: list[ErrorItem]
+
+
+class PointGeometry(BaseModel):
+    """A GeoJSON Point in WGS84."""
+
+    type: Literal["Point"]
+    coordinates: list[float] = Field(
+        min_length=2, max_length=3, description="[longitude, latitude]", examples=[[2.347, 48.8589]]
+    )
+
+
+class FormationProperties(BaseModel):
+    """Properties of a training (null when unknown)."""
+
+    intitule: str | None = Field(None, description="Intitulé de la formation.")
+    structure: str | None = Field(None, description="Structure qui la porte.")
+    type_structure: str | None = Field(
+        None, description="Type de structure.", examples=["association"]
+    )
+    adresse: str | None = Field(None, description="Adresse postale.")
+    code_postal: str | None = Field(None, examples=["75011"])
+    commune: str | None = Field(None, examples=["Paris 11e Arrondissement"])
+    code_insee: str | None = Field(
+        None, description="Code INSEE de la commune.", examples=["75111"]
+    )
+    departement: str | None = Field(None, description="Code du département.", examples=["75"])
+    departement_nom: str | None = Field(None, examples=["Paris"])
+    region: str | None = Field(None, description="Code INSEE de la région.", examples=["11"])
+    region_nom: str | None = Field(None, examples=["Île-de-France"])
+    duree_mois: float | None = Field(None, description="Durée en mois.", examples=[6])
+    modalite: str | None = Field(None, examples=["presentiel"])
+    site_web: str | None = Field(None, examples=["https://exemple.fr"])
+    date_labellisation: str | None = Field(None, examples=["2016-02-01"])
+    geocodage_source: str | None = Field(
+        None, description="Origine de la position : coordonnees, gazetteer ou ban."
+    )
+    geocodage_precision: str | None = Field(
+        None, description="Précision : adresse, rue, commune ou code_postal."
+    )
+    geocodage_score: float | None = Field(None, description="Confiance du géocodage, de 0 à 1.")
+    geocodage_libelle: str | None = Field(None, description="Libellé du lieu trouvé.")
+    distance_km: float | None = Field(
+        None, description="Distance au point de recherche (si `lat`/`lon` sont donnés)."
+    )
+
+
+class FormationFeature(BaseModel):
+    """A training as a GeoJSON Feature."""
+
+    type: Literal["Feature"]
+    id: str = Field(examples=["GEN-0001"])
+    geometry: PointGeometry
+    properties: FormationProperties
+
+
+class CollectionMetadata(BaseModel):
+    """What the dataset says about itself."""
+
+    titre: str | None = None
+    demo: bool = Field(description="Données de démonstration (fictives) ?")
+    version: str = Field(description="Empreinte des données ; change à chaque nouvelle version.")
+    date_generation: str | None = None
+    source: str | None = None
+    licence: str | None = None
+    nombre: int = Field(description="Nombre total de formations du jeu de données.")
+    emprise: list[float] | None = Field(
+        None, description="[minLon, minLat, maxLon, maxLat] de toutes les formations."
+    )
+
+
+class FormationCollection(BaseModel):
+    """Trainings as a GeoJSON FeatureCollection."""
+
+    type: Literal["FeatureCollection"]
+    metadonnees: CollectionMetadata
+    nombre_total: int = Field(description="Formations correspondant aux filtres (avant limit).")
+    features: list[FormationFeature]
+
+
+class FacetValue(BaseModel):
+    """One value of a filter."""
+
+    valeur: str
+    libelle: str
+    nombre: int = Field(description="Formations ayant cette valeur sous les AUTRES filtres.")
+
+
+class DurationRange(BaseModel):
+    """Durations present under the other filters."""
+
+    min: int | None
+    max: int | None
+
+
+class Facets(BaseModel):
+    """Values of each filter."""
+
+    region: list[FacetValue]
+    departement: list[FacetValue]
+    type_structure: list[FacetValue]
+    modalite: list[FacetValue]
+    duree_mois: DurationRange
+
+
+class FiltersAnswer(BaseModel):
+    """Facets and dataset metadata."""
+
+    filtres: Facets
+    metadonnees: CollectionMetadata
+
+
+class CommuneAnswer(BaseModel):
+    """A commune found by the autocomplete."""
+
+    nom: str
+    code_postal: str | None
+    code_insee: str
+    departement: str
+    departement_nom: str
+    lon: float
+    lat: float
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorAnswer, "description": "Paramètre invalide."},
+    422: {"model": ErrorAnswer, "description": "Paramètre mal formé."},
+}
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def _csv_entry(
+    dataset: Dataset, filters: FormationFilters, limit: int | None, offset: int
+) -> bytes:
+    selection = dataset.select(filters)
+    rows = selection.indices[offset : None if limit is None else offset + limit]
+    distances = (
+        None
+        if selection.distances is None
+        else selection.distances[offset : None if limit is None else offset + limit]
+    )
+    header = ["id", "lon", "lat", *PROPERTY_FIELDS]
+    if distances is not None:
+        header.append("distance_km")
+
+    def lines() -> Any:
+        for position, row in enumerate(rows):
+            feature = dataset.features[row]
+            props = feature["properties"]
+            lon, lat = feature["geometry"]["coordinates"]
+            line = [feature["id"], lon, lat, *(props.get(name) for name in PROPERTY_FIELDS)]
+            if distances is not None:
+                line.append(round(float(distances[position]), 1))
+            yield line
+
+    return csv_bytes(header, lines())
+
+
+def _build_entry(
+    dataset: Dataset,
+    filters: FormationFilters,
+    limit: int | None,
+    offset: int,
+    output: str,
+    key: str,
+) -> CachedBody:
+    etag = strong_etag(dataset.version, key)
+    if output == "csv":
+        return CachedBody(
+            body=_csv_entry(dataset, filters, limit, offset),
+            etag=etag,
+            media_type=CSV_MEDIA_TYPE,
+            headers={"Content-Disposition": 'attachment; filename="formations-gen.csv"'},
+            encoded={},
+        )
+    selection = dataset.select(filters)
+    stop = None if limit is None else offset + limit
+    body = collection_bytes(
+        dataset.feature_bytes(selection, offset, stop),
+        {"metadonnees": dataset.metadata, "nombre_total": len(selection)},
+    )
+    return CachedBody(body=body, etag=etag, media_type=GEOJSON_MEDIA_TYPE, headers={}, encoded={})
+
+
+@router.get(
+    "/formations",
+    summary="Formations (GeoJSON ou CSV)",
+    response_model=FormationCollection,
+    response_class=GeoJSONResponse,
+    responses={
+        200: {
+            "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "description": "FeatureCollection GeoJSON, ou CSV si `format=csv`.",
+        },
+        304: {"description": "Non modifié (`If-None-Match`)."},
+        **ERRORS,
+    },
+)
+async def formations(
+    request: Request,
+    dataset: Annotated[Dataset, Depends(get_dataset)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    filters: Annotated[FormationFilters, Depends(formation_filters)],
+    page: Annotated[tuple[int | None, int], Depends(pagination)],
+    format: Annotated[
+        Literal["geojson", "csv"],
+        Query(
+            description="`geojson` (défaut) ou `csv` (UTF-8 avec BOM, séparateur `;`, "
+            "virgule décimale, pour Excel en français).",
+            examples=["csv"],
+        ),
+    ] = "geojson",
+) -> Response:
+    """Trainings matching the filters, nearest first when a point is given."""
+    limit, offset = page
+    key = canonical_query(filters, format=format, limit=limit, offset=offset)
+    entry = dataset.cache.get(key)
+    if entry is None:
+        entry = await run_in_threadpool(_build_entry, dataset, filters, limit, offset, format, key)
+        dataset.cache.put(key, entry)
+    if needs_compression(request, entry):  # first compressed request: off the event loop
+        return await run_in_threadpool(
+            cached_answer, request, entry, dataset.cache, settings.cache_max_age_s
+        )
+    return cached_answer(request, entry, dataset.cache, settings.cache_max_age_s)
+
+
+@router.get(
+    "/formations/{formation_id}",
+    summary="Une formation",
+    response_model=FormationFeature,
+    response_class=GeoJSONResponse,
+    responses={404: {"model": ErrorAnswer, "description": "Formation inconnue."}, **ERRORS},
+)
+async def formation(
+    request: Request,
+    dataset: Annotated[Dataset, Depends(get_dataset)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    formation_id: Annotated[
+        str, Path(max_length=200, description="Identifiant de la formation.", examples=["GEN-0001"])
+    ],
+) -> Response:
+    """One training by its id."""
+    encoded = dataset.feature(formation_id)
+    if encoded is None:
+        raise NotFound(f"aucune formation n'a l'identifiant « {formation_id[:80]} »", "id")
+    entry = CachedBody(
+        body=encoded,
+        etag=strong_etag(dataset.version, "id", formation_id),
+        media_type=GEOJSON_MEDIA_TYPE,
+        headers={},
+        encoded={},
+    )
+    return cached_answer(request, entry, dataset.cache, settings.cache_max_age_s)
+
+
+def _facets(dataset: Dataset, filters: FormationFilters) -> dict[str, Any]:
+    counts = facet_counts(dataset.index, filters)
+    labels: dict[str, dict[str, str]] = {
+        "region": dataset.region_names,
+        "departement": dataset.departement_names,
+        "type_structure": {k.value: v for k, v in TYPE_STRUCTURE_LABELS.items()},
+        "modalite": {k.value: v for k, v in MODALITE_LABELS.items()},
+    }
+    facets: dict[str, Any] = {}
+    for name in FACET_FIELDS:
+        names = labels[name]
+        values = set(counts[name]) | set(names if name in ("type_structure", "modalite") else ())
+        values |= set(getattr(filters, name))  # a selected value stays visible with 0
+        facets[name] = [
+            {
+                "valeur": value,
+                "libelle": names.get(value, value),
+                "nombre": counts[name].get(value, 0),
+            }
+            for value in sorted(values)
+        ]
+    low, high = duration_range(dataset.index, filters)
+    facets["duree_mois"] = {"min": low, "max": high}
+    return {"filtres": facets, "metadonnees": dataset.metadata}
+
+
+@router.get(
+    "/filtres",
+    summary="Valeurs des filtres (facettes)",
+    response_model=FiltersAnswer,
+    responses=ERRORS,
+)
+async def filtres(
+    request: Request,
+    dataset: Annotated[Dataset, Depends(get_dataset)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    filters: Annotated[FormationFilters, Depends(formation_filters)],
+) -> Response:
+    """For each filter, its values with French labels and counts under the other filters."""
+    key = "filtres?" + canonical_query(filters)
+    entry = dataset.cache.get(key)
+    if entry is None:
+        answer = await run_in_threadpool(_facets, dataset, filters)
+        entry = dataset.cache.put(
+            key,
+            CachedBody(
+                body=bytes(ORJSONResponse(answer).body),
+                etag=strong_etag(dataset.version, key),
+                media_type="application/json",
+                headers={},
+                encoded={},
+            ),
+        )
+    return cached_answer(request, entry, dataset.cache, settings.cache_max_age_s)
+
+
+@router.get(
+    "/communes",
+    summary="Recherche de communes",
+    response_model=list[CommuneAnswer],
+    responses={503: {"model": ErrorAnswer, "description": "Communes indisponibles."}, **ERRORS},
+)
+def communes(
+    gazetteer: Annotated[Any, Depends(get_gazetteer)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    q: Annotated[
+        str,
+        Query(
+            max_length=100,
+            description="Début du nom de la commune ou du code postal (2 caractères au moins).",
+            examples=["villeurb", "690"],
+        ),
+    ],
+    limit: Annotated[
+        int, Query(ge=1, le=50, description="Nombre maximal de communes.", examples=[10])
+    ] = 10,
+) -> Response:
+    """Communes whose name or postcode starts with ``q``, for the « near me » search."""
+    text = q.strip()
+    if len(text) < 2:
+        raise InvalidParameter("q", "tapez au moins 2 caractères")
+    found = gazetteer.autocomplete(text, limit=limit)
+    answer = []
+    for commune in found:
+        postcodes = list(commune.codes_postaux)
+        if text.isdigit():
+            postcodes = [c for c in postcodes if c.startswith(text)] or postcodes
+        answer.append(
+            {
+                "nom": commune.nom,
+                "code_postal": postcodes[0] if postcodes else None,
+                "code_insee": commune.code_insee,
+                "departement": commune.departement,
+                "departement_nom": commune.departement_nom,
+                "lon": commune.lon,
+                "lat": commune.lat,
+            }
+        )
+    return ORJSONResponse(
+        answer, headers={"Cache-Control": f"public, max-age={settings.cache_max_age_s}"}
+    )

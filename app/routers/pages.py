@@ -1,0 +1,229 @@
+"""Map pages: the full page ``/``, the ``/embed`` view, their compact data and front-end assets.
+
+The map is built with Folium on every request (in a worker thread: the routes are plain ``def``)
+and its parts are placed in our Jinja page templates. The browser then loads the trainings once
+from ``/carte/donnees.json`` and filters them itself with the same semantics as the API.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any, Final
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from app.dataset import CachedBody, Dataset
+from app.dependencies import get_app_settings, get_dataset
+from app.map.builder import FONDS_DE_CARTE, ICONES_TYPE_STRUCTURE, build_map, client_config, render_map
+from app.map.elements import VENDOR_PREFIX
+from app.responses import cached_answer, strong_etag
+from app.settings import PROJECT_ROOT, Settings
+from geo.schema import MODALITE_LABELS, TYPE_STRUCTURE_LABELS
+
+#: Front-end packages whose ``dist`` folder is served at ``/vendor/<package>/`` (a whitelist).
+VENDOR_PACKAGES: Final[tuple[str, ...]] = (
+    "leaflet",
+    "leaflet.markercluster",
+    "leaflet.locatecontrol",
+    "leaflet.fullscreen",
+)
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+TEMPLATES = Jinja2Templates(directory=PROJECT_ROOT / "app" / "templates")
+DONNEES_PATH: Final = "/carte/donnees.json"
+#: Columns of the compact data, in order (``lon``/``lat`` from the geometry, the rest properties).
+COLONNES: Final[tuple[str, ...]] = (
+    "id",
+    "lon",
+    "lat",
+    "intitule",
+    "structure",
+    "type_structure",
+    "adresse",
+    "code_postal",
+    "commune",
+    "departement",
+    "region",
+    "duree_mois",
+    "modalite",
+    "site_web",
+    "geocodage_precision",
+)
+RAYONS_KM: Final[tuple[int, ...]] = (5, 10, 20, 30, 50, 100, 200)
+
+router = APIRouter(tags=["carte"])
+for _package in VENDOR_PACKAGES:
+    router.mount(
+        f"{VENDOR_PREFIX}/{_package}",
+        StaticFiles(directory=NODE_MODULES / _package / "dist", check_dir=False),
+        name=f"vendor-{_package}",
+    )
+
+
+def security_headers(settings: Settings, nonce: str) -> dict[str, str]:
+    """CSP (own origin, the basemap host for tiles, a nonce for Folium's inline script) and co.
+
+    ``style-src`` keeps ``'unsafe-inline'`` because Leaflet.Locate builds its marker from an
+    HTML string with ``style`` attributes; scripts need the per-request nonce.
+    """
+    tuiles = FONDS_DE_CARTE[settings.basemap].origine
+    csp = "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src 'self' data: {tuiles}",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            f"frame-ancestors {settings.frame_ancestors}",
+        )
+    )
+    return {
+        "Content-Security-Policy": csp,
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-cache",
+    }
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    """Display option ``0``/``1`` (anything else keeps the default: a page never fails on it)."""
+    if value in ("0", "non", "false"):
+        return False
+    if value in ("1", "oui", "true"):
+        return True
+    return default
+
+
+def _render_page(
+    request: Request,
+    template: str,
+    settings: Settings,
+    dataset: Dataset,
+    *,
+    mode: str,
+    afficher_liste: bool = True,
+    afficher_filtres: bool = True,
+) -> HTMLResponse:
+    nonce = secrets.token_urlsafe(18)
+    config = client_config(
+        mode=mode,
+        donnees_url=f"{DONNEES_PATH}?v={dataset.version[:16]}",
+        afficher_liste=afficher_liste,
+        afficher_filtres=afficher_filtres,
+        url_publique=str(settings.public_url) if settings.public_url else None,
+    )
+    carte = render_map(build_map(settings.basemap, config))
+    context: dict[str, Any] = {
+        "carte": carte,
+        "nonce": nonce,
+        "demo": bool(dataset.metadata.get("demo")),
+        "titre_donnees": dataset.metadata.get("titre"),
+        "modalites": [(str(k), v) for k, v in MODALITE_LABELS.items()],
+        "types": [
+            (str(k), v, ICONES_TYPE_STRUCTURE[str(k)]) for k, v in TYPE_STRUCTURE_LABELS.items()
+        ],
+        "rayons": RAYONS_KM,
+        "afficher_liste": afficher_liste,
+        "afficher_filtres": afficher_filtres,
+        "message": dataset.message,
+    }
+    return TEMPLATES.TemplateResponse(
+        request, template, context, headers=security_headers(settings, nonce)
+    )
+
+
+@router.get("/", response_class=HTMLResponse, summary="Carte des formations", include_in_schema=False)
+def page(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    dataset: Annotated[Dataset, Depends(get_dataset)],
+) -> HTMLResponse:
+    """The full map page; its filters are read from the query string by the page script."""
+    return _render_page(request, "page.html", settings, dataset, mode="page")
+
+
+@router.get("/embed", response_class=HTMLResponse, summary="Carte à intégrer", include_in_schema=False)
+def embed(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    dataset: Annotated[Dataset, Depends(get_dataset)],
+    liste: Annotated[str | None, Query(description="Afficher la liste (1) ou non (0).")] = None,
+    filtres: Annotated[str | None, Query(description="Afficher les filtres (1) ou non (0).")] = None,
+) -> HTMLResponse:
+    """The map without page chrome, for iframes; the API filters are presets."""
+    return _render_page(
+        request,
+        "embed.html",
+        settings,
+        dataset,
+        mode="embed",
+        afficher_liste=_flag(liste, True),
+        afficher_filtres=_flag(filtres, True),
+    )
+
+
+def compact_data(dataset: Dataset) -> bytes:
+    """Everything the map needs about every training, as columns of rows (one JSON document)."""
+    proprietes = COLONNES[3:]
+    lignes = []
+    for feature in dataset.features:
+        lon, lat = feature["geometry"]["coordinates"]
+        props = feature["properties"]
+        lignes.append([feature["id"], lon, lat, *(props.get(name) for name in proprietes)])
+    departements: dict[str, list[str | None]] = {}
+    for feature in dataset.features:
+        props = feature["properties"]
+        code = props.get("departement")
+        if code is not None and str(code) not in departements:
+            departements[str(code)] = [
+                props.get("departement_nom") or str(code),
+                None if props.get("region") is None else str(props["region"]),
+            ]
+    durees = [
+        f["properties"]["duree_mois"]
+        for f in dataset.features
+        if isinstance(f["properties"].get("duree_mois"), int | float)
+    ]
+    metadonnees = {
+        **dataset.metadata,
+        "duree_mois": {"min": int(min(durees)), "max": int(max(durees))} if durees else None,
+    }
+    return orjson.dumps(
+        {
+            "metadonnees": metadonnees,
+            "colonnes": COLONNES,
+            "regions": dataset.region_names,
+            "departements": departements,
+            "formations": lignes,
+        }
+    )
+
+
+@router.get(DONNEES_PATH, summary="Données compactes de la carte", include_in_schema=False)
+def donnees(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    dataset: Annotated[Dataset, Depends(get_dataset)],
+) -> Response:
+    """The compact data of the map, encoded and compressed once per dataset version."""
+    cle = "carte:donnees"
+    entry = dataset.cache.get(cle)
+    if entry is None:
+        entry = dataset.cache.put(
+            cle,
+            CachedBody(
+                body=compact_data(dataset),
+                etag=strong_etag("carte-donnees", dataset.version),
+                media_type="application/json",
+                headers={},
+                encoded={},
+            ),
+        )
+    return cached_answer(request, entry, dataset.cache, settings.cache_max_age_s)
