@@ -6,6 +6,27 @@ import re
 import unicodedata
 from functools import lru_cache
 
+#: Every combining mark lies below this code point (a test checks the whole Unicode range).
+_LAST_COMBINING_SCAN = 0x1FFFF
+
+
+def _combining_class_pattern() -> re.Pattern[str]:
+    """Compile a character class of every combining mark (what NFKD splits accents into)."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(_LAST_COMBINING_SCAN + 1):
+        if unicodedata.combining(chr(code)):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    parts = "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
+    )
+    return re.compile(f"[{parts}]+")
+
+
+_COMBINING = _combining_class_pattern()
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
@@ -19,9 +40,10 @@ def fold(text: str) -> str:
     >>> fold("  Saint-Étienne-du-Rouvray ")
     'saint etienne du rouvray'
     """
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NON_ALNUM.sub(" ", ascii_only.lower()).strip()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+        text = _COMBINING.sub("", decomposed)
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 
 @lru_cache(maxsize=65536)
@@ -35,7 +57,12 @@ def commune_key(name: str) -> str:
     >>> commune_key("Les Abymes") == commune_key("abymes")
     True
     """
-    words = _CEDEX.sub(" ", fold(name)).split()
+    return commune_key_of_folded(fold(name))
+
+
+def commune_key_of_folded(folded: str) -> str:
+    """:func:`commune_key` of text already passed through :func:`fold` (saves folding twice)."""
+    words = _CEDEX.sub(" ", folded).split() if "cedex" in folded else folded.split()
     words = [_ABBREVIATIONS.get(word, word) for word in words]
     if len(words) > 1 and words[0] in _LEADING_ARTICLES:
         words = words[1:]

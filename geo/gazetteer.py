@@ -1,0 +1,480 @@
+"""The embedded commune gazetteer: loads data/gazetteer.json.gz and answers look-ups in memory."""
+
+from __future__ import annotations
+
+import gzip
+import math
+import re
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import orjson
+from rapidfuzz import fuzz, process
+
+from geo.text import commune_key, commune_key_of_folded, fold
+
+#: Score of a name that is an official commune name (after folding).
+EXACT_SCORE = 1.0
+#: Score of a name that addresses still use: commune déléguée/associée, routing label.
+ALIAS_SCORE = 0.95
+#: Factor applied to an exact name whose communes do not have the given postcode.
+OTHER_POSTCODE_FACTOR = 0.9
+#: Fuzzy matches never reach an exact score.
+FUZZY_CEILING = 0.94
+#: Minimum rapidfuzz ratio (0-100) among the communes of a postcode, of a département,
+#: and of the whole country.
+FUZZY_CUTOFF_POSTCODE = 75.0
+FUZZY_CUTOFF_DEPARTEMENT = 85.0
+FUZZY_CUTOFF_COUNTRY = 88.0
+#: Per-instance look-up caches are emptied when they reach this many entries.
+CACHE_LIMIT = 200_000
+#: Cell size of the nearest-commune grid, in degrees.
+GRID_DEGREES = 0.25
+#: Rings of cells searched around a point before scanning every commune.
+MAX_RINGS = 40
+_EARTH_RADIUS_KM = 6371.0088
+_POSTCODE_DIGITS = re.compile(r"\d+")
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "gazetteer.json.gz"
+
+
+@dataclass(frozen=True, slots=True)
+class Commune:
+    """A current commune or a municipal arrondissement of Paris, Lyon or Marseille."""
+
+    code_insee: str
+    nom: str
+    codes_postaux: tuple[str, ...]
+    departement: str
+    departement_nom: str
+    region: str
+    region_nom: str
+    population: int | None
+    lon: float
+    lat: float
+    position: str
+    type: str
+
+
+def normalise_postcode(code_postal: str | None) -> str | None:
+    """Five-digit postcode from user text: '75011', ' 1000 ' → '01000', '75700 CEDEX 07'.
+
+    Returns ``None`` when the text holds no plausible postcode.
+    """
+    if not code_postal:
+        return None
+    found = _POSTCODE_DIGITS.search(code_postal)
+    if found is None:
+        return None
+    digits = found.group()
+    if len(digits) == 4:
+        digits = "0" + digits
+    return digits if len(digits) == 5 else None
+
+
+def departement_of_postcode(code_postal: str) -> tuple[str, ...]:
+    """Départements a postcode may belong to: '20000' → ('2A', '2B'), '97400' → ('974',)."""
+    if code_postal.startswith("20"):
+        return ("2A", "2B")
+    if code_postal.startswith(("97", "98")):
+        return (code_postal[:3],)
+    return (code_postal[:2],)
+
+
+def _haversine_km(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    p1, p2 = math.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+class _Grid:
+    """Communes bucketed in cells of GRID_DEGREES for nearest-point queries."""
+
+    def __init__(self, communes: list[Commune]) -> None:
+        self.communes = tuple(communes)
+        self.lons = np.array([c.lon for c in communes], dtype=np.float64)
+        self.lats = np.array([c.lat for c in communes], dtype=np.float64)
+        cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for index, commune in enumerate(communes):
+            cells[_cell(commune.lon, commune.lat)].append(index)
+        self.cells = {cell: np.array(found, dtype=np.intp) for cell, found in cells.items()}
+
+    def nearest(self, lon: float, lat: float) -> Commune:
+        """Find the nearest commune: rings of cells around the point until none can be closer."""
+        if not self.communes:
+            raise ValueError("empty gazetteer")
+        column, row = _cell(lon, lat)
+        cos_lat = max(math.cos(math.radians(min(abs(lat), 89.0))), 0.05)
+        km_per_cell = GRID_DEGREES * 111.32 * cos_lat
+        best_index, best_km = -1, math.inf
+        for ring in range(MAX_RINGS + 1):
+            for dx in range(-ring, ring + 1):
+                step = 1 if abs(dx) == ring else 2 * ring  # inner columns: top and bottom only
+                for dy in range(-ring, ring + 1, max(step, 1)):
+                    indices = self.cells.get((column + dx, row + dy))
+                    if indices is None:
+                        continue
+                    distances = _haversine_km(lon, lat, self.lons[indices], self.lats[indices])
+                    position = int(np.argmin(distances))
+                    if distances[position] < best_km:
+                        best_km, best_index = float(distances[position]), int(indices[position])
+            if best_index >= 0 and ring * km_per_cell >= best_km:
+                return self.communes[best_index]
+        distances = _haversine_km(lon, lat, self.lons, self.lats)  # far away: scan everything
+        return self.communes[int(np.argmin(distances))]
+
+
+def _cell(lon: float, lat: float) -> tuple[int, int]:
+    return (math.floor(lon / GRID_DEGREES), math.floor(lat / GRID_DEGREES))
+
+
+class Gazetteer:
+    """In-memory commune look-ups: by INSEE code, postcode, name, position, and prefix."""
+
+    def __init__(
+        self,
+        communes: Iterable[Commune],
+        departements: Mapping[str, str],
+        regions: Mapping[str, str],
+        aliases: Iterable[tuple[str, str]] = (),
+        old_codes: Mapping[str, str] | None = None,
+        parents: Mapping[str, str] | None = None,
+    ) -> None:
+        """Index communes; ``aliases`` are (name, code), ``parents`` arrondissement → city."""
+        self._communes: tuple[Commune, ...] = tuple(sorted(communes, key=lambda c: c.code_insee))
+        self.departements: Mapping[str, str] = MappingProxyType(dict(departements))
+        self.regions: Mapping[str, str] = MappingProxyType(dict(regions))
+        self._by_code: dict[str, Commune] = {c.code_insee: c for c in self._communes}
+        self._old_codes: dict[str, str] = {
+            old: new for old, new in (old_codes or {}).items() if new in self._by_code
+        }
+        self._children: dict[str, list[Commune]] = defaultdict(list)
+        for child_code, parent_code in (parents or {}).items():
+            if child_code in self._by_code and parent_code in self._by_code:
+                self._children[parent_code].append(self._by_code[child_code])
+        if parents is None:  # small gazetteers: infer Paris/Lyon/Marseille from the types
+            self._infer_children()
+
+        # Names: key → {code: score}; official names win over aliases.
+        self._names: dict[str, dict[str, float]] = defaultdict(dict)
+        folded_names = [fold(commune.nom) for commune in self._communes]
+        for commune, folded in zip(self._communes, folded_names, strict=True):
+            self._names[commune_key_of_folded(folded)][commune.code_insee] = EXACT_SCORE
+        for name, code in aliases:
+            if code in self._by_code:
+                slot = self._names[commune_key(name)]
+                slot[code] = max(slot.get(code, 0.0), ALIAS_SCORE)
+        self._names.pop("", None)
+        self._keys_of: dict[str, list[str]] = defaultdict(list)
+        for key, codes in self._names.items():
+            for code in codes:
+                self._keys_of[code].append(key)
+        self._all_keys: list[str] = sorted(self._names)
+
+        # Postcodes: all communes having one, and the public answer (cities replaced by their
+        # arrondissements when these cover the postcode).
+        self._postcode_all: dict[str, list[Commune]] = defaultdict(list)
+        for commune in self._communes:
+            for code_postal in commune.codes_postaux:
+                self._postcode_all[code_postal].append(commune)
+        covered: dict[str, set[str]] = defaultdict(set)  # postcode → cities it is split from
+        for parent, children in self._children.items():
+            for child in children:
+                for code_postal in child.codes_postaux:
+                    covered[code_postal].add(parent)
+        self._postcode: dict[str, tuple[Commune, ...]] = {}
+        for code_postal, found in self._postcode_all.items():
+            split = covered.get(code_postal, set())
+            kept = [c for c in found if c.code_insee not in split]
+            kept.sort(key=lambda c: (-(c.population or 0), c.code_insee))
+            self._postcode[code_postal] = tuple(kept)
+        self._by_departement: dict[str, list[Commune]] = defaultdict(list)
+        for commune in self._communes:
+            self._by_departement[commune.departement].append(commune)
+
+        self._folded_names = folded_names
+        self._match_cache: dict[tuple[str, str | None], list[tuple[Commune, float]]] = {}
+        self._fuzzy_cache: dict[tuple[str, str], list[tuple[str, float]]] = {}
+
+    @cached_property
+    def _prefixes(self) -> list[tuple[str, str]]:
+        """Sorted (prefix key, code) pairs on folded names and commune keys (autocomplete)."""
+        prefixes: set[tuple[str, str]] = set()
+        for key, codes in self._names.items():
+            for code in codes:
+                prefixes.add((key, code))
+        for commune, folded in zip(self._communes, self._folded_names, strict=True):
+            prefixes.add((folded, commune.code_insee))
+        return sorted(prefixes)
+
+    @cached_property
+    def _grid(self) -> _Grid:
+        """The nearest-commune grid, built on first use; cities with arrondissements left out."""
+        return _Grid([c for c in self._communes if c.code_insee not in self._children])
+
+    def _infer_children(self) -> None:
+        for commune in self._communes:
+            if commune.type != "arrondissement_municipal":
+                continue
+            city = commune_key(commune.nom.split(" ")[0])
+            for parent in self._communes:
+                if (
+                    parent.type == "commune"
+                    and parent.departement == commune.departement
+                    and commune_key(parent.nom) == city
+                ):
+                    self._children[parent.code_insee].append(commune)
+
+    # -- construction
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_PATH) -> Gazetteer:
+        """Load the gazetteer built by ``scripts/build_gazetteer.py``.
+
+        :param path: a ``gazetteer.json.gz`` file.
+        :raises OSError, ValueError: unreadable or malformed file.
+        """
+        with gzip.open(path, "rb") as handle:
+            document: dict[str, Any] = orjson.loads(handle.read())
+        return cls.from_document(document)
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> Gazetteer:
+        """Build a gazetteer from the decoded JSON document of the gazetteer file."""
+        if document.get("format") != 1:
+            raise ValueError(f"unsupported gazetteer format: {document.get('format')!r}")
+        regions = {code: nom for code, nom in document["regions"]}
+        departements = {code: nom for code, nom, _ in document["departements"]}
+        communes = []
+        parents = {}
+        for code, nom, cps, dep, reg, pop, lon, lat, position, kind, parent in document["communes"]:
+            communes.append(
+                Commune(
+                    code_insee=code,
+                    nom=nom,
+                    codes_postaux=tuple(cps.split()),
+                    departement=dep,
+                    departement_nom=departements.get(dep, dep),
+                    region=reg,
+                    region_nom=regions.get(reg, reg),
+                    population=pop,
+                    lon=lon,
+                    lat=lat,
+                    position=position,
+                    type=kind,
+                )
+            )
+            if parent:
+                parents[code] = parent
+        return cls(
+            communes,
+            departements,
+            regions,
+            aliases=[(name, code) for name, code in document["alias"]],
+            old_codes=dict(document["anciens_codes"]),
+            parents=parents,
+        )
+
+    @classmethod
+    def from_communes(
+        cls,
+        communes: Iterable[Commune],
+        departements: Mapping[str, str],
+        regions: Mapping[str, str],
+        aliases: Iterable[tuple[str, str]] = (),
+        old_codes: Mapping[str, str] | None = None,
+    ) -> Gazetteer:
+        """Build a gazetteer of the given communes (small gazetteers in tests).
+
+        Arrondissements (``type="arrondissement_municipal"``) are attached to the commune of
+        the same département whose name starts theirs ("Paris 11e Arrondissement" → "Paris").
+        """
+        return cls(communes, departements, regions, aliases, old_codes)
+
+    # -- look-ups
+
+    def __len__(self) -> int:
+        """Count communes and municipal arrondissements."""
+        return len(self._communes)
+
+    def __iter__(self) -> Any:
+        """Iterate over communes in INSEE code order."""
+        return iter(self._communes)
+
+    def by_insee(self, code: str) -> Commune | None:
+        """Find the commune of a current, old or delegated INSEE code (``None`` when unknown).
+
+        :param code: INSEE code, e.g. "75056", "75111", "2A004"; "1001" is read as "01001".
+        """
+        code = code.strip().upper()
+        if len(code) == 4 and code.isdigit():
+            code = "0" + code
+        found = self._by_code.get(code)
+        if found is None and code in self._old_codes:
+            found = self._by_code[self._old_codes[code]]
+        return found
+
+    def by_postcode(self, code_postal: str) -> list[Commune]:
+        """Communes having a postcode, most populated first.
+
+        Paris, Lyon and Marseille are answered by their arrondissement ("75011" → Paris 11e
+        Arrondissement). Four-digit postcodes (a lost leading zero) are read as five.
+        """
+        normalised = normalise_postcode(code_postal)
+        if normalised is None:
+            return []
+        return list(self._postcode.get(normalised, ()))
+
+    def match(self, nom: str, code_postal: str | None = None) -> list[tuple[Commune, float]]:
+        """Communes whose name matches ``nom``, best first, with a score in [0, 1].
+
+        Insensitive to accents, case, hyphens, St/Saint, leading articles, CEDEX and small
+        typos; names of communes déléguées/associées and routing labels give the current
+        commune (score 0.95). With a postcode, communes having it come first, and a city
+        with arrondissements is answered by the arrondissement of that postcode. Exact
+        names score 1.0, fuzzy ones at most 0.94.
+
+        :param nom: commune name as written by a human.
+        :param code_postal: optional postcode, used to choose and to narrow fuzzy matching.
+        """
+        key = commune_key(nom)
+        if not key:
+            return []
+        normalised = normalise_postcode(code_postal)
+        cache_key = (key, normalised)
+        cached = self._match_cache.get(cache_key)
+        if cached is None:
+            if len(self._match_cache) >= CACHE_LIMIT:
+                self._match_cache.clear()
+            cached = self._match(key, normalised)
+            self._match_cache[cache_key] = cached
+        return list(cached)
+
+    def _match(self, key: str, code_postal: str | None) -> list[tuple[Commune, float]]:
+        scores: dict[str, float] = {}
+        exact = self._names.get(key, {})
+        if code_postal is None:
+            scores.update(exact)
+            if not scores:
+                scores.update(self._fuzzy(key, None, self._all_keys, FUZZY_CUTOFF_COUNTRY))
+        else:
+            local = self._postcode_all.get(code_postal)
+            if local:
+                local_codes = {c.code_insee for c in local}
+                scores.update({c: s for c, s in exact.items() if c in local_codes})
+                if not scores:
+                    keys = self._keys_among(local)
+                    scores.update(
+                        self._fuzzy(key, code_postal, keys, FUZZY_CUTOFF_POSTCODE, local_codes)
+                    )
+            else:  # CEDEX and other special postcodes: the communes of the département
+                departements = departement_of_postcode(code_postal)
+                area = [c for d in departements for c in self._by_departement.get(d, [])]
+                area_codes = {c.code_insee for c in area}
+                scores.update({c: s for c, s in exact.items() if c in area_codes})
+                if not scores and area:
+                    scope = "dep:" + "/".join(departements)
+                    keys = self._keys_among(area)
+                    scores.update(
+                        self._fuzzy(key, scope, keys, FUZZY_CUTOFF_DEPARTEMENT, area_codes)
+                    )
+            for code, score in exact.items():
+                scores.setdefault(code, score * OTHER_POSTCODE_FACTOR)
+            scores = self._to_arrondissements(scores, code_postal)
+        ranked = sorted(
+            scores.items(),
+            key=lambda item: (-item[1], -(self._by_code[item[0]].population or 0), item[0]),
+        )
+        return [(self._by_code[code], round(score, 4)) for code, score in ranked]
+
+    def _keys_among(self, communes: Iterable[Commune]) -> list[str]:
+        return sorted({key for c in communes for key in self._keys_of[c.code_insee]})
+
+    def _fuzzy(
+        self,
+        key: str,
+        scope: str | None,
+        keys: list[str],
+        cutoff: float,
+        allowed: set[str] | None = None,
+    ) -> dict[str, float]:
+        cache_key = (key, scope or "")
+        found = self._fuzzy_cache.get(cache_key)
+        if found is None:
+            if len(self._fuzzy_cache) >= CACHE_LIMIT:
+                self._fuzzy_cache.clear()
+            hits = process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=10)
+            found = [(choice, float(score)) for choice, score, _ in hits]
+            self._fuzzy_cache[cache_key] = found
+        scores: dict[str, float] = {}
+        for choice, ratio in found:
+            for code, name_score in self._names[choice].items():
+                if allowed is not None and code not in allowed:
+                    continue
+                score = min(FUZZY_CEILING, ratio / 100.0 * name_score)
+                scores[code] = max(scores.get(code, 0.0), score)
+        return scores
+
+    def _to_arrondissements(self, scores: dict[str, float], code_postal: str) -> dict[str, float]:
+        result: dict[str, float] = {}
+        for code, score in scores.items():
+            children = [c for c in self._children.get(code, ()) if code_postal in c.codes_postaux]
+            target = children[0].code_insee if len(children) == 1 else code
+            result[target] = max(result.get(target, 0.0), score)
+        return result
+
+    def nearest(self, lon: float, lat: float) -> Commune:
+        """Find the commune nearest to (lon, lat); arrondissements within cities.
+
+        :raises ValueError: empty gazetteer or non-finite coordinates.
+        """
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise ValueError(f"invalid coordinates: {lon!r}, {lat!r}")
+        return self._grid.nearest(lon, lat)
+
+    def autocomplete(self, q: str, limit: int = 10) -> list[Commune]:
+        """Communes whose name (or postcode) starts with ``q``, exact names then most populated.
+
+        :param q: the beginning of a commune name ("st ét", "annecy") or of a postcode ("750").
+        :param limit: maximum number of communes returned.
+        """
+        if limit <= 0:
+            return []
+        text = q.strip()
+        if text.isdigit():
+            found = {
+                c.code_insee: c
+                for code_postal, communes in self._postcode.items()
+                if code_postal.startswith(text)
+                for c in communes
+            }
+            return sorted(found.values(), key=lambda c: (-(c.population or 0), c.code_insee))[
+                :limit
+            ]
+        candidates: dict[str, bool] = {}
+        for prefix in {fold(text), commune_key(text)}:
+            if not prefix:
+                continue
+            start = bisect_left(self._prefixes, (prefix, ""))
+            for name, code in self._prefixes[start:]:
+                if not name.startswith(prefix):
+                    break
+                exact = name == prefix
+                candidates[code] = candidates.get(code, False) or exact
+        ranked = sorted(
+            candidates,
+            key=lambda code: (
+                not candidates[code],
+                -(self._by_code[code].population or 0),
+                code,
+            ),
+        )
+        return [self._by_code[code] for code in ranked[:limit]]
