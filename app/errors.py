@@ -168,7 +168,9 @@ async def _carte_gen_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return error_response(422, validation_details(exc.errors()))
+    # OGC API Features wants 400 for any invalid parameter; the rest of the API uses 422.
+    status_code = 400 if request.url.path.startswith("/ogc") else 422
+    return error_response(status_code, validation_details(exc.errors()))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
