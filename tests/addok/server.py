@@ -59,8 +59,11 @@ class AddokServer:
     ``access_log`` lists one line per HTTP request the server answered.
     """
 
-    def __init__(self, workers: int = 2, venv: Path = ADDOK_VENV) -> None:
+    def __init__(
+        self, workers: int = 2, venv: Path = ADDOK_VENV, csv_filter_fix: bool = True
+    ) -> None:
         self.workers = workers
+        self.csv_filter_fix = csv_filter_fix
         self.venv = venv
         self.workdir = Path(tempfile.mkdtemp(prefix="carte-gen-addok-"))
         self.redis_port = free_port()
@@ -85,6 +88,7 @@ class AddokServer:
             REDIS_PORT=str(self.redis_port),
             ADDOK_CONFIG_MODULE=str(CONFIG_PATH),
             ADDOK_LOG_DIR=str(self.workdir),
+            CARTE_GEN_ADDOK_CSV_FILTER_FIX="1" if self.csv_filter_fix else "0",
             PATH=f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
         )
         return env

@@ -82,3 +82,15 @@ def fresh_addok(addok_documents: list[dict]) -> Iterator[object]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def unfixed_addok(addok_documents: list[dict]) -> Iterator[object]:
+    """A real addok whose addok-csv keeps its filter bug (HTTP 500 on filtered CSV uploads)."""
+    ensure_addok_installed()
+    server = addok_server.AddokServer(workers=1, csv_filter_fix=False)
+    try:
+        server.start(addok_documents[:200])
+        yield server
+    finally:
+        server.stop()

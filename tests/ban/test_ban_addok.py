@@ -209,3 +209,24 @@ def test_a_server_stopped_mid_run_leaves_every_row_with_an_outcome(fresh_addok) 
     # chunk 1 answered; chunks 2 and 3 tried 3 times each; chunk 4 not tried at all
     assert transport.count == 1
     assert transport.attempts == 1 + 3 + 3
+
+
+def test_a_csv_endpoint_broken_by_the_addok_csv_filter_bug_falls_back_to_rows(
+    unfixed_addok,
+) -> None:
+    queries = many_queries(6)
+    unfixed_addok.reset_access_log()
+    outcomes, geocoder = geocode(
+        unfixed_addok.url,
+        queries,
+        batch_size=3,
+        concurrency=1,
+        max_retries=1,
+        backoff_base_s=0.01,
+    )
+    assert all(outcome.reason is None for outcome in outcomes)
+    assert geocoder.stats.fell_back_to_rows and not geocoder.stats.breaker_open
+    lines = logged_requests(unfixed_addok, expected=2 + 6)
+    assert sum('"POST /search/csv/ HTTP/1.1" 500' in line for line in lines) == 2  # one retry
+    assert sum('"GET /search/?q=' in line for line in lines) == 6
+    assert "unhashable type: 'list'" in (unfixed_addok.workdir / "gunicorn.log").read_text()
