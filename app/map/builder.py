@@ -1,0 +1,153 @@
+"""Assemble the Folium map of the page and render it into parts for our page template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+from markupsafe import Markup
+
+from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran
+from app.settings import Basemap
+from geo.schema import (
+    MODALITE_LABELS,
+    PRECISION_LABELS,
+    TYPE_STRUCTURE_LABELS,
+)
+
+#: Metropolitan France, the view when no filter narrows the selection ([[south, west], [north, east]]).
+VUE_METROPOLE: tuple[tuple[float, float], tuple[float, float]] = ((41.3, -5.2), (51.1, 9.6))
+
+
+@dataclass(frozen=True, slots=True)
+class FondDeCarte:
+    """A basemap: tile URL template, attribution (our constant HTML), zoom range, host."""
+
+    url: str
+    attribution: str
+    max_zoom: int
+    origine: str
+
+
+FONDS_DE_CARTE: dict[Basemap, FondDeCarte] = {
+    Basemap.PLAN_IGN: FondDeCarte(
+        url=(
+            "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+            "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
+            "&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+        ),
+        attribution="© IGN – Plan IGN v2",
+        max_zoom=19,
+        origine="https://data.geopf.fr",
+    ),
+    Basemap.OSM: FondDeCarte(
+        url="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        attribution=(
+            '© <a href="https://www.openstreetmap.org/copyright">'
+            "les contributeurs d’OpenStreetMap</a>"
+        ),
+        max_zoom=19,
+        origine="https://tile.openstreetmap.org",
+    ),
+}
+
+#: Marker icon of each structure type: a distinct shape and a distinct colour (never colour alone).
+ICONES_TYPE_STRUCTURE: dict[str, str] = {
+    str(key): f"/static/icones/{key}.svg" for key in TYPE_STRUCTURE_LABELS
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CarteRendue:
+    """The rendered map, split for the page template: ``<head>`` links, container, script."""
+
+    header: Markup
+    html: Markup
+    script: Markup
+
+
+def client_config(
+    *,
+    mode: str,
+    donnees_url: str,
+    afficher_liste: bool,
+    afficher_filtres: bool,
+    url_publique: str | None,
+) -> dict[str, Any]:
+    """JSON configuration handed to ``/static/carte.js`` (labels come from ``geo.schema``)."""
+    return {
+        "mode": mode,
+        "donnees_url": donnees_url,
+        "api_url": "/api/formations",
+        "communes_url": "/api/communes",
+        "embed_url": "/embed",
+        "page_url": "/",
+        "resize_script_url": "/static/embed-resize.js",
+        "url_publique": url_publique,
+        "afficher_liste": afficher_liste,
+        "afficher_filtres": afficher_filtres,
+        "vue_metropole": VUE_METROPOLE,
+        "libelles": {
+            "type_structure": {str(k): v for k, v in TYPE_STRUCTURE_LABELS.items()},
+            "modalite": {str(k): v for k, v in MODALITE_LABELS.items()},
+            "precision": {str(k): v for k, v in PRECISION_LABELS.items()},
+        },
+        "icones": ICONES_TYPE_STRUCTURE,
+    }
+
+
+def build_map(basemap: Basemap, config: dict[str, Any]) -> CarteMap:
+    """Build the Folium map: basemap, cluster group, locate and fullscreen controls, our client."""
+    fond = FONDS_DE_CARTE[basemap]
+    carte = CarteMap(
+        location=[46.6, 2.4],
+        zoom_start=6,
+        tiles=None,
+        control_scale=True,
+    )
+    folium.TileLayer(
+        tiles=fond.url,
+        attr=fond.attribution,
+        name="fond",
+        max_zoom=fond.max_zoom,
+        subdomains="",
+    ).add_to(carte)
+    grappes = Grappes(
+        name="formations",
+        chunked_loading=True,
+        chunk_interval=60,
+        chunk_delay=16,
+        show_coverage_on_hover=False,
+        spiderfy_on_max_zoom=True,
+        remove_outside_visible_bounds=True,
+    )
+    grappes.add_to(carte)
+    localisation = Localisation(
+        # folium renders these options with tojson, not camelized: Leaflet.Locate's own names.
+        position="topleft",
+        flyTo=False,
+        showPopup=False,
+        strings={"title": "Me localiser (formations près de moi)"},
+        locateOptions={"watch": False, "enableHighAccuracy": False, "maxZoom": 11},
+    )
+    localisation.add_to(carte)
+    PleinEcran(
+        position="topleft",
+        title="Afficher la carte en plein écran",
+        title_cancel="Quitter le plein écran",
+    ).add_to(carte)
+    CarteGenApp(grappes=grappes, localisation=localisation, config=config).add_to(carte)
+    return carte
+
+
+def render_map(carte: folium.Map) -> CarteRendue:
+    """Render the map's figure and return its header, html and script parts separately."""
+    figure = carte.get_root()
+    figure.header._children.pop("meta_http", None)  # the page template declares its charset
+    figure.render()
+    return CarteRendue(
+        header=Markup(figure.header.render()),
+        html=Markup(figure.html.render()),
+        script=Markup(figure.script.render()),
+    )

@@ -1,0 +1,151 @@
+"""Folium elements of the Carte GEN map, with every asset served from our own origin.
+
+Folium's stock classes point at CDNs and load jQuery, Bootstrap, glyphicons, Font Awesome and
+awesome-markers that this map never uses; the subclasses below keep their Jinja templates but
+declare only the files we serve (``/vendor/<package>/`` from ``node_modules``, ``/static/`` for
+ours). Data reach JavaScript through ``tojson`` only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import folium
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from folium.plugins import Fullscreen, LocateControl, MarkerCluster
+from folium.template import Template
+
+#: URL prefix under which whitelisted ``node_modules/<package>/dist`` folders are served.
+VENDOR_PREFIX = "/vendor"
+#: URL prefix of our own static files.
+STATIC_PREFIX = "/static"
+
+
+def vendor_url(package: str, file: str) -> str:
+    """URL of a file of a front-end package's ``dist`` folder, served by the app."""
+    return f"{VENDOR_PREFIX}/{package}/{file}"
+
+
+class CarteMap(folium.Map):
+    """A ``folium.Map`` without Folium's CDN assets, inline styles or zoom-forbidding viewport.
+
+    The page template owns the ``<meta name="viewport">`` and the layout; this element renders
+    the map container and the ``L.map`` call only.
+    """
+
+    default_js: ClassVar[list[tuple[str, str]]] = [
+        ("leaflet", vendor_url("leaflet", "leaflet.js"))
+    ]
+    default_css: ClassVar[list[tuple[str, str]]] = [
+        ("leaflet_css", vendor_url("leaflet", "leaflet.css"))
+    ]
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+            <div class="folium-map carte-gen-carte" id={{ this.get_name()|tojson }}></div>
+        {% endmacro %}
+
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.map(
+                {{ this.get_name()|tojson }},
+                {
+                    center: {{ this.location|tojson }},
+                    crs: L.CRS.{{ this.crs }},
+                    ...{{ this.options|tojavascript }}
+                }
+            );
+        {% endmacro %}
+        """
+    )
+
+
+class Grappes(MarkerCluster):
+    """Leaflet.markercluster from our origin; markers are added by the page script."""
+
+    default_js: ClassVar[list[tuple[str, str]]] = [
+        ("markerclusterjs", vendor_url("leaflet.markercluster", "leaflet.markercluster.js"))
+    ]
+    default_css: ClassVar[list[tuple[str, str]]] = [
+        ("markerclustercss", vendor_url("leaflet.markercluster", "MarkerCluster.css")),
+        (
+            "markerclusterdefaultcss",
+            vendor_url("leaflet.markercluster", "MarkerCluster.Default.css"),
+        ),
+    ]
+
+
+class Localisation(LocateControl):
+    """Leaflet.Locate from our origin (« Me localiser » button on the map)."""
+
+    default_js: ClassVar[list[tuple[str, str]]] = [
+        ("Control_locate_min_js", vendor_url("leaflet.locatecontrol", "L.Control.Locate.min.js"))
+    ]
+    default_css: ClassVar[list[tuple[str, str]]] = [
+        (
+            "Control_locate_min_css",
+            vendor_url("leaflet.locatecontrol", "L.Control.Locate.min.css"),
+        )
+    ]
+
+
+class PleinEcran(Fullscreen):
+    """leaflet.fullscreen 5 from our origin (its UMD build exposes ``L.Control.FullScreen``)."""
+
+    default_js: ClassVar[list[tuple[str, str]]] = [
+        ("Control.Fullscreen.js", vendor_url("leaflet.fullscreen", "Control.FullScreen.umd.js"))
+    ]
+    default_css: ClassVar[list[tuple[str, str]]] = [
+        ("Control.FullScreen.css", vendor_url("leaflet.fullscreen", "Control.FullScreen.css"))
+    ]
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            new L.Control.FullScreen(
+                {{ this.options|tojavascript }}
+            ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+
+class CarteGenApp(JSCSSMixin, MacroElement):
+    """Our client: loads the data, draws the markers, runs the filters, the list and the URL.
+
+    It hands the Leaflet objects Folium created (map, marker cluster group, locate control) and a
+    JSON configuration to ``carteGen.demarrer`` from ``/static/carte.js``.
+    """
+
+    default_js: ClassVar[list[tuple[str, str]]] = [
+        ("carte_gen_js", f"{STATIC_PREFIX}/carte.js")
+    ]
+    default_css: ClassVar[list[tuple[str, str]]] = [
+        ("carte_gen_css", f"{STATIC_PREFIX}/carte.css")
+    ]
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            window.carteGen.demarrer({
+                carte: {{ this._parent.get_name() }},
+                grappes: {{ this.grappes.get_name() }},
+                localisation: {{ this.localisation.get_name() if this.localisation else "null" }},
+                config: {{ this.config|tojson }}
+            });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        grappes: MarkerCluster,
+        localisation: LocateControl | None,
+        config: dict[str, Any],
+    ):
+        super().__init__()
+        self._name = "CarteGenApp"
+        self.grappes = grappes
+        self.localisation = localisation
+        self.config = config
