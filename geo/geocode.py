@@ -413,7 +413,10 @@ class OfflineGeocoder:
         key, official = commune_key(nom), commune_key(commune.nom)
         if key == official or official.startswith(key) or key.startswith(official):
             return True  # "Paris" for "Paris 11e Arrondissement", and the reverse
-        return any(c.code_insee == commune.code_insee for c, _ in self.gazetteer.match(nom))
+        # the commune's own postcode keeps the gazetteer's fuzzy search local (fast)
+        local = commune.codes_postaux[0] if commune.codes_postaux else None
+        found = self.match_name(nom, local)
+        return found.commune is not None and found.commune.code_insee == commune.code_insee
 
     def _from_postcode(
         self, row: ImportedRow, code_postal: str, issues: list[Issue]
