@@ -1,0 +1,341 @@
+"""Fixtures of the map tests: real uvicorn servers on loopback, a second-origin host page, Chromium.
+
+One Chromium per session, one page per test. Tile requests go to the basemap host and are
+answered with a generated blank PNG; any other request leaving the app's origin is aborted and
+recorded, so a test can assert that the page asks nothing from anyone else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from geo.synthetic import synthetic_collection, write_synthetic
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+TILE_HOSTS = ("data.geopf.fr", "tile.openstreetmap.org")
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def blank_png(width: int = 256, height: int = 256, rgb: tuple[int, int, int] = (236, 238, 232)) -> bytes:
+    """A plain RGB PNG, written by hand (used as every map tile)."""
+    row = b"\x00" + bytes(rgb) * width
+    raw = row * height
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1, chosen by the OS."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running uvicorn serving Carte GEN."""
+
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def get_json(self, path: str, **params: Any) -> Any:
+        """GET a JSON answer of this server."""
+        query = urlencode(params, doseq=True)
+        url = f"{self.base_url}{path}" + (f"?{query}" if query else "")
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return json.loads(answer.read())
+
+    def count(self, query: str) -> int:
+        """Number of trainings the API returns for a query string."""
+        url = f"{self.base_url}/api/formations" + (f"?{query}" if query else "")
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return len(json.loads(answer.read())["features"])
+
+    def ids(self, query: str) -> list[str]:
+        """Ids of the trainings the API returns for a query string, in answer order."""
+        url = f"{self.base_url}/api/formations" + (f"?{query}" if query else "")
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return [f["id"] for f in json.loads(answer.read())["features"]]
+
+
+def start_server(data_path: Path, log_dir: Path, **env: str) -> Server:
+    """Start ``uvicorn app.main:create_app --factory`` on a free loopback port and wait for it."""
+    port = free_port()
+    log_path = log_dir / f"uvicorn-{port}.log"
+    environment = {
+        **os.environ,
+        "CARTE_GEN_DATA_PATH": str(data_path),
+        "CARTE_GEN_RELOAD_INTERVAL_S": "3600",
+        **env,
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO_ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited: {log_path.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as answer:
+                if json.loads(answer.read()).get("count"):
+                    return Server(base_url, process, log_path)
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"uvicorn did not start: {log_path.read_text(errors='replace')}")
+
+
+def stop_server(server: Server) -> None:
+    """Stop a server started by :func:`start_server`."""
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
+def xss_collection() -> dict[str, Any]:
+    """A small dataset whose texts are HTML and whose site is a ``javascript:`` URL."""
+    base = synthetic_collection(3, seed=7)
+    for feature in base["features"]:
+        props = feature["properties"]
+        props["intitule"] = XSS
+        props["structure"] = XSS
+        props["commune"] = XSS
+        props["adresse"] = '"><script>alert(2)</script>'
+        props["site_web"] = "javascript:alert(3)"
+    base["metadonnees"]["version"] = "xss"
+    return base
+
+
+@pytest.fixture(scope="session")
+def work_dir() -> Iterator[Path]:
+    """A temporary folder for the session's data files and server logs."""
+    path = Path(tempfile.mkdtemp(prefix="carte-gen-browser-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server(work_dir: Path) -> Iterator[Server]:
+    """Carte GEN on 1,000 synthetic trainings."""
+    data = work_dir / "formations-1000.geojson"
+    write_synthetic(data, 1000, seed=5)
+    running = start_server(data, work_dir)
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def xss_server(work_dir: Path) -> Iterator[Server]:
+    """Carte GEN on a dataset made of HTML payloads."""
+    data = work_dir / "formations-xss.geojson"
+    data.write_text(json.dumps(xss_collection(), ensure_ascii=False), encoding="utf-8")
+    running = start_server(data, work_dir)
+    yield running
+    stop_server(running)
+
+
+class _HostHandler(BaseHTTPRequestHandler):
+    """Serves one HTML page embedding the map (the « ministry site »)."""
+
+    page = b""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        body = self.page
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@dataclass
+class HostSite:
+    """A second-origin site; ``show(html)`` sets the page it serves."""
+
+    base_url: str
+    handler: type[_HostHandler]
+    server: ThreadingHTTPServer = field(repr=False)
+
+    def show(self, html: str) -> str:
+        """Serve ``html`` and return the URL to open."""
+        self.handler.page = html.encode("utf-8")
+        return f"{self.base_url}/"
+
+
+@pytest.fixture(scope="session")
+def host_site() -> Iterator[HostSite]:
+    """A tiny HTTP server on another loopback port, to embed the map from another origin."""
+    handler = type("HostHandler", (_HostHandler,), {"page": b""})
+    httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield HostSite(f"http://127.0.0.1:{httpd.server_address[1]}", handler, httpd)
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Debian Chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Watched:
+    """A page with what it logged and requested."""
+
+    page: Any
+    errors: list[str]
+    foreign: list[str]
+    tiles: list[str]
+    dialogs: list[str]
+
+
+@pytest.fixture
+def watched(browser: Any, request: pytest.FixtureRequest) -> Iterator[Watched]:
+    """A fresh page (desktop size) in its own context, tiles answered by a blank PNG."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="fr-FR")
+    page = context.new_page()
+    result = Watched(page, [], [], [], [])
+    tile = blank_png()
+
+    def route(route_: Any) -> None:
+        url = route_.request.url
+        host = urlsplit(url).hostname or ""
+        if host == "127.0.0.1" or url.startswith(("data:", "blob:")):
+            route_.continue_()
+        elif host in TILE_HOSTS:
+            result.tiles.append(url)
+            route_.fulfill(status=200, body=tile, content_type="image/png")
+        else:
+            result.foreign.append(url)
+            route_.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: result.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: result.errors.append(str(e)))
+
+    def on_dialog(dialog: Any) -> None:
+        result.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    yield result
+    context.close()
+
+
+def wait_ready(page: Any, timeout_ms: int = 20_000) -> None:
+    """Wait until the page script has loaded the data and drawn the markers."""
+    page.wait_for_function(
+        "window.carteGen && window.carteGen.pret && window.carteGen.lastMarkersMs !== null",
+        timeout=timeout_ms,
+    )
+
+
+def visible_marker_total(page: Any) -> int:
+    """Markers on screen plus the counts written on the clusters on screen."""
+    return int(
+        page.evaluate(
+            """() => {
+                let total = document.querySelectorAll('.leaflet-marker-icon.marqueur').length;
+                document.querySelectorAll('.marker-cluster span').forEach(s => {
+                    total += parseInt(s.textContent, 10);
+                });
+                return total;
+            }"""
+        )
+    )
+
+
+def show_everything(page: Any, expected: int) -> int:
+    """Fit the map to every result and return the drawn total once it settles on ``expected``."""
+    page.evaluate("window.carteGen.voirTout()")
+    deadline = time.monotonic() + 10
+    total = visible_marker_total(page)
+    while total != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+        total = visible_marker_total(page)
+    return total
+
+
+@pytest.fixture(scope="session")
+def helpers() -> SimpleNamespace:
+    """The helper functions above, for test modules (importlib mode cannot import conftest)."""
+    return SimpleNamespace(
+        wait_ready=wait_ready,
+        visible_marker_total=visible_marker_total,
+        show_everything=show_everything,
+        XSS=XSS,
+    )

@@ -1,0 +1,276 @@
+"""The map page and the embed in a real headless Chromium against a real uvicorn."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def query_of(page) -> str:
+    return urlsplit(page.url).query
+
+
+def expect_consistent(page, server, helpers, query: str) -> int:
+    """Count, list, URL and drawn markers all agree with the API for ``query``."""
+    expected = server.count(query)
+    page.wait_for_function(
+        "n => document.getElementById('compte').getAttribute('data-nombre') === String(n)",
+        arg=expected,
+    )
+    assert parse_qs(query_of(page)) == parse_qs(query)
+    helpers.wait_ready(page)
+    shown = page.locator("#liste-formations button.formation").count()
+    assert shown == min(expected, 50)
+    api_ids = server.ids(query)[:shown]
+    list_ids = page.eval_on_selector_all(
+        "#liste-formations button.formation", "els => els.map(e => e.dataset.id)"
+    )
+    assert list_ids == api_ids
+    page.wait_for_function(
+        "n => document.documentElement.getAttribute('data-marqueurs') === String(n)", arg=expected
+    )
+    assert helpers.show_everything(page, expected) == expected
+    return expected
+
+
+def test_page_loads_without_errors_or_foreign_requests(watched, server, helpers):
+    page = watched.page
+    page.goto(server.base_url + "/")
+    helpers.wait_ready(page)
+    page.wait_for_load_state("networkidle")
+    assert watched.errors == []
+    assert watched.foreign == []
+    assert watched.tiles, "the basemap asked for tiles (answered by the test)"
+    assert all(urlsplit(t).hostname == "data.geopf.fr" for t in watched.tiles)
+    assert page.locator(".bandeau-demo").inner_text().startswith("Données de démonstration")
+    assert page.get_attribute("html", "lang") == "fr"
+
+
+def test_markers_and_clusters_add_up_to_the_api_count(watched, server, helpers):
+    page = watched.page
+    filtres = server.get_json("/api/filtres")["filtres"]
+    region = max(filtres["region"], key=lambda r: r["nombre"])["valeur"]
+    for query in ("", f"region={region}", "type_structure=association&duree_min=6&duree_max=12"):
+        page.goto(server.base_url + "/" + (f"?{query}" if query else ""))
+        expect_consistent(page, server, helpers, query)
+    assert watched.errors == []
+
+
+def test_each_filter_updates_markers_list_count_and_url(watched, server, helpers):
+    page = watched.page
+    page.goto(server.base_url + "/")
+    helpers.wait_ready(page)
+    filtres = server.get_json("/api/filtres")["filtres"]
+    region = max(filtres["region"], key=lambda r: r["nombre"])["valeur"]
+
+    page.select_option("#f-region", region)
+    expect_consistent(page, server, helpers, f"region={region}")
+
+    page.select_option("#f-type", "ecole")
+    expect_consistent(page, server, helpers, f"region={region}&type_structure=ecole")
+
+    page.check("input[name=modalite][value=presentiel]")
+    page.check("input[name=modalite][value=hybride]")
+    expect_consistent(
+        page,
+        server,
+        helpers,
+        f"region={region}&type_structure=ecole&modalite=presentiel&modalite=hybride",
+    )
+
+    page.select_option("#f-region", "")
+    page.select_option("#f-duree-min", "6")
+    page.select_option("#f-duree-max", "18")
+    expect_consistent(
+        page,
+        server,
+        helpers,
+        "type_structure=ecole&modalite=presentiel&modalite=hybride&duree_min=6&duree_max=18",
+    )
+
+    page.click("#reinitialiser")
+    page.fill("#f-q", "developpeur WEB")
+    expect_consistent(page, server, helpers, "q=developpeur+WEB")
+
+    # « près de » a commune chosen in the autocomplete, 50 km around it, nearest first
+    page.click("#reinitialiser")
+    page.select_option("#f-rayon", "50")
+    page.fill("#f-commune", "Lyon")
+    page.wait_for_selector("#communes-suggestions li[role=option]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => new URLSearchParams(location.search).has('lat')")
+    query = query_of(page)
+    assert parse_qs(query)["rayon_km"] == ["50"]
+    count = expect_consistent(page, server, helpers, query)
+    assert count > 0
+    distances = page.eval_on_selector_all(
+        "#liste-formations .distance", "els => els.map(e => e.textContent)"
+    )
+    assert len(distances) == min(count, 50)
+
+    # a reload restores the same view from the URL alone
+    page.reload()
+    helpers.wait_ready(page)
+    assert query_of(page) == query
+    expect_consistent(page, server, helpers, query)
+    assert page.input_value("#f-rayon") == "50"
+    assert watched.errors == []
+
+
+def test_reload_restores_every_form_control(watched, server, helpers):
+    page = watched.page
+    query = "region=84&type_structure=association&modalite=distanciel&duree_min=4&duree_max=20&q=web"
+    page.goto(server.base_url + "/?" + query)
+    helpers.wait_ready(page)
+    assert page.input_value("#f-region") == "84"
+    assert page.input_value("#f-type") == "association"
+    assert page.is_checked("input[name=modalite][value=distanciel]")
+    assert not page.is_checked("input[name=modalite][value=presentiel]")
+    assert page.input_value("#f-duree-min") == "4"
+    assert page.input_value("#f-duree-max") == "20"
+    assert page.input_value("#f-q") == "web"
+    expect_consistent(page, server, helpers, query)
+
+
+def test_keyboard_only_filters_and_list_open_the_popup_and_return_focus(watched, server, helpers):
+    page = watched.page
+    page.goto(server.base_url + "/")
+    helpers.wait_ready(page)
+
+    def tab_to(selector: str, limit: int = 80) -> None:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate("s => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    tab_to("#f-type")
+    before = page.get_attribute("#compte", "data-nombre")
+    page.keyboard.press("ArrowDown")  # first structure type
+    page.wait_for_function(
+        "n => document.getElementById('compte').getAttribute('data-nombre') !== n", arg=before
+    )
+    assert "type_structure=" in query_of(page)
+
+    tab_to("#liste-formations button.formation")
+    first_id = page.evaluate("document.activeElement.dataset.id")
+    page.keyboard.press("ArrowDown")
+    second_id = page.evaluate("document.activeElement.dataset.id")
+    assert second_id != first_id
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".leaflet-popup .popup-formation")
+    assert page.evaluate("document.activeElement.classList.contains('popup-formation')")
+    title = page.inner_text(".leaflet-popup .popup-titre")
+    api_title = server.get_json(f"/api/formations/{second_id}")["properties"]["intitule"]
+    assert title == api_title
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".leaflet-popup", state="detached")
+    assert page.evaluate("document.activeElement.dataset.id") == second_id
+    assert watched.errors == []
+
+
+def test_embed_in_another_origin_shows_the_preset_and_resizes(watched, server, host_site, helpers):
+    page = watched.page
+    filtres = server.get_json("/api/filtres")["filtres"]
+    region = max(filtres["region"], key=lambda r: r["nombre"])["valeur"]
+    preset = f"region={region}&type_structure=ecole"
+    expected = server.count(preset)
+    url = host_site.show(
+        f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Ministère</title></head>
+        <body><h1>Site d'un ministère</h1>
+        <iframe id="carte" data-carte-gen src="{server.base_url}/embed?{preset}&liste=1&filtres=0"
+          title="Carte des formations" width="100%" height="300" allow="geolocation" loading="lazy"
+          style="border:0"></iframe>
+        <script src="{server.base_url}/static/embed-resize.js" async></script>
+        </body></html>"""
+    )
+    assert urlsplit(url).port != urlsplit(server.base_url).port
+    page.goto(url)
+    page.wait_for_function(
+        "() => document.getElementById('carte').hasAttribute('data-carte-gen-hauteur')"
+    )
+    frame = next(f for f in page.frames if f.url.startswith(server.base_url + "/embed"))
+    helpers.wait_ready(frame)
+    assert frame.get_attribute("#compte", "data-nombre") == str(expected)
+    assert frame.is_hidden("#filtres")
+    assert "Sélection" in frame.inner_text("#resume-filtres")
+    assert frame.locator("#liste-formations button.formation").count() == min(expected, 50)
+
+    def iframe_height() -> int:
+        return int(page.evaluate("document.getElementById('carte').getBoundingClientRect().height"))
+
+    deadline = time.monotonic() + 10
+    content = int(frame.evaluate("Math.ceil(document.body.getBoundingClientRect().height)"))
+    while abs(iframe_height() - content) > 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        content = int(frame.evaluate("Math.ceil(document.body.getBoundingClientRect().height)"))
+    assert iframe_height() > 300
+    assert abs(iframe_height() - content) <= 2
+
+    # a message from anyone but the iframe's window is ignored
+    page.evaluate("window.postMessage({type: 'carte-gen:hauteur', hauteur: 4321}, '*')")
+    time.sleep(0.3)
+    assert abs(iframe_height() - content) <= 2
+    assert watched.errors == []
+    assert watched.foreign == []
+
+
+def test_embed_hides_list_and_filters_on_request(watched, server, helpers):
+    page = watched.page
+    page.goto(server.base_url + "/embed?liste=0&filtres=0&modalite=distanciel")
+    helpers.wait_ready(page)
+    assert page.is_hidden("#filtres")
+    assert page.locator("#panneau-liste").count() == 0
+    assert page.get_attribute("#compte", "data-nombre") == str(server.count("modalite=distanciel"))
+    assert parse_qs(query_of(page)) == {
+        "modalite": ["distanciel"],
+        "liste": ["0"],
+        "filtres": ["0"],
+    }
+
+
+def test_embed_dialog_builds_the_snippet_of_the_current_view(watched, server, helpers):
+    page = watched.page
+    page.goto(server.base_url + "/?type_structure=entreprise&duree_max=12")
+    helpers.wait_ready(page)
+    page.click("#ouvrir-integrer")
+    assert page.evaluate("document.getElementById('dialogue-integrer').open")
+    snippet = page.input_value("#extrait-integrer")
+    assert snippet.startswith("<iframe ")
+    assert f'src="{server.base_url}/embed?type_structure=entreprise&amp;duree_max=12' in snippet
+    for attribute in ('title="', 'allow="geolocation', 'loading="lazy"', 'width="', 'height="'):
+        assert attribute in snippet
+    assert f'<script src="{server.base_url}/static/embed-resize.js" async=""></script>' in snippet
+    page.uncheck("#integrer-liste")
+    assert "liste=0" in page.input_value("#extrait-integrer")
+    page.keyboard.press("Escape")
+    assert not page.evaluate("document.getElementById('dialogue-integrer').open")
+    assert page.evaluate("document.activeElement.id") == "ouvrir-integrer"
+
+
+def test_data_values_are_shown_as_text_never_as_html(watched, xss_server, helpers):
+    page = watched.page
+    page.goto(xss_server.base_url + "/")
+    helpers.wait_ready(page)
+    titles = page.eval_on_selector_all(
+        "#liste-formations .titre", "els => els.map(e => e.textContent)"
+    )
+    assert titles == [helpers.XSS] * 3
+    page.click("#liste-formations button.formation >> nth=0")
+    page.wait_for_selector(".leaflet-popup .popup-formation")
+    popup = page.inner_text(".leaflet-popup .popup-formation")
+    assert helpers.XSS in popup
+    assert '"><script>alert(2)</script>' in popup
+    assert page.locator('.leaflet-popup a[href^="javascript:"]').count() == 0
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.locator("script:not([src])").count() == 1  # only Folium's nonce'd script
+    page.fill("#f-q", "img src")
+    page.wait_for_function("document.getElementById('compte').getAttribute('data-nombre') === '3'")
+    time.sleep(0.3)
+    assert watched.dialogs == []
+    assert page.locator('img[src="x"]').count() == 0
