@@ -165,6 +165,7 @@ class OfflineGeocoder:
         self.min_name_score = min_name_score
         self._names: dict[tuple[str, str | None], _NameMatch] = {}
         self._postcodes: dict[str, tuple[Commune, ...]] = {}
+        self._postcode_placements: dict[str, Placement] = {}
 
     # -- helpers
 
@@ -433,18 +434,24 @@ class OfflineGeocoder:
                 )
             )
             return None
+        placement = self._postcode_placements.get(code_postal)
+        if placement is None:
+            placement = self._postcode_placement(code_postal, communes)
+            self._postcode_placements[code_postal] = placement
+        return placement
+
+    def _postcode_placement(self, code_postal: str, communes: Sequence[Commune]) -> Placement:
         if len(communes) == 1:
             return self._at_commune(communes[0], Precision.COMMUNE, 1.0)
-        main = max(communes, key=lambda c: (c.population or 0, c.code_insee))
-        placement = self._at_commune(main, Precision.CODE_POSTAL, 1.0 / len(communes))
+        main = communes[0]  # by_postcode answers the most populated first
         libelle = f"{code_postal} {main.nom} (et {len(communes) - 1} autre(s) commune(s))"
         return Placement(
             main,
-            placement.lon,
-            placement.lat,
-            placement.source,
-            placement.precision,
-            placement.score,
+            main.lon,
+            main.lat,
+            GeocodingSource.GAZETTEER,
+            Precision.CODE_POSTAL,
+            round(1.0 / len(communes), 3),
             libelle,
         )
 

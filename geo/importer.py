@@ -15,10 +15,11 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
@@ -459,6 +460,7 @@ def _cell_text(value: Cell) -> str:
 
 
 _DUREE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(mois|m|an|ans|annee|annees)?$")
+_DIGIT_SPACE_DIGIT = re.compile(r"(?<=\d) (?=\d)")
 
 
 def parse_duree(value: Cell) -> int:
@@ -469,17 +471,24 @@ def parse_duree(value: Cell) -> int:
     if isinstance(value, bool):
         raise ValueProblem("durée illisible")
     if isinstance(value, int | float):
-        amount, unit = float(value), None
-    else:
-        if "-" in str(value):  # fold() would drop the sign of "-6"
-            raise ValueProblem(f"durée « {value} » illisible : attendu un nombre de mois (ex. 6)")
-        text = fold(str(value))
-        text = re.sub(r"(?<=\d) (?=\d)", ".", text)  # fold turned "6,5" into "6 5"
-        match = _DUREE.match(text)
-        if not match:
-            raise ValueProblem(f"durée « {value} » illisible : attendu un nombre de mois (ex. 6)")
-        amount, unit = float(match.group(1).replace(",", ".")), match.group(2)
+        return _months_in_range(float(value), str(value))
+    return _parse_duree_text(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _parse_duree_text(value: str) -> int:
+    if "-" in value:  # fold() would drop the sign of "-6"
+        raise ValueProblem(f"durée « {value} » illisible : attendu un nombre de mois (ex. 6)")
+    text = _DIGIT_SPACE_DIGIT.sub(".", fold(value))  # fold turned "6,5" into "6 5"
+    match = _DUREE.match(text)
+    if not match:
+        raise ValueProblem(f"durée « {value} » illisible : attendu un nombre de mois (ex. 6)")
+    amount, unit = float(match.group(1).replace(",", ".")), match.group(2)
     months = amount * 12 if unit in ("an", "ans", "annee", "annees") else amount
+    return _months_in_range(months, value)
+
+
+def _months_in_range(months: float, value: str) -> int:
     if not months.is_integer():
         raise ValueProblem(f"durée « {value} » : attendu un nombre entier de mois")
     if not DUREE_MIN_MOIS <= months <= DUREE_MAX_MOIS:
@@ -491,6 +500,8 @@ def parse_duree(value: Cell) -> int:
 
 def parse_code_postal(value: Cell) -> str:
     """Five-digit postcode; restores a leading zero lost by Excel (``1400`` → ``"01400"``)."""
+    if isinstance(value, str) and len(value) == 5 and value.isascii() and value.isdigit():
+        return value
     text = re.sub(r"\s+", "", _cell_text(value))
     text = re.sub(r"(?i)cedex\d*$", "", text)
     if re.fullmatch(r"\d{4}", text):
@@ -502,6 +513,8 @@ def parse_code_postal(value: Cell) -> str:
 
 def parse_code_insee(value: Cell) -> str:
     """Parse a 5-character INSEE code (``2A``/``2B`` for Corsica), restoring a lost leading 0."""
+    if isinstance(value, str) and len(value) == 5 and value.isascii() and value.isdigit():
+        return value
     text = re.sub(r"\s+", "", _cell_text(value)).upper()
     if re.fullmatch(r"\d{4}", text):
         text = "0" + text
@@ -633,9 +646,14 @@ _MODALITE_INDEX: Final = _label_index(
 )
 
 
+@lru_cache(maxsize=4096)
+def _label_key(text: str) -> str:
+    return header_key(text)
+
+
 def parse_type_structure(value: Cell) -> TypeStructure:
     """Structure type from a human label (``"Asso"``, ``"Mairie"``, ``"SAS"``, ``"École"``…)."""
-    found = _TYPE_INDEX.get(header_key(_cell_text(value)))
+    found = _TYPE_INDEX.get(_label_key(_cell_text(value)))
     if found is None:
         allowed = ", ".join(TYPE_STRUCTURE_LABELS.values())
         raise ValueProblem(
@@ -646,7 +664,7 @@ def parse_type_structure(value: Cell) -> TypeStructure:
 
 def parse_modalite(value: Cell) -> Modalite:
     """Delivery mode from a human label (``"Présentiel"``, ``"À distance"``, ``"Mixte"``…)."""
-    found = _MODALITE_INDEX.get(header_key(_cell_text(value)))
+    found = _MODALITE_INDEX.get(_label_key(_cell_text(value)))
     if found is None:
         allowed = ", ".join(MODALITE_LABELS.values())
         raise ValueProblem(
@@ -711,6 +729,16 @@ def derive_id(values: Mapping[str, str]) -> str:
     return "H-" + hashlib.sha256(content.encode()).hexdigest()[:10].upper()
 
 
+#: Parsers whose failure rejects the row (postcode and INSEE code only warn: see below).
+_STRICT_PARSERS: Final[tuple[tuple[str, Callable[[Cell], object]], ...]] = (
+    ("type_structure", parse_type_structure),
+    ("duree_mois", parse_duree),
+    ("modalite", parse_modalite),
+    ("code_postal", parse_code_postal),
+    ("code_insee", parse_code_insee),
+)
+
+
 def validate_row(
     line: int, cells: Sequence[Cell], mapping: HeaderMapping, headers: Sequence[str]
 ) -> tuple[ImportedRow | None, list[Issue]]:
@@ -739,14 +767,7 @@ def validate_row(
             reject(name, f"champ obligatoire vide : {FIELD_LABELS[name]}")
 
     parsed: dict[str, object] = {}
-    parsers = {
-        "type_structure": parse_type_structure,
-        "duree_mois": parse_duree,
-        "modalite": parse_modalite,
-        "code_postal": parse_code_postal,
-        "code_insee": parse_code_insee,
-    }
-    for name, parser in parsers.items():
+    for name, parser in _STRICT_PARSERS:
         if text.get(name):
             try:
                 parsed[name] = parser(raw[name])
@@ -852,7 +873,7 @@ def import_table(table: Table) -> ImportResult:
         )
     first_seen: dict[str, int] = {}
     for line, cells in table.rows:
-        if not any(_cell_text(c).strip() for c in cells):
+        if not any(c.strip() if isinstance(c, str) else c is not None for c in cells):
             continue  # an empty spreadsheet row is not a training
         result.rows_read += 1
         row, issues = validate_row(line, cells, mapping, table.headers)
