@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
+from branca.element import Figure
 from markupsafe import Markup
 
 from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran
@@ -16,7 +17,7 @@ from geo.schema import (
     TYPE_STRUCTURE_LABELS,
 )
 
-#: Metropolitan France, the view when no filter narrows the selection ([[south, west], [north, east]]).
+#: Metropolitan France ([[south, west], [north, east]]), the view when no filter is set.
 VUE_METROPOLE: tuple[tuple[float, float], tuple[float, float]] = ((41.3, -5.2), (51.1, 9.6))
 
 
@@ -144,6 +145,7 @@ def build_map(basemap: Basemap, config: dict[str, Any]) -> CarteMap:
 def render_map(carte: folium.Map) -> CarteRendue:
     """Render the map's figure and return its header, html and script parts separately."""
     figure = carte.get_root()
+    assert isinstance(figure, Figure)
     figure.header._children.pop("meta_http", None)  # the page template declares its charset
     figure.render()
     return CarteRendue(

@@ -8,7 +8,7 @@ ours). Data reach JavaScript through ``tojson`` only.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import folium
 from branca.element import MacroElement
@@ -20,6 +20,11 @@ from folium.template import Template
 VENDOR_PREFIX = "/vendor"
 #: URL prefix of our own static files.
 STATIC_PREFIX = "/static"
+
+
+def links(*pairs: tuple[str, str]) -> list[tuple[str, str]]:
+    """Return a fresh list of ``(name, url)`` asset links, as Folium's ``JSCSSMixin`` reads them."""
+    return list(pairs)
 
 
 def vendor_url(package: str, file: str) -> str:
@@ -34,12 +39,8 @@ class CarteMap(folium.Map):
     the map container and the ``L.map`` call only.
     """
 
-    default_js: ClassVar[list[tuple[str, str]]] = [
-        ("leaflet", vendor_url("leaflet", "leaflet.js"))
-    ]
-    default_css: ClassVar[list[tuple[str, str]]] = [
-        ("leaflet_css", vendor_url("leaflet", "leaflet.css"))
-    ]
+    default_js = links(("leaflet", vendor_url("leaflet", "leaflet.js")))
+    default_css = links(("leaflet_css", vendor_url("leaflet", "leaflet.css")))
 
     _template = Template(
         """
@@ -64,41 +65,41 @@ class CarteMap(folium.Map):
 class Grappes(MarkerCluster):
     """Leaflet.markercluster from our origin; markers are added by the page script."""
 
-    default_js: ClassVar[list[tuple[str, str]]] = [
+    default_js = links(
         ("markerclusterjs", vendor_url("leaflet.markercluster", "leaflet.markercluster.js"))
-    ]
-    default_css: ClassVar[list[tuple[str, str]]] = [
+    )
+    default_css = links(
         ("markerclustercss", vendor_url("leaflet.markercluster", "MarkerCluster.css")),
         (
             "markerclusterdefaultcss",
             vendor_url("leaflet.markercluster", "MarkerCluster.Default.css"),
         ),
-    ]
+    )
 
 
 class Localisation(LocateControl):
     """Leaflet.Locate from our origin (« Me localiser » button on the map)."""
 
-    default_js: ClassVar[list[tuple[str, str]]] = [
+    default_js = links(
         ("Control_locate_min_js", vendor_url("leaflet.locatecontrol", "L.Control.Locate.min.js"))
-    ]
-    default_css: ClassVar[list[tuple[str, str]]] = [
+    )
+    default_css = links(
         (
             "Control_locate_min_css",
             vendor_url("leaflet.locatecontrol", "L.Control.Locate.min.css"),
         )
-    ]
+    )
 
 
 class PleinEcran(Fullscreen):
     """leaflet.fullscreen 5 from our origin (its UMD build exposes ``L.Control.FullScreen``)."""
 
-    default_js: ClassVar[list[tuple[str, str]]] = [
+    default_js = links(
         ("Control.Fullscreen.js", vendor_url("leaflet.fullscreen", "Control.FullScreen.umd.js"))
-    ]
-    default_css: ClassVar[list[tuple[str, str]]] = [
+    )
+    default_css = links(
         ("Control.FullScreen.css", vendor_url("leaflet.fullscreen", "Control.FullScreen.css"))
-    ]
+    )
 
     _template = Template(
         """
@@ -118,12 +119,8 @@ class CarteGenApp(JSCSSMixin, MacroElement):
     JSON configuration to ``carteGen.demarrer`` from ``/static/carte.js``.
     """
 
-    default_js: ClassVar[list[tuple[str, str]]] = [
-        ("carte_gen_js", f"{STATIC_PREFIX}/carte.js")
-    ]
-    default_css: ClassVar[list[tuple[str, str]]] = [
-        ("carte_gen_css", f"{STATIC_PREFIX}/carte.css")
-    ]
+    default_js = links(("carte_gen_js", f"{STATIC_PREFIX}/carte.js"))
+    default_css = links(("carte_gen_css", f"{STATIC_PREFIX}/carte.css"))
 
     _template = Template(
         """

@@ -18,7 +18,13 @@ from fastapi.templating import Jinja2Templates
 
 from app.dataset import CachedBody, Dataset
 from app.dependencies import get_app_settings, get_dataset
-from app.map.builder import FONDS_DE_CARTE, ICONES_TYPE_STRUCTURE, build_map, client_config, render_map
+from app.map.builder import (
+    FONDS_DE_CARTE,
+    ICONES_TYPE_STRUCTURE,
+    build_map,
+    client_config,
+    render_map,
+)
 from app.map.elements import VENDOR_PREFIX
 from app.responses import cached_answer, strong_etag
 from app.settings import PROJECT_ROOT, Settings
@@ -139,25 +145,31 @@ def _render_page(
     )
 
 
-@router.get("/", response_class=HTMLResponse, summary="Carte des formations", include_in_schema=False)
+@router.get(
+    "/", response_class=HTMLResponse, summary="Carte des formations", include_in_schema=False
+)
 def page(
     request: Request,
     settings: Annotated[Settings, Depends(get_app_settings)],
     dataset: Annotated[Dataset, Depends(get_dataset)],
 ) -> HTMLResponse:
-    """The full map page; its filters are read from the query string by the page script."""
+    """Render the full map page; the page script reads the filters from the query string."""
     return _render_page(request, "page.html", settings, dataset, mode="page")
 
 
-@router.get("/embed", response_class=HTMLResponse, summary="Carte à intégrer", include_in_schema=False)
+@router.get(
+    "/embed", response_class=HTMLResponse, summary="Carte à intégrer", include_in_schema=False
+)
 def embed(
     request: Request,
     settings: Annotated[Settings, Depends(get_app_settings)],
     dataset: Annotated[Dataset, Depends(get_dataset)],
     liste: Annotated[str | None, Query(description="Afficher la liste (1) ou non (0).")] = None,
-    filtres: Annotated[str | None, Query(description="Afficher les filtres (1) ou non (0).")] = None,
+    filtres: Annotated[
+        str | None, Query(description="Afficher les filtres (1) ou non (0).")
+    ] = None,
 ) -> HTMLResponse:
-    """The map without page chrome, for iframes; the API filters are presets."""
+    """Render the map without page chrome, for iframes; the API filters are presets."""
     return _render_page(
         request,
         "embed.html",
@@ -212,7 +224,7 @@ def donnees(
     settings: Annotated[Settings, Depends(get_app_settings)],
     dataset: Annotated[Dataset, Depends(get_dataset)],
 ) -> Response:
-    """The compact data of the map, encoded and compressed once per dataset version."""
+    """Serve the compact data of the map, encoded and compressed once per dataset version."""
     cle = "carte:donnees"
     entry = dataset.cache.get(cle)
     if entry is None:

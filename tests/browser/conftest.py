@@ -21,9 +21,9 @@ import urllib.request
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -47,7 +47,9 @@ TILE_HOSTS = ("data.geopf.fr", "tile.openstreetmap.org")
 XSS = "<img src=x onerror=alert(1)>"
 
 
-def blank_png(width: int = 256, height: int = 256, rgb: tuple[int, int, int] = (236, 238, 232)) -> bytes:
+def blank_png(
+    width: int = 256, height: int = 256, rgb: tuple[int, int, int] = (236, 238, 232)
+) -> bytes:
     """A plain RGB PNG, written by hand (used as every map tile)."""
     row = b"\x00" + bytes(rgb) * width
     raw = row * height
@@ -203,7 +205,7 @@ class _HostHandler(BaseHTTPRequestHandler):
 
     page = b""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         body = self.page
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -124,7 +124,9 @@ def test_each_filter_updates_markers_list_count_and_url(watched, server, helpers
 
 def test_reload_restores_every_form_control(watched, server, helpers):
     page = watched.page
-    query = "region=84&type_structure=association&modalite=distanciel&duree_min=4&duree_max=20&q=web"
+    query = (
+        "region=84&type_structure=association&modalite=distanciel&duree_min=4&duree_max=20&q=web"
+    )
     page.goto(server.base_url + "/?" + query)
     helpers.wait_ready(page)
     assert page.input_value("#f-region") == "84"
@@ -181,8 +183,8 @@ def test_embed_in_another_origin_shows_the_preset_and_resizes(watched, server, h
     preset = f"region={region}&type_structure=ecole"
     expected = server.count(preset)
     url = host_site.show(
-        f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Ministère</title></head>
-        <body><h1>Site d'un ministère</h1>
+        f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
+        <title>Ministère</title></head><body><h1>Site d'un ministère</h1>
         <iframe id="carte" data-carte-gen src="{server.base_url}/embed?{preset}&liste=1&filtres=0"
           title="Carte des formations" width="100%" height="300" allow="geolocation" loading="lazy"
           style="border:0"></iframe>
