@@ -268,3 +268,39 @@ def test_serve_without_data_explains_how_to_build_it(tmp_path: Path):
     assert result.returncode == 2
     assert "carte-gen build" in result.stderr
     assert_no_traceback(result)
+
+
+def test_serve_runs_the_app_on_the_built_data(tmp_path: Path):
+    import socket
+    import time
+    import urllib.request
+
+    output = tmp_path / "messy.geojson"
+    assert carte_gen("build", DATA / "formations_messy.csv", "-o", output, "-q").returncode == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = Path(sys.executable).parent / "carte-gen"
+    server = subprocess.Popen(
+        [str(script), "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(output)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/formations", timeout=2
+                ) as answer:
+                    body = json.loads(answer.read())
+                    break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+                time.sleep(0.1)
+        assert body is not None, "the server did not answer within 10 s"
+        assert {f["id"] for f in body["features"]} >= {"M01", "M10"}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
