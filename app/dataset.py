@@ -24,7 +24,7 @@ import numpy as np
 import orjson
 import shapely
 
-from app.filters import FilterIndex, FormationFilters, IntArray, Selection, select
+from app.filters import CodeColumn, FilterIndex, FormationFilters, IntArray, Selection, select
 from geo.text import fold
 
 logger = logging.getLogger("carte_gen.dataset")
@@ -156,6 +156,15 @@ class Dataset:
         durations = np.full(len(features), np.nan)
         texts: list[str] = []
         encoded: list[bytes] = []
+        folded_memo: dict[str, str] = {}
+
+        def folded(text: str) -> str:
+            # Many rows share a structure or a commune: fold each distinct text once.
+            result = folded_memo.get(text)
+            if result is None:
+                result = folded_memo[text] = fold(text)
+            return result
+
         self.region_names: dict[str, str] = {}
         self.departement_names: dict[str, str] = {}
         for row, feature in enumerate(features):
@@ -170,10 +179,9 @@ class Dataset:
             if isinstance(duree, int | float) and not isinstance(duree, bool):
                 durations[row] = duree
             texts.append(
-                fold(
-                    " ".join(
-                        str(props.get(name) or "") for name in ("intitule", "structure", "commune")
-                    )
+                " ".join(
+                    folded(str(props.get(name) or ""))
+                    for name in ("intitule", "structure", "commune")
                 )
             )
             for code, nom, names in (
@@ -198,10 +206,10 @@ class Dataset:
             return np.asarray(sindex.query(box, predicate="intersects"), dtype=np.intp)
 
         self.index = FilterIndex(
-            region=np.array(columns["region"], dtype=object),
-            departement=np.array(columns["departement"], dtype=object),
-            type_structure=np.array(columns["type_structure"], dtype=object),
-            modalite=np.array(columns["modalite"], dtype=object),
+            region=CodeColumn.from_values(columns["region"]),
+            departement=CodeColumn.from_values(columns["departement"]),
+            type_structure=CodeColumn.from_values(columns["type_structure"]),
+            modalite=CodeColumn.from_values(columns["modalite"]),
             duree=durations,
             lon=lons,
             lat=lats,

@@ -155,13 +155,43 @@ def french_decimal(value: float) -> str:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class CodeColumn:
+    """A text column as small integer codes (``-1`` for null), for fast masks and counts."""
+
+    codes: npt.NDArray[np.int32]
+    values: tuple[str, ...]  # code → value
+    lookup: Mapping[str, int]  # value → code
+
+    @classmethod
+    def from_values(cls, values: Iterable[str | None]) -> CodeColumn:
+        """Encode a column; values keep their first-seen order."""
+        lookup: dict[str, int] = {}
+        codes = [-1 if v is None else lookup.setdefault(v, len(lookup)) for v in values]
+        return cls(np.array(codes, dtype=np.int32), tuple(lookup), lookup)
+
+    def mask(self, wanted: Iterable[str]) -> BoolArray:
+        """Rows whose value is one of ``wanted``."""
+        codes = [self.lookup[value] for value in wanted if value in self.lookup]
+        if not codes:
+            return np.zeros(len(self.codes), dtype=bool)
+        if len(codes) == 1:
+            return self.codes == codes[0]
+        return np.isin(self.codes, np.array(codes, dtype=np.int32))
+
+    def counts(self, rows: BoolArray) -> dict[str, int]:
+        """Value → number of selected rows having it (values absent from the rows omitted)."""
+        numbers = np.bincount(self.codes[rows] + 1, minlength=len(self.values) + 1)[1:]
+        return {self.values[code]: int(n) for code, n in enumerate(numbers) if n}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class FilterIndex:
     """Columns of a dataset laid out for vectorised filtering (one row per feature)."""
 
-    region: npt.NDArray[np.object_]
-    departement: npt.NDArray[np.object_]
-    type_structure: npt.NDArray[np.object_]
-    modalite: npt.NDArray[np.object_]
+    region: CodeColumn
+    departement: CodeColumn
+    type_structure: CodeColumn
+    modalite: CodeColumn
     duree: FloatArray  # NaN when unknown
     lon: FloatArray
     lat: FloatArray
@@ -222,7 +252,7 @@ def criterion_masks(
     for name in FACET_FIELDS:
         values = getattr(filters, name)
         if values:
-            masks[name] = np.isin(getattr(index, name), np.array(values, dtype=object))
+            masks[name] = getattr(index, name).mask(values)
     if filters.duree_min is not None or filters.duree_max is not None:
         low = -math.inf if filters.duree_min is None else filters.duree_min
         high = math.inf if filters.duree_max is None else filters.duree_max
@@ -232,7 +262,7 @@ def criterion_masks(
         masks["q"] = _text_mask(index, filters.words)
     if filters.near is not None and filters.near.rayon_km is not None:
         if distances is None:
-            distances = haversine_km(filters.near.lon, filters.near.lat, index.lon, index.lat)
+            distances = near_distances(index, filters.near)
         masks["near"] = distances <= filters.near.rayon_km
     if filters.bbox is not None:
         masks["bbox"] = _box_mask(index, filters.bbox)
@@ -259,11 +289,39 @@ class Selection:
         return len(self.indices)
 
 
+def near_distances(index: FilterIndex, near: Near) -> FloatArray:
+    """Distances in km from ``near`` to every row; ``inf`` for rows surely beyond the radius.
+
+    With a radius, only rows inside a lon/lat box around the point are measured (the box
+    is a superset of the disc), which keeps a 30 km search on 100,000 rows cheap.
+    """
+    if near.rayon_km is None:
+        return haversine_km(near.lon, near.lat, index.lon, index.lat)
+    margin = 1.01  # the box must contain the disc despite rounding
+    dlat = math.degrees(near.rayon_km / EARTH_RADIUS_KM) * margin
+    cos_lat = math.cos(math.radians(min(89.0, abs(near.lat) + dlat)))
+    dlon = dlat / cos_lat if cos_lat > 1e-6 else 360.0
+    if near.lat - dlat < -89.0 or near.lat + dlat > 89.0 or dlon >= 180.0:
+        return haversine_km(near.lon, near.lat, index.lon, index.lat)
+    min_lon, max_lon = near.lon - dlon, near.lon + dlon
+    inside_lat = (index.lat >= near.lat - dlat) & (index.lat <= near.lat + dlat)
+    if min_lon < -180.0 or max_lon > 180.0:  # the box crosses the antimeridian
+        wrapped_lon = (index.lon - near.lon + 540.0) % 360.0 - 180.0
+        candidates = np.flatnonzero(inside_lat & (np.abs(wrapped_lon) <= dlon))
+    else:
+        candidates = np.flatnonzero(inside_lat & (index.lon >= min_lon) & (index.lon <= max_lon))
+    distances = np.full(len(index), np.inf)
+    distances[candidates] = haversine_km(
+        near.lon, near.lat, index.lon[candidates], index.lat[candidates]
+    )
+    return distances
+
+
 def select(index: FilterIndex, filters: FormationFilters) -> Selection:
     """Rows matching every criterion; nearest first (ties by row order) when a point is set."""
     distances = None
     if filters.near is not None:
-        distances = haversine_km(filters.near.lon, filters.near.lat, index.lon, index.lat)
+        distances = near_distances(index, filters.near)
     masks = criterion_masks(index, filters, distances)
     indices = np.flatnonzero(combine(masks, len(index))).astype(np.intp)
     if distances is None:
@@ -278,10 +336,7 @@ def facet_counts(index: FilterIndex, filters: FormationFilters) -> dict[str, dic
     masks = criterion_masks(index, filters)
     counts: dict[str, dict[str, int]] = {}
     for name in FACET_FIELDS:
-        column = getattr(index, name)[combine(masks, len(index), exclude=name)]
-        present = [value for value in column if value is not None]
-        values, numbers = np.unique(np.array(present, dtype=str), return_counts=True)
-        counts[name] = {str(v): int(n) for v, n in zip(values, numbers, strict=True)}
+        counts[name] = getattr(index, name).counts(combine(masks, len(index), exclude=name))
     return counts
 
 
