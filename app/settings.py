@@ -67,5 +67,5 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """Settings from the environment, built once per process (tests pass their own)."""
+    """Return the settings from the environment, built once per process (tests pass theirs)."""
     return Settings()
