@@ -132,6 +132,16 @@ class _Grid:
         return self.communes[int(np.argmin(distances))]
 
 
+def _numbered_for(commune: Commune, code_postal: str) -> bool:
+    """Whether an arrondissement's number is the one its postcode spells (13013 → 13e).
+
+    Paris 751NN and Marseille 132NN match 750NN/751NN and 130NN; Lyon 6938N matches 6900N.
+    """
+    if commune.type != "arrondissement_municipal" or code_postal not in commune.codes_postaux:
+        return False
+    return int(commune.code_insee[-2:]) % 80 == int(code_postal[-2:])
+
+
 def _cell(lon: float, lat: float) -> tuple[int, int]:
     return (math.floor(lon / GRID_DEGREES), math.floor(lat / GRID_DEGREES))
 
@@ -194,7 +204,13 @@ class Gazetteer:
         for code_postal, found in self._postcode_all.items():
             split = covered.get(code_postal, set())
             kept = [c for c in found if c.code_insee not in split]
-            kept.sort(key=lambda c: (-(c.population or 0), c.code_insee))
+            kept.sort(
+                key=lambda c: (
+                    not _numbered_for(c, code_postal),
+                    -(c.population or 0),
+                    c.code_insee,
+                )
+            )
             self._postcode[code_postal] = tuple(kept)
         self._by_departement: dict[str, list[Commune]] = defaultdict(list)
         for commune in self._communes:
@@ -427,6 +443,9 @@ class Gazetteer:
         result: dict[str, float] = {}
         for code, score in scores.items():
             children = [c for c in self._children.get(code, ()) if code_postal in c.codes_postaux]
+            numbered = [c for c in children if _numbered_for(c, code_postal)]
+            if numbered:  # "Marseille" + 13013: the 13e, though 12e and 14e share 13013
+                children = numbered
             target = children[0].code_insee if len(children) == 1 else code
             result[target] = max(result.get(target, 0.0), score)
         return result

@@ -100,6 +100,7 @@ class Row:
     lat: float | None = None
     position: str | None = None
     parent: str | None = None
+    arrondissement: str | None = None  # the département's district (sous-préfecture)
 
 
 def package_version(directory: Path) -> str:
@@ -263,19 +264,26 @@ def build(stats: Counter[str] | None = None) -> dict[str, Any]:
                 population=raw.get("population"),
                 codes_postaux=set(raw.get("codesPostaux", [])),
                 parent=raw.get("commune"),
+                arrondissement=raw.get("arrondissement"),
             )
         else:
             others.append(raw)
 
     # Old and delegated codes → current commune.
+    # A commune déléguée/associée belongs to its chef-lieu today; "anciensCodes" can name an
+    # earlier attachment (55273 is associated with 55386, and an old code of 55245).
     old_codes: dict[str, str] = {}
-    for raw in raw_communes:
-        for old in raw.get("anciensCodes", []):
-            if old not in rows and raw["code"] in rows:
-                old_codes[old] = raw["code"]
     for raw in others:
         if raw["code"] not in rows and raw.get("chefLieu"):
-            old_codes.setdefault(raw["code"], raw["chefLieu"])
+            old_codes[raw["code"]] = raw["chefLieu"]
+    for raw in raw_communes:
+        for old in raw.get("anciensCodes", []):
+            if (
+                old not in rows
+                and raw["code"] in rows
+                and old_codes.setdefault(old, raw["code"]) != raw["code"]
+            ):
+                stats["anciensCodes contredit par une commune associée/déléguée"] += 1
     for entry in raw_postcodes:
         old = entry.get("codeAncienneCommune")
         if old and old not in rows:
@@ -402,11 +410,14 @@ def build(stats: Counter[str] | None = None) -> dict[str, Any]:
                 used.add(place.geonameid)
                 break
 
-    # Derived positions: mean of the GeoNames-placed communes of the postcode, else département,
-    # else région.
+    # Derived positions: mean of the GeoNames-placed communes of the postcode, else of the
+    # arrondissement (the département's district), else département, else région.
     by_postcode: dict[str, list[Row]] = defaultdict(list)
     by_region: dict[str, list[Row]] = defaultdict(list)
+    by_district: dict[str, list[Row]] = defaultdict(list)
     for row in rows.values():
+        if row.arrondissement:
+            by_district[row.arrondissement].append(row)
         for code_postal in row.codes_postaux:
             by_postcode[code_postal].append(row)
         by_region[row.region].append(row)
@@ -419,6 +430,12 @@ def build(stats: Counter[str] | None = None) -> dict[str, Any]:
             if found:
                 row.position = "code_postal"
                 break
+        if (
+            found is None
+            and row.arrondissement
+            and (found := mean_position(by_district[row.arrondissement]))
+        ):
+            row.position = "arrondissement"
         if found is None and (found := mean_position(by_departement[row.departement])):
             row.position = "departement"
         if found is None and (found := mean_position(by_region[row.region])):

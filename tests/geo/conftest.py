@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -161,3 +163,30 @@ def small_gazetteer():
         for code, nom, codes, dep, reg, population, lon, lat, kind in SMALL_COMMUNES
     ]
     return Gazetteer.from_communes(communes, SMALL_DEPARTEMENTS, SMALL_REGIONS)
+
+
+# -- the real gazetteer and its sources (gazetteer tests)
+
+NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
+
+
+@pytest.fixture(scope="session")
+def gazetteer():
+    """The committed gazetteer, data/gazetteer.json.gz."""
+    from geo.gazetteer import Gazetteer
+
+    return Gazetteer.load()
+
+
+@pytest.fixture(scope="session")
+def source_communes() -> list[dict]:
+    """Communes of the npm package @etalab/decoupage-administratif (the build's source)."""
+    path = NODE_MODULES / "@etalab" / "decoupage-administratif" / "data" / "communes.json"
+    return json.loads(path.read_text("utf-8"))
+
+
+@pytest.fixture(scope="session")
+def source_postcodes() -> list[dict]:
+    """Entries of the npm package codes-postaux (codes-postaux-full.json)."""
+    path = NODE_MODULES / "codes-postaux" / "codes-postaux-full.json"
+    return json.loads(path.read_text("utf-8"))

@@ -1,0 +1,357 @@
+"""The embedded commune gazetteer: coverage of the sources, look-ups, positions, determinism."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo.gazetteer import Commune, Gazetteer, normalise_postcode
+
+REPO = Path(__file__).resolve().parents[2]
+UNINHABITED = ("984", "989")  # TAAF districts and Clipperton: no postcode, no position source
+
+
+def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+def load_build_script():
+    path = REPO / "scripts" / "build_gazetteer.py"
+    spec = importlib.util.spec_from_file_location("build_gazetteer", path)
+    assert spec is not None and spec.loader is not None
+    module = sys.modules.get("build_gazetteer") or importlib.util.module_from_spec(spec)
+    sys.modules["build_gazetteer"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def current_codes(source_communes):
+    return [
+        c
+        for c in source_communes
+        if c["type"] in ("commune-actuelle", "arrondissement-municipal")
+        and c["region"] not in UNINHABITED
+    ]
+
+
+# -- coverage of the sources
+
+
+def test_every_current_commune_and_arrondissement_resolves_by_insee(gazetteer, source_communes):
+    expected = current_codes(source_communes)
+    assert len(expected) > 34_900
+    for raw in expected:
+        commune = gazetteer.by_insee(raw["code"])
+        assert commune is not None, raw
+        assert (commune.code_insee, commune.nom) == (raw["code"], raw["nom"])
+        assert (commune.departement, commune.region) == (raw["departement"], raw["region"])
+    assert len(gazetteer) == len(expected)
+
+
+def test_delegated_associated_and_old_codes_give_the_current_commune(gazetteer, source_communes):
+    for raw in source_communes:
+        if raw["type"] in ("commune-deleguee", "commune-associee"):
+            commune = gazetteer.by_insee(raw["code"])
+            assert commune is not None, raw
+            # a chef-lieu shares its code with the commune nouvelle
+            assert commune.code_insee in (raw["chefLieu"], raw["code"])
+        for old in raw.get("anciensCodes", []):
+            found = gazetteer.by_insee(old)
+            assert found is not None, (old, raw["code"])
+
+
+def test_known_old_and_delegated_codes(gazetteer):
+    assert gazetteer.by_insee("74011").code_insee == "74010"  # Annecy-le-Vieux → Annecy
+    assert gazetteer.by_insee("50173").code_insee == "50129"  # Cherbourg-Octeville
+    assert gazetteer.by_insee("01340").code_insee == "01015"  # anciensCodes of Arboys en Bugey
+    assert gazetteer.by_insee("16140").code_insee == "16206"  # codes-postaux old commune
+
+
+def test_every_postcode_of_the_sources_finds_its_commune(gazetteer, source_postcodes):
+    checked = 0
+    for entry in source_postcodes:
+        expected = gazetteer.by_insee(entry["codeCommune"])
+        assert expected is not None, entry
+        found = {c.code_insee for c in gazetteer.by_postcode(entry["codePostal"])}
+        assert expected.code_insee in found, entry
+        checked += 1
+    assert checked > 500_000
+
+
+def test_every_postcode_of_every_commune_answers_by_postcode(gazetteer, source_communes):
+    for raw in current_codes(source_communes):
+        for code_postal in raw.get("codesPostaux", []):
+            found = gazetteer.by_postcode(code_postal)
+            codes = {c.code_insee for c in found}
+            # a city with arrondissements is answered by the arrondissement of the postcode
+            assert raw["code"] in codes or any(
+                c.type == "arrondissement_municipal" and c.code_insee[:2] == raw["code"][:2]
+                for c in found
+            ), (raw["code"], code_postal)
+
+
+def test_the_45_arrondissements(gazetteer, source_communes):
+    arrondissements = [c for c in source_communes if c["type"] == "arrondissement-municipal"]
+    assert len(arrondissements) == 45
+    for raw in arrondissements:
+        commune = gazetteer.by_insee(raw["code"])
+        assert commune.type == "arrondissement_municipal"
+        assert commune.position == "geonames"
+        for code_postal in raw["codesPostaux"]:
+            assert raw["code"] in [c.code_insee for c in gazetteer.by_postcode(code_postal)]
+        parent = gazetteer.by_insee(raw["commune"])
+        assert haversine_km(commune.lon, commune.lat, parent.lon, parent.lat) < 15
+
+
+def test_paris_lyon_marseille_cities_and_arrondissements(gazetteer):
+    assert [c.code_insee for c in gazetteer.by_postcode("75011")] == ["75111"]
+    assert gazetteer.by_postcode("75011")[0].nom == "Paris 11e Arrondissement"
+    assert gazetteer.match("Paris", "75011")[0][0].code_insee == "75111"
+    assert gazetteer.match("Paris", "75011")[0][1] == 1.0
+    assert gazetteer.match("Paris")[0] == (gazetteer.by_insee("75056"), 1.0)
+    assert gazetteer.by_insee("75056").type == "commune"
+    assert gazetteer.match("Marseille", "13013")[0][0].code_insee == "13213"
+    assert gazetteer.match("Lyon", "69003")[0][0].code_insee == "69383"
+    assert gazetteer.match("Lyon 3e")[0][0].code_insee == "69383"
+    assert gazetteer.match("Paris 16", "75116")[0][0].code_insee == "75116"
+    assert gazetteer.match("MARSEILLE 1ER")[0][0].code_insee == "13201"
+
+
+def test_overseas_departements_and_corsica(gazetteer, source_communes):
+    expected = {"971": "01", "972": "02", "973": "03", "974": "04", "976": "06"}
+    counts = dict.fromkeys(expected, 0)
+    for raw in source_communes:
+        if raw["type"] == "commune-actuelle" and raw["departement"] in expected:
+            commune = gazetteer.by_insee(raw["code"])
+            assert commune.region == expected[raw["departement"]]
+            counts[raw["departement"]] += 1
+    assert all(count > 10 for count in counts.values()), counts
+    corsica = [c for c in gazetteer if c.departement in ("2A", "2B")]
+    assert {c.departement for c in corsica} == {"2A", "2B"}
+    assert all(c.region == "94" and c.code_insee[:2] in ("2A", "2B") for c in corsica)
+    assert gazetteer.by_insee("2b033").nom == "Bastia"
+    assert gazetteer.by_postcode("20000")[0].nom == "Ajaccio"
+    assert gazetteer.regions["04"] == "La Réunion"
+    assert gazetteer.departements["2A"] == "Corse-du-Sud"
+
+
+# -- positions
+
+KNOWN_POSITIONS = {  # public facts: city-hall area coordinates (lon, lat)
+    "75056": (2.3522, 48.8566),  # Paris
+    "69123": (4.8357, 45.7640),  # Lyon
+    "13055": (5.3698, 43.2965),  # Marseille
+    "2A004": (8.7369, 41.9192),  # Ajaccio
+    "97411": (55.4481, -20.8821),  # Saint-Denis, La Réunion
+    "97302": (-52.3135, 4.9224),  # Cayenne
+    "75111": (2.3795, 48.8590),  # Paris 11e
+    "97611": (45.2279, -12.7806),  # Mamoudzou
+}
+
+
+@pytest.mark.parametrize(("code", "expected"), sorted(KNOWN_POSITIONS.items()))
+def test_known_positions_within_10_km(gazetteer, code, expected):
+    commune = gazetteer.by_insee(code)
+    assert haversine_km(commune.lon, commune.lat, *expected) < 10
+
+
+def test_every_position_is_finite_labelled_and_in_its_departement(gazetteer):
+    by_departement: dict[str, list[Commune]] = {}
+    for commune in gazetteer:
+        assert math.isfinite(commune.lon) and math.isfinite(commune.lat)
+        assert commune.position in {
+            "geonames",
+            "geonames_commune_deleguee",
+            "code_postal",
+            "arrondissement",
+            "departement",
+            "region",
+            "territoire",
+        }
+        by_departement.setdefault(commune.departement, []).append(commune)
+    for departement, communes in by_departement.items():
+        lon = sorted(c.lon for c in communes)[len(communes) // 2]
+        lat = sorted(c.lat for c in communes)[len(communes) // 2]
+        limit = 700 if len(departement) == 3 else 200
+        far = [c.nom for c in communes if haversine_km(c.lon, c.lat, lon, lat) > limit]
+        assert not far, (departement, far)
+
+
+def test_most_communes_are_placed_by_geonames_or_their_postcode(gazetteer):
+    positions = [c.position for c in gazetteer]
+    assert positions.count("geonames") > 14_000
+    assert positions.count("geonames") + positions.count("code_postal") > 0.9 * len(positions)
+
+
+# -- names
+
+
+@pytest.mark.parametrize(
+    ("nom", "code_postal", "expected"),
+    [
+        ("Annecy-le-Vieux", None, "74010"),
+        ("annecy le vieux", "74940", "74010"),
+        ("Cherbourg-Octeville", "50100", "50129"),
+        ("Fontclaireau", "16230", "16206"),  # old commune still in addresses
+        ("St-Étienne", None, "42218"),
+        ("ST ETIENNE", "42000", "42218"),
+        ("ste maxime", None, "83115"),
+        ("SAINT-DENIS", "97400", "97411"),
+        ("Abymes", "97139", "97101"),
+        ("les abymes", None, "97101"),
+        ("PARIS CEDEX 07", "75700", "75056"),
+        ("Lyon Cedex 03", "69431", "69123"),
+        ("Bordeaux Cedex", "33076", "33063"),
+        ("Strasbour", None, "67482"),
+        ("Montpelier", "34000", "34172"),
+        ("Villeurbane", "69100", "69266"),
+        ("Sant-Denis", "93200", "93066"),
+        ("Ajacio", "20000", "2A004"),
+    ],
+)
+def test_match_finds_the_commune_first(gazetteer, nom, code_postal, expected):
+    found = gazetteer.match(nom, code_postal)
+    assert found, nom
+    assert found[0][0].code_insee == expected
+    assert 0.0 < found[0][1] <= 1.0
+
+
+def test_exact_names_score_one_and_fuzzy_names_less(gazetteer):
+    assert gazetteer.match("Bordeaux")[0][1] == 1.0
+    assert gazetteer.match("Bordeauxx")[0][1] < 1.0
+    assert gazetteer.match("Annecy-le-Vieux")[0][1] < 1.0  # a name addresses use, not official
+
+
+def test_homonyms_all_come_back_without_postcode_and_one_with_it(gazetteer):
+    homonyms = gazetteer.match("Saint-Denis")
+    assert {"93066", "97411", "11339"} <= {c.code_insee for c, s in homonyms if s == 1.0}
+    with_postcode = gazetteer.match("Saint-Denis", "93200")
+    assert with_postcode[0] == (gazetteer.by_insee("93066"), 1.0)
+    assert all(s < 1.0 for _, s in with_postcode[1:])
+
+
+def test_unknown_names_give_nothing(gazetteer):
+    assert gazetteer.match("Xyzzyville-sur-Nulle-Part") == []
+    assert gazetteer.match("") == []
+    assert gazetteer.match("   --  ") == []
+
+
+def test_every_commune_is_found_by_its_name_and_postcode(gazetteer):
+    for commune in gazetteer:
+        if not commune.codes_postaux:
+            continue
+        found = gazetteer.match(commune.nom, commune.codes_postaux[0])
+        best = found[0][1]
+        assert best == 1.0
+        if commune.code_insee in ("75056", "69123", "13055"):  # answered by the arrondissement
+            assert found[0][0].type == "arrondissement_municipal"
+            continue
+        assert commune.code_insee in {c.code_insee for c, s in found if s == best}, commune
+
+
+def test_match_results_are_cached_copies(gazetteer):
+    first = gazetteer.match("Bordeau")
+    first.clear()
+    assert gazetteer.match("Bordeau")
+
+
+# -- postcodes, nearest, autocomplete
+
+
+def test_postcodes_read_like_humans_write_them(gazetteer):
+    assert normalise_postcode(" 1000 ") == "01000"
+    assert normalise_postcode("75700 CEDEX 07") == "75700"
+    assert normalise_postcode("abc") is None
+    assert "01053" in {c.code_insee for c in gazetteer.by_postcode("1000")}
+    assert gazetteer.by_postcode("00000") == []
+
+
+def test_nearest_returns_the_commune_at_its_own_position(gazetteer):
+    communes = [c for c in gazetteer if c.code_insee not in ("75056", "69123", "13055")]
+    for commune in random.Random(7).sample(communes, 3000):
+        found = gazetteer.nearest(commune.lon, commune.lat)
+        assert haversine_km(found.lon, found.lat, commune.lon, commune.lat) < 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lon=st.floats(min_value=-62.0, max_value=56.0, allow_nan=False),
+    lat=st.floats(min_value=-22.0, max_value=51.5, allow_nan=False),
+)
+def test_nearest_agrees_with_a_full_scan(gazetteer, lon, lat):
+    found = gazetteer.nearest(lon, lat)
+    best = min(
+        haversine_km(lon, lat, c.lon, c.lat)
+        for c in gazetteer
+        if c.code_insee not in ("75056", "69123", "13055")
+    )
+    assert haversine_km(lon, lat, found.lon, found.lat) == pytest.approx(best, abs=1e-6)
+
+
+def test_nearest_in_paris_is_an_arrondissement(gazetteer):
+    assert gazetteer.nearest(2.3795, 48.8574).code_insee == "75111"
+    with pytest.raises(ValueError):
+        gazetteer.nearest(float("nan"), 48.0)
+
+
+def test_autocomplete(gazetteer):
+    assert gazetteer.autocomplete("annecy")[0].code_insee == "74010"
+    names = [c.nom for c in gazetteer.autocomplete("st eti", limit=5)]
+    assert names[0] == "Saint-Étienne" and len(names) == 5
+    by_postcode = gazetteer.autocomplete("750", limit=20)
+    assert len(by_postcode) == 20
+    assert all(any(cp.startswith("750") for cp in c.codes_postaux) for c in by_postcode)
+    assert by_postcode[0].nom == "Paris 15e Arrondissement"  # the most populated
+    assert gazetteer.autocomplete("paris")[0].code_insee == "75056"
+    assert gazetteer.autocomplete("zzzzzz") == []
+    assert gazetteer.autocomplete("lyon", limit=0) == []
+
+
+def test_small_gazetteers_attach_arrondissements_to_their_city(small_gazetteer):
+    assert [c.code_insee for c in small_gazetteer.by_postcode("75011")] == ["75111"]
+    assert small_gazetteer.match("Paris", "75011")[0][0].code_insee == "75111"
+    assert small_gazetteer.match("Paris")[0][0].code_insee == "75056"
+
+
+def test_from_communes_takes_aliases_and_old_codes(small_gazetteer):
+    communes = list(small_gazetteer)
+    gazetteer = Gazetteer.from_communes(
+        communes,
+        small_gazetteer.departements,
+        small_gazetteer.regions,
+        aliases=[("Chatillon-les-Dombes", "01093")],
+        old_codes={"01999": "01093"},
+    )
+    assert gazetteer.match("Châtillon-lès-Dombes")[0][0].code_insee == "01093"
+    assert gazetteer.by_insee("01999").code_insee == "01093"
+    assert len(gazetteer) == len(communes)
+
+
+# -- the build
+
+
+def test_the_committed_file_equals_a_rebuild():
+    build = load_build_script()
+    rebuilt = build.serialise(build.build())
+    assert rebuilt == (REPO / "data" / "gazetteer.json.gz").read_bytes(), (
+        "data/gazetteer.json.gz is stale: run uv run --no-sync python scripts/build_gazetteer.py"
+    )
+
+
+def test_serialisation_is_deterministic():
+    build = load_build_script()
+    document = {"b": [1.5, "é"], "a": {"z": 1, "y": None}}
+    assert build.serialise(document) == build.serialise(dict(reversed(document.items())))
+    assert build.serialise(document)[4:8] == b"\x00\x00\x00\x00"  # gzip mtime = 0
