@@ -7,7 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
@@ -52,6 +52,14 @@ def fixture_seeds() -> list:
 def ensure_addok_installed() -> None:
     """Install the locked addok venv when missing (the script is idempotent and fast)."""
     subprocess.run([str(REPO_ROOT / "scripts" / "install-addok.sh")], check=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def addok_helpers() -> SimpleNamespace:
+    """The tests/addok helpers (server start-up, document generator) for test modules."""
+    return SimpleNamespace(
+        server=addok_server, data=addok_data, ensure_installed=ensure_addok_installed
+    )
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,18 @@ import pytest
 pytestmark = pytest.mark.addok
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-HEADER = ["id", "intitule", "structure", "type_structure", "adresse", "code_postal", "commune",
-          "code_insee", "duree_mois", "modalite"]  # fmt: skip
+HEADER = [
+    "id",
+    "intitule",
+    "structure",
+    "type_structure",
+    "adresse",
+    "code_postal",
+    "commune",
+    "code_insee",
+    "duree_mois",
+    "modalite",
+]
 ROWS = [  # id, adresse, code postal, commune, expected precision
     ("GEN-0001", "12 rue Oberkampf", "75011", "Paris", "adresse"),
     ("GEN-0002", "7 rue de la République", "69001", "Lyon", "adresse"),
@@ -36,19 +46,37 @@ def write_input(path: Path) -> Path:
         writer = csv.writer(out)
         writer.writerow(HEADER)
         for key, adresse, code_postal, commune, _ in ROWS:
-            writer.writerow([key, "Développeur web", "Simplon", "association", adresse,
-                             code_postal, commune, "", "6", "presentiel"])  # fmt: skip
+            writer.writerow(
+                [
+                    key,
+                    "Développeur web",
+                    "Simplon",
+                    "association",
+                    adresse,
+                    code_postal,
+                    commune,
+                    "",
+                    "6",
+                    "presentiel",
+                ]
+            )
     return path
 
 
-def build(input_path: Path, output: Path, env: dict[str, str], *extra: str) -> str:
+def build(
+    input_path: Path, output: Path, env: dict[str, str], *extra: str, geocoder: str = "ban"
+) -> str:
     """Run the installed console script, as a user would."""
     script = shutil.which("carte-gen", path=str(Path(sys.executable).parent))
     assert script is not None, "carte-gen is not installed in the test venv (uv sync)"
     done = subprocess.run(
-        [script, "build", str(input_path), "-o", str(output), "--geocoder", "ban", *extra],
-        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [script, "build", str(input_path), "-o", str(output), "--geocoder", geocoder, *extra],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     return done.stdout
@@ -75,7 +103,7 @@ def settled_requests(server: Any) -> list[str]:
 
 
 def test_build_places_at_the_door_what_the_server_knows_and_asks_nothing_twice(
-    addok, tmp_path: Path
+    addok, addok_documents: list[dict], tmp_path: Path
 ) -> None:
     source = write_input(tmp_path / "formations.csv")
     output = tmp_path / "formations.geojson"
@@ -89,9 +117,10 @@ def test_build_places_at_the_door_what_the_server_knows_and_asks_nothing_twice(
         properties = first[key]["properties"]
         assert properties["geocodage_precision"] == expected, (key, properties)
         assert properties["geocodage_source"] == ("ban" if expected != "commune" else "gazetteer")
-    lon, lat = first["GEN-0001"]["geometry"]["coordinates"]
     assert first["GEN-0001"]["properties"]["geocodage_libelle"] == "12 Rue Oberkampf 75011 Paris"
-    assert (round(lon, 2), round(lat, 2)) != (2.38, 48.86)  # not the commune centre
+    [oberkampf] = [d for d in addok_documents if d.get("name") == "Rue Oberkampf"]
+    door = oberkampf["housenumbers"]["12"]
+    assert first["GEN-0001"]["geometry"]["coordinates"] == [door["lon"], door["lat"]]
     requests = settled_requests(addok)
     assert len(requests) == 2  # 6 addresses, batches of 3
     assert all("POST /search/csv/" in line for line in requests)
