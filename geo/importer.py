@@ -891,6 +891,11 @@ def import_table(table: Table) -> ImportResult:
             first_seen[row.id] = line
             result.rows.append(row)
         result.issues.extend(issues)
+    if result.rows_read == 0:
+        raise InputFileError(
+            f"aucune ligne de données sous les en-têtes (ligne {table.header_line}) : "
+            "le tableau est vide."
+        )
     return result
 
 

@@ -229,6 +229,8 @@ def test_custom_report_path(tmp_path: Path, broken_csv: Path):
         (b"", "vide"),
         (b"PK\x03\x04garbage-zip", "ZIP"),
         ("Nom;Téléphone\nA;01\n".encode(), "En-têtes trouvés : « Nom », « Téléphone »"),
+        (b"Titre;Structure;Type;Commune\r\n", "aucune ligne de données"),
+        ("Intitulé;Structure\n".encode("utf-16"), "Type de structure"),
     ],
 )
 def test_fatal_input_problems_exit_2_with_a_french_message(tmp_path: Path, content, message):

@@ -80,6 +80,11 @@ def test_binary_garbage_is_a_clear_input_error(data):
         parse_bytes(data, "garbage.csv")
 
 
+def test_header_without_data_rows_is_an_input_error():
+    with pytest.raises(InputFileError, match="aucune ligne de données"):
+        import_table(table_of(HEADER + "\n;;;;;\n"))
+
+
 def test_empty_file_is_an_input_error():
     with pytest.raises(InputFileError, match="vide"):
         parse_bytes(b"  \n\n", "vide.csv")
