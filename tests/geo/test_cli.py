@@ -306,3 +306,23 @@ def test_serve_runs_the_app_on_the_built_data(tmp_path: Path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.gdal
+def test_gdal_reads_the_built_geojson_as_wgs84_points(tmp_path: Path):
+    output = tmp_path / "messy.geojson"
+    assert carte_gen("build", DATA / "formations_messy.csv", "-o", output, "-q").returncode == 0
+    info = subprocess.run(
+        ["ogrinfo", "-ro", "-al", "-so", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "Geometry: Point" in info
+    assert "Feature Count: 10" in info
+    assert 'ID["EPSG",4326]' in info
+    assert "code_postal: String" in info  # "01000" keeps its leading zero
+    assert "duree_mois: Integer" in info
+    extent = info.split("Extent: ")[1].splitlines()[0]
+    assert extent.startswith("(-61.5")  # Guadeloupe is the westernmost point: lon first
