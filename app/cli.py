@@ -32,6 +32,7 @@ from geo.importer import (
     InputFileError,
     Issue,
     Level,
+    Table,
     import_table,
     read_table,
     write_report,
@@ -314,7 +315,7 @@ def run_build(args: argparse.Namespace) -> int:
         raise CliError(f"écriture impossible : {exc.strerror or exc} ({exc.filename})") from exc
 
     if not args.quiet:
-        print_summary(imported, report, issues, output, report_path, sys.stdout)
+        print_summary(imported, report, issues, output, report_path, sys.stdout, table)
         for stats in online_stats:
             print(
                 f"Base Adresse Nationale ({settings.ban_url}) : {stats.requests} requête(s), "
@@ -347,12 +348,14 @@ def print_summary(
     output: Path,
     report_path: Path,
     stream: TextIO,
+    table: Table | None = None,
 ) -> None:
     """Print what happened to every row: read, placed (by precision and source), rejected."""
     rejected_lines = {i.ligne for i in issues if i.niveau is Level.REJET}
     warnings = sum(1 for i in issues if i.niveau is Level.AVERTISSEMENT)
     by_kind = Counter((item.placement.precision, item.placement.source) for item in report.placed)
-    lines = [
+    lines = [f"Fichier lu : {describe_table(table)}"] if table is not None else []
+    lines += [
         f"Lignes lues : {imported.rows_read}",
         f"Placées : {len(report.placed)}",
     ]
@@ -377,6 +380,24 @@ def print_summary(
         lines.append(f"GeoJSON écrit : {output}")
     lines.append(f"Rapport des rejets et avertissements : {report_path}")
     print("\n".join(lines), file=stream)
+
+
+_ENCODING_LABELS: Final = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 avec BOM",
+    "utf-16": "UTF-16",
+    "cp1252": "Windows-1252",
+}
+_DELIMITER_LABELS: Final = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
+
+
+def describe_table(table: Table) -> str:
+    """Say in French how the input was read (format, encoding, delimiter, header row)."""
+    if table.format == "xlsx":
+        return f"classeur XLSX, en-têtes ligne {table.header_line}"
+    encoding = _ENCODING_LABELS.get(table.encoding or "", table.encoding or "?")
+    delimiter = _DELIMITER_LABELS.get(table.delimiter or "", repr(table.delimiter))
+    return f"CSV {encoding}, séparateur {delimiter}, en-têtes ligne {table.header_line}"
 
 
 # --------------------------------------------------------------------------- serve

@@ -148,6 +148,7 @@ def test_broken_csv_reports_every_bad_row_and_writes_the_good_ones(broken_csv: P
     assert "Saint-Denis" in rejected[6]["Motif"] and "(93" in rejected[6]["Motif"]
     assert all(r["Motif"] for r in report)
 
+    assert "CSV Windows-1252, séparateur tabulation" in result.stdout
     assert "Lignes lues : 12" in result.stdout
     assert "Placées : 4" in result.stdout
     assert "Rejetées : 8" in result.stdout
