@@ -13,6 +13,7 @@
     'duree_max', 'q', 'lat', 'lon', 'rayon_km'];
   var OPTIONS_EMBED = ['liste', 'filtres'];
   var TAILLE_PAGE_LISTE = 50;
+  var PREMIERE_TRANCHE = 1500;
   var RAYON_PAR_DEFAUT = 20;
   var RAYON_TERRE_KM = 6371.0088;
 
@@ -21,6 +22,7 @@
     lastUpdateMs: null,
     lastMarkersMs: null,
     firstMarkersMs: null,
+    firstMarkersAt: null,
     donneesMs: null,
     nombre: null,
     resultats: [],
@@ -277,6 +279,12 @@
     this.metadonnees = donnees.metadonnees || {};
     var lignes = donnees.formations;
     var formations = new Array(lignes.length);
+    var memo = new Map();
+    var plie = function (texte) {
+      var v = memo.get(texte);
+      if (v === undefined) { v = fold(texte); memo.set(texte, v); }
+      return v;
+    };
     for (var i = 0; i < lignes.length; i++) {
       var l = lignes[i];
       var r = {
@@ -299,8 +307,10 @@
         distance_km: null,
         marqueur: null
       };
-      // The API searches the folded « intitule structure commune »: so do we.
-      r.texte = fold([r.intitule, r.structure, r.commune].join(' '));
+      // The API searches the folded « intitule structure commune »: so do we. Folding each field
+      // apart gives the same words (the joining space is punctuation to fold) and lets repeated
+      // values (structures, communes) be folded once.
+      r.texte = plie(r.intitule) + ' ' + plie(r.structure) + ' ' + plie(r.commune);
       formations[i] = r;
     }
     this.formations = formations;
@@ -689,38 +699,46 @@
     var resultats = filtrer(this.formations, f);
     this.resultats = resultats;
     etat.resultats = resultats;
+    // A fresh cluster group each time: clearLayers() on tens of thousands of markers costs
+    // hundreds of milliseconds, and a chunked addLayers() in progress cannot be cancelled.
+    // The view is set while no group is on the map, so clusters are computed once, for it.
+    this.nouveauGroupe();
+    if (options.ajuster) { this.ajusterVue(resultats, f); }
     this.majMarqueurs(resultats, function () {
-      var fin = performance.now();
-      etat.lastMarkersMs = fin - t;
-      if (options.premiere) { etat.firstMarkersMs = fin - debut; }
+      etat.lastMarkersMs = performance.now() - t;
       document.documentElement.setAttribute('data-marqueurs', String(resultats.length));
+    }, function () {
+      if (options.premiere) {
+        var fin = performance.now();
+        etat.firstMarkersMs = fin - debut;
+        etat.firstMarkersAt = fin; // since navigation start
+      }
     });
     this.rendreListe(resultats);
     this.majCompte(resultats.length);
     var params = parametresApi(f);
     this.majUrl(params);
     this.majLiens(params);
-    if (options.ajuster) { this.ajusterVue(resultats, f); }
     etat.lastUpdateMs = performance.now() - t;
     etat.mesures.push(etat.lastUpdateMs);
     if (this.config.mode === 'embed') { this.signalerHauteur(); }
   };
 
-  Application.prototype.majMarqueurs = function (resultats, fini) {
+  Application.prototype.majMarqueurs = function (resultats, fini, premiers) {
     var self = this;
     var marqueurs = new Array(resultats.length);
     for (var i = 0; i < resultats.length; i++) { marqueurs[i] = this.marqueur(resultats[i]); }
-    if (this.ajoutEnCours) {
-      // Leaflet.markercluster cannot cancel a chunked addLayers: hand the map a fresh group.
-      var ancien = this.grappes;
-      this.grappes = L.markerClusterGroup(ancien.options);
-      this.carte.removeLayer(ancien);
-      this.carte.addLayer(this.grappes);
-    } else {
-      this.grappes.clearLayers();
-    }
     var groupe = this.grappes;
+    this.carte.addLayer(groupe);
     if (!marqueurs.length) { this.ajoutEnCours = false; fini(); return; }
+    // A first slice is clustered and drawn at once, so something shows up immediately; the
+    // rest follows in chunks that keep the page responsive (drawn when the last chunk is in).
+    var tranche = Math.min(marqueurs.length, PREMIERE_TRANCHE);
+    groupe.options.chunkedLoading = false;
+    groupe.addLayers(marqueurs.slice(0, tranche));
+    groupe.options.chunkedLoading = true;
+    if (premiers) { premiers(); }
+    if (tranche === marqueurs.length) { this.ajoutEnCours = false; fini(); return; }
     this.ajoutEnCours = true;
     groupe.options.chunkProgress = function (fait, total) {
       if (fait === total && groupe === self.grappes) {
@@ -728,7 +746,16 @@
         fini();
       }
     };
-    groupe.addLayers(marqueurs);
+    groupe.addLayers(marqueurs.slice(tranche));
+  };
+
+  /** Take the cluster group off the map and prepare an empty one with the same options. */
+  Application.prototype.nouveauGroupe = function () {
+    var ancien = this.grappes;
+    var options = L.extend({}, ancien.options);
+    delete options.chunkProgress;
+    this.carte.removeLayer(ancien);
+    this.grappes = L.markerClusterGroup(options);
   };
 
   Application.prototype.majCompte = function (n) {
@@ -775,13 +802,13 @@
       f.modalite.length || f.duree_min !== null || f.duree_max !== null;
     if (!resultats.length) { return; }
     if (!filtre) {
-      this.carte.fitBounds(this.config.vue_metropole);
+      this.carte.fitBounds(this.config.vue_metropole, { animate: false });
       return;
     }
     var bornes = L.latLngBounds([]);
     for (var i = 0; i < resultats.length; i++) { bornes.extend([resultats[i].lat, resultats[i].lon]); }
     if (f.lat !== null) { bornes.extend([f.lat, f.lon]); }
-    this.carte.fitBounds(bornes, { padding: [30, 30], maxZoom: 13 });
+    this.carte.fitBounds(bornes, { padding: [30, 30], maxZoom: 13, animate: false });
   };
 
   /** Fit the map to every current result (used by the tests to see every marker). */

@@ -117,7 +117,7 @@ def build_map(basemap: Basemap, config: dict[str, Any]) -> CarteMap:
     grappes = Grappes(
         name="formations",
         chunked_loading=True,
-        chunk_interval=60,
+        chunk_interval=40,
         chunk_delay=16,
         show_coverage_on_hover=False,
         spiderfy_on_max_zoom=True,

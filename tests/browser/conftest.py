@@ -301,7 +301,7 @@ def watched(browser: Any, request: pytest.FixtureRequest) -> Iterator[Watched]:
 def wait_ready(page: Any, timeout_ms: int = 20_000) -> None:
     """Wait until the page script has loaded the data and drawn the markers."""
     page.wait_for_function(
-        "window.carteGen && window.carteGen.pret && window.carteGen.lastMarkersMs !== null",
+        "() => window.carteGen && window.carteGen.pret && window.carteGen.lastMarkersMs !== null",
         timeout=timeout_ms,
     )
 

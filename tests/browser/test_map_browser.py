@@ -272,7 +272,9 @@ def test_data_values_are_shown_as_text_never_as_html(watched, xss_server, helper
     assert page.locator('img[src="x"]').count() == 0
     assert page.locator("script:not([src])").count() == 1  # only Folium's nonce'd script
     page.fill("#f-q", "img src")
-    page.wait_for_function("document.getElementById('compte').getAttribute('data-nombre') === '3'")
+    page.wait_for_function(
+        "() => document.getElementById('compte').getAttribute('data-nombre') === '3'"
+    )
     time.sleep(0.3)
     assert watched.dialogs == []
     assert page.locator('img[src="x"]').count() == 0

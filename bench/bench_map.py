@@ -1,0 +1,212 @@
+"""Benchmark the map page in headless Chromium with 1,000 and 50,000 synthetic trainings.
+
+For each size it starts uvicorn on a loopback port, opens ``/`` in a fresh browser context
+(cold cache), and prints:
+
+The server builds the compact data once per dataset version; the script asks for it once
+before opening the page (and prints how long that took), so the page figures are those of
+every visitor but the very first.
+
+- bytes transferred, compressed (sum of the network's ``encodedDataLength``, tiles excluded);
+- time from navigation start until the first markers are drawn (``performance.now()``);
+- time for a filter change to update markers and list, as measured by the page script
+  (``carteGen.lastUpdateMs``: filter, list, count, URL; ``lastMarkersMs``: until the cluster
+  group has drawn every marker), median of several changes.
+
+With ``--screenshots`` it also writes page and embed screenshots at phone and desktop sizes
+(demo-like data of 171 trainings, tiles replaced by a plain generated tile) to
+``docs/screenshots/``.
+
+    uv run --no-sync python bench/bench_map.py [--sizes 1000 50000] [--screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from geo.synthetic import write_synthetic  # noqa: E402
+
+
+def _load_fixtures() -> Any:
+    """Load the browser test fixtures' helpers (server start-up, blank tile) as a module."""
+    spec = importlib.util.spec_from_file_location(
+        "carte_browser_fixtures", REPO_ROOT / "tests" / "browser" / "conftest.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+FIXTURES = _load_fixtures()
+FILTER_CHANGES = (
+    ("#f-type", "ecole"),
+    ("#f-type", ""),
+    ("#f-duree-min", "12"),
+    ("#f-duree-min", ""),
+    ("#f-type", "association"),
+    ("#f-type", ""),
+)
+
+
+def _new_page(browser: Any, width: int, height: int) -> tuple[Any, Any, dict[str, int]]:
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    page = context.new_page()
+    tile = FIXTURES.blank_png()
+    counters = {"bytes": 0, "requests": 0, "tiles": 0}
+
+    def route(route_: Any) -> None:
+        host = urlsplit(route_.request.url).hostname or ""
+        if host in FIXTURES.TILE_HOSTS:
+            counters["tiles"] += 1
+            route_.fulfill(status=200, body=tile, content_type="image/png")
+        elif host == "127.0.0.1":
+            route_.continue_()
+        else:
+            route_.abort()
+
+    page.route("**/*", route)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    own: set[str] = set()
+
+    def on_response(event: dict[str, Any]) -> None:
+        if urlsplit(event["response"]["url"]).hostname == "127.0.0.1":
+            own.add(event["requestId"])
+
+    def on_finished(event: dict[str, Any]) -> None:
+        if event["requestId"] in own:
+            counters["bytes"] += int(event["encodedDataLength"])
+            counters["requests"] += 1
+
+    cdp.on("Network.responseReceived", on_response)
+    cdp.on("Network.loadingFinished", on_finished)
+    return context, page, counters
+
+
+def measure(browser: Any, base_url: str) -> dict[str, float]:
+    """Cold load of ``/`` then a series of filter changes; the figures of one size."""
+    context, page, counters = _new_page(browser, 1366, 768)
+    page.goto(base_url + "/")
+    FIXTURES.wait_ready(page, timeout_ms=120_000)
+    page.wait_for_load_state("networkidle")
+    first = page.evaluate("window.carteGen.firstMarkersAt")  # ms since navigation start
+    data_ms = page.evaluate("window.carteGen.donneesMs")
+    updates: list[float] = []
+    markers: list[float] = []
+    for selector, value in FILTER_CHANGES:
+        before = page.evaluate("window.carteGen.mesures.length")
+        page.select_option(selector, value)
+        page.wait_for_function("n => window.carteGen.mesures.length > n", arg=before)
+        page.wait_for_function("() => !window.carteGen.application.ajoutEnCours", timeout=60_000)
+        updates.append(page.evaluate("window.carteGen.lastUpdateMs"))
+        markers.append(page.evaluate("window.carteGen.lastMarkersMs"))
+    context.close()
+    return {
+        "bytes": counters["bytes"],
+        "requests": counters["requests"],
+        "tiles": counters["tiles"],
+        "first_markers_ms": first,
+        "data_ms": data_ms,
+        "update_ms": statistics.median(updates),
+        "update_max_ms": max(updates),
+        "markers_ms": statistics.median(markers),
+    }
+
+
+def screenshots(browser: Any, base_url: str, out: Path) -> list[Path]:
+    """Page and embed at phone and desktop sizes."""
+    out.mkdir(parents=True, exist_ok=True)
+    shots = []
+    for name, (width, height) in {"telephone": (390, 844), "bureau": (1366, 768)}.items():
+        for view, path in {"page": "/", "embed": "/embed?region=84&liste=1&filtres=1"}.items():
+            context, page, _ = _new_page(browser, width, height)
+            page.goto(base_url + path)
+            FIXTURES.wait_ready(page)
+            page.wait_for_load_state("networkidle")
+            time.sleep(0.6)
+            target = out / f"{view}-{name}.png"
+            page.screenshot(path=str(target))
+            shots.append(target)
+            if view == "page" and name == "telephone":
+                page.click("#basculer-liste")
+                time.sleep(0.5)
+                target = out / f"page-{name}-liste.png"
+                page.screenshot(path=str(target))
+                shots.append(target)
+            context.close()
+    return shots
+
+
+def main() -> int:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 50000])
+    parser.add_argument("--screenshots", action="store_true")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    work = Path(tempfile.mkdtemp(prefix="bench-map-"))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=FIXTURES.CHROMIUM, args=FIXTURES.CHROMIUM_ARGS
+        )
+        print(
+            f"{'trainings':>10} {'kB (compressed)':>16} {'requests':>9} {'first markers':>14}"
+            f" {'data loaded':>12} {'update (median/max)':>20} {'all markers redrawn':>20}"
+        )
+        for size in args.sizes:
+            data = work / f"formations-{size}.geojson"
+            write_synthetic(data, size, seed=1)
+            server = FIXTURES.start_server(data, work)
+            try:
+                started = time.perf_counter()
+                request = urllib.request.Request(
+                    server.base_url + "/carte/donnees.json", headers={"Accept-Encoding": "br"}
+                )
+                with urllib.request.urlopen(request, timeout=120) as answer:
+                    answer.read()
+                warm_up_ms = (time.perf_counter() - started) * 1000
+                figures = measure(browser, server.base_url)
+            finally:
+                FIXTURES.stop_server(server)
+            print(
+                f"{size:>10} {figures['bytes'] / 1000:>16.1f} {figures['requests']:>9}"
+                f" {figures['first_markers_ms']:>12.0f}ms {figures['data_ms']:>10.0f}ms"
+                f" {figures['update_ms']:>11.1f} / {figures['update_max_ms']:.1f}ms"
+                f" {figures['markers_ms']:>18.0f}ms",
+                flush=True,
+            )
+            print(
+                f"{'':>10} (server: compact data built and compressed once per dataset version"
+                f" in {warm_up_ms:.0f} ms, before the page was opened)",
+                flush=True,
+            )
+        if args.screenshots:
+            data = work / "formations-demo.geojson"
+            write_synthetic(data, 171, seed=2016)
+            server = FIXTURES.start_server(data, work)
+            try:
+                for shot in screenshots(browser, server.base_url, REPO_ROOT / "docs/screenshots"):
+                    print(f"screenshot: {shot.relative_to(REPO_ROOT)}")
+            finally:
+                FIXTURES.stop_server(server)
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
