@@ -908,9 +908,20 @@ def report_rows(issues: Iterable[Issue]) -> list[list[str]]:
     """Rows of the rejection report, sorted by spreadsheet row (rejections first on a row)."""
     ordered = sorted(issues, key=lambda i: (i.ligne, i.niveau is not Level.REJET))
     return [
-        [str(i.ligne), i.identifiant or "", i.colonne or "", i.niveau.value, i.motif]
+        [
+            str(i.ligne),
+            excel_safe(i.identifiant or ""),
+            excel_safe(i.colonne or ""),
+            i.niveau.value,
+            excel_safe(i.motif),
+        ]
         for i in ordered
     ]
+
+
+def excel_safe(text: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula (CSV injection): prefix ``'``."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def write_report(path: Path, issues: Iterable[Issue]) -> None:

@@ -655,3 +655,13 @@ def test_report_is_semicolon_utf8_bom_sorted_by_row(tmp_path: Path):
     assert [r[0] for r in rows[1:]] == sorted((r[0] for r in rows[1:]), key=int)
     assert {r[3] for r in rows[1:]} == {"rejet", "avertissement"}
     assert FIELD_LABELS["type_structure"]  # labels exist for messages
+
+
+def test_report_cells_cannot_run_as_formulas(tmp_path: Path):
+    result = import_table(
+        table_of('Id;Titre;Structure;Type;Commune\n=HYPERLINK("x");A;B;Club;Paris\n')
+    )
+    path = tmp_path / "r.csv"
+    write_report(path, result.issues)
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert rows[1][1] == '\'=HYPERLINK("x")'
