@@ -174,9 +174,18 @@ class CommuneAnswer(BaseModel):
     lat: float
 
 
+def error_doc(description: str) -> dict[str, Any]:
+    """OpenAPI description of an error answer (always ``application/json``, whatever the route)."""
+    return {
+        "model": ErrorAnswer,
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorAnswer"}}},
+    }
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorAnswer, "description": "Paramètre invalide."},
-    422: {"model": ErrorAnswer, "description": "Paramètre mal formé."},
+    400: error_doc("Paramètre invalide."),
+    422: error_doc("Paramètre mal formé."),
 }
 
 
@@ -284,7 +293,7 @@ async def formations(
     summary="Une formation",
     response_model=FormationFeature,
     response_class=GeoJSONResponse,
-    responses={404: {"model": ErrorAnswer, "description": "Formation inconnue."}, **ERRORS},
+    responses={404: error_doc("Formation inconnue."), **ERRORS},
 )
 async def formation(
     request: Request,
@@ -368,7 +377,7 @@ async def filtres(
     "/communes",
     summary="Recherche de communes",
     response_model=list[CommuneAnswer],
-    responses={503: {"model": ErrorAnswer, "description": "Communes indisponibles."}, **ERRORS},
+    responses={503: error_doc("Communes indisponibles."), **ERRORS},
 )
 def communes(
     gazetteer: Annotated[Any, Depends(get_gazetteer)],

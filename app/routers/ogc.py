@@ -16,7 +16,7 @@ from app.dependencies import MAX_OFFSET, formation_filters, get_app_settings, ge
 from app.errors import InvalidParameter, NotFound
 from app.filters import FormationFilters
 from app.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, ORJSONResponse, collection_bytes
-from app.routers.api import ErrorAnswer, FormationFeature
+from app.routers.api import FormationFeature, error_doc
 from app.settings import Settings
 
 COLLECTION_ID: Final = "formations"
@@ -124,9 +124,7 @@ class OgcFeature(FormationFeature):
     links: list[Link]
 
 
-ERRORS: Final[dict[int | str, dict[str, Any]]] = {
-    400: {"model": ErrorAnswer, "description": "Paramètre invalide."},
-}
+ERRORS: Final[dict[int | str, dict[str, Any]]] = {400: error_doc("Paramètre invalide.")}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -190,7 +188,13 @@ def collection_description(dataset: Dataset, root: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- routes
 
 
-@router.get("", name="ogc_landing", summary="Page d'accueil OGC API", response_model=LandingPage)
+@router.get(
+    "",
+    name="ogc_landing",
+    summary="Page d'accueil OGC API",
+    response_model=LandingPage,
+    responses=ERRORS,
+)
 async def landing(
     request: Request,
     settings: Annotated[Settings, Depends(get_app_settings)],
@@ -237,7 +241,9 @@ async def landing(
     )
 
 
-@router.get("/conformance", summary="Classes de conformité", response_model=Conformance)
+@router.get(
+    "/conformance", summary="Classes de conformité", response_model=Conformance, responses=ERRORS
+)
 async def conformance(
     request: Request,
     settings: Annotated[Settings, Depends(get_app_settings)],
@@ -249,7 +255,7 @@ async def conformance(
     return json_answer({"conformsTo": list(CONFORMANCE)}, settings)
 
 
-@router.get("/collections", summary="Collections", response_model=Collections)
+@router.get("/collections", summary="Collections", response_model=Collections, responses=ERRORS)
 async def collections(
     request: Request,
     dataset: Annotated[Dataset, Depends(get_dataset)],
@@ -273,7 +279,7 @@ async def collections(
     "/collections/{collection_id}",
     summary="Une collection",
     response_model=Collection,
-    responses={404: {"model": ErrorAnswer, "description": "Collection inconnue."}, **ERRORS},
+    responses={404: error_doc("Collection inconnue."), **ERRORS},
 )
 async def collection(
     request: Request,
@@ -344,7 +350,7 @@ def _items_page(
     response_model=ItemsPage,
     response_class=GeoJSONResponse,
     responses={
-        404: {"model": ErrorAnswer, "description": "Collection inconnue."},
+        404: error_doc("Collection inconnue."),
         **ERRORS,
     },
 )
@@ -388,7 +394,7 @@ async def items(
     response_model=OgcFeature,
     response_class=GeoJSONResponse,
     responses={
-        404: {"model": ErrorAnswer, "description": "Formation ou collection inconnue."},
+        404: error_doc("Formation ou collection inconnue."),
         **ERRORS,
     },
 )
