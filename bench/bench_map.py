@@ -154,7 +154,7 @@ def screenshots(browser: Any, base_url: str, out: Path) -> list[Path]:
 def main() -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 50000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 50000])
     parser.add_argument("--screenshots", action="store_true")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
