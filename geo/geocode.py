@@ -72,6 +72,9 @@ TERRITORY_BOUNDS: Final[dict[str, tuple[float, float, float, float]]] = {
 
 #: Lowest name-match score accepted as the same commune.
 MIN_NAME_SCORE: Final = 0.8
+#: Name scores from here up are exact names or known other names (communes déléguées); below,
+#: the gazetteer corrected a typo, which the report mentions.
+EXACT_NAME_SCORE: Final = 0.95
 #: Candidates within this much of the best score are considered equally good (ambiguity).
 TIE_MARGIN: Final = 0.02
 #: Explicit coordinates this close to the commune given in text keep that commune.
@@ -142,8 +145,16 @@ class _NameMatch:
     candidates: tuple[Commune, ...]  # several when ambiguous
 
 
-def _describe(communes: Iterable[Commune]) -> str:
-    return ", ".join(f"{c.nom} ({c.departement}, INSEE {c.code_insee})" for c in communes)
+#: Candidates named in an ambiguity message; the rest are counted.
+MAX_LISTED_CANDIDATES: Final = 8
+
+
+def _describe(communes: Sequence[Commune]) -> str:
+    listed = ", ".join(
+        f"{c.nom} ({c.departement}, INSEE {c.code_insee})" for c in communes[:MAX_LISTED_CANDIDATES]
+    )
+    others = len(communes) - MAX_LISTED_CANDIDATES
+    return listed + (f" et {others} autre(s)" if others > 0 else "")
 
 
 class OfflineGeocoder:
@@ -332,6 +343,16 @@ class OfflineGeocoder:
                                 warn,
                             )
                         )
+                if found.score < EXACT_NAME_SCORE:
+                    issues.append(
+                        self._issue(
+                            row,
+                            "commune",
+                            f"commune « {row.commune} » lue comme « {commune.nom} » "
+                            f"({commune.departement}) : vérifiez l'orthographe",
+                            warn,
+                        )
+                    )
                 return self._at_commune(commune, Precision.COMMUNE, found.score)
             ambiguous = found.candidates
             if not code_postal or not self._postcode_communes(code_postal):

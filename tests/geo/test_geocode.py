@@ -210,6 +210,20 @@ def test_commune_names_are_matched_insensitively(chain, commune, code_postal, ex
     assert rejections(outcome) == []
 
 
+def test_a_corrected_typo_is_placed_with_a_warning(chain):
+    outcome = chain.locate(row(commune="Bourg-en-Brese"))
+    assert outcome.placement is not None
+    assert outcome.placement.commune.code_insee == "01053"
+    assert outcome.placement.score < 1
+    (warning,) = warnings(outcome)
+    assert "Bourg-en-Bresse" in warning.motif and "orthographe" in warning.motif
+
+
+def test_exact_names_written_differently_raise_no_warning(chain):
+    for written in ("BOURG EN BRESSE", "bourg-en-bresse", "Bourg en Bresse"):
+        assert chain.locate(row(commune=written)).issues == ()
+
+
 def test_homonyms_without_postcode_are_rejected_listing_candidates(chain):
     outcome = chain.locate(row(commune="Saint-Denis"))
     assert outcome.placement is None
