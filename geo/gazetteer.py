@@ -106,19 +106,41 @@ class _Grid:
         for index, commune in enumerate(communes):
             cells[_cell(commune.lon, commune.lat)].append(index)
         self.cells = {cell: np.array(found, dtype=np.intp) for cell, found in cells.items()}
+        self.blocks: dict[tuple[int, int], np.ndarray] = {}
+
+    def _block(self, column: int, row: int) -> np.ndarray:
+        """Return the communes of the 3 x 3 cells around a cell (indices, cached per cell)."""
+        block = self.blocks.get((column, row))
+        if block is None:
+            parts = [
+                found
+                for dx in (-1, 0, 1)
+                for dy in (-1, 0, 1)
+                if (found := self.cells.get((column + dx, row + dy))) is not None
+            ]
+            block = np.concatenate(parts) if parts else np.empty(0, dtype=np.intp)
+            self.blocks[(column, row)] = block
+        return block
 
     def nearest(self, lon: float, lat: float) -> Commune:
-        """Find the nearest commune: rings of cells around the point until none can be closer."""
+        """Find the nearest commune: the 3 x 3 cells around the point, else rings outwards."""
         if not self.communes:
             raise ValueError("empty gazetteer")
         column, row = _cell(lon, lat)
         cos_lat = max(math.cos(math.radians(min(abs(lat), 89.0))), 0.05)
-        km_per_cell = GRID_DEGREES * 111.32 * cos_lat
+        km_per_cell = GRID_DEGREES * 111.32 * cos_lat * 0.98  # margin: cos varies in a cell
+        block = self._block(column, row)
         best_index, best_km = -1, math.inf
-        for ring in range(MAX_RINGS + 1):
+        if len(block):
+            distances = _haversine_km(lon, lat, self.lons[block], self.lats[block])
+            position = int(np.argmin(distances))
+            best_km, best_index = float(distances[position]), int(block[position])
+            if best_km <= km_per_cell:  # anything outside the block is farther than a cell
+                return self.communes[best_index]
+        for ring in range(2, MAX_RINGS + 1):
             for dx in range(-ring, ring + 1):
                 step = 1 if abs(dx) == ring else 2 * ring  # inner columns: top and bottom only
-                for dy in range(-ring, ring + 1, max(step, 1)):
+                for dy in range(-ring, ring + 1, step):
                     indices = self.cells.get((column + dx, row + dy))
                     if indices is None:
                         continue
@@ -130,6 +152,15 @@ class _Grid:
                 return self.communes[best_index]
         distances = _haversine_km(lon, lat, self.lons, self.lats)  # far away: scan everything
         return self.communes[int(np.argmin(distances))]
+
+
+def _signatures_of(key: str) -> tuple[str, str, str]:
+    """Signatures of a key: one typo (one edit) leaves at least one of them unchanged.
+
+    An edit near the start spares the last four letters, near the end the first four, and
+    in the middle of a short key the first two plus the last two.
+    """
+    return ("<" + key[:4], key[-4:] + ">", key[:2] + "|" + key[-2:])
 
 
 def _numbered_for(commune: Commune, code_postal: str) -> bool:
@@ -183,11 +214,6 @@ class Gazetteer:
                 slot = self._names[commune_key(name)]
                 slot[code] = max(slot.get(code, 0.0), ALIAS_SCORE)
         self._names.pop("", None)
-        self._keys_of: dict[str, list[str]] = defaultdict(list)
-        for key, codes in self._names.items():
-            for code in codes:
-                self._keys_of[code].append(key)
-        self._all_keys: list[str] = sorted(self._names)
 
         # Postcodes: all communes having one, and the public answer (cities replaced by their
         # arrondissements when these cover the postcode).
@@ -195,15 +221,45 @@ class Gazetteer:
         for commune in self._communes:
             for code_postal in commune.codes_postaux:
                 self._postcode_all[code_postal].append(commune)
-        covered: dict[str, set[str]] = defaultdict(set)  # postcode → cities it is split from
+        self._split: dict[str, set[str]] = defaultdict(set)  # postcode → cities split by it
         for parent, children in self._children.items():
             for child in children:
                 for code_postal in child.codes_postaux:
-                    covered[code_postal].add(parent)
-        self._postcode: dict[str, tuple[Commune, ...]] = {}
-        for code_postal, found in self._postcode_all.items():
-            split = covered.get(code_postal, set())
-            kept = [c for c in found if c.code_insee not in split]
+                    self._split[code_postal].add(parent)
+        self._postcode: dict[str, tuple[Commune, ...]] = {}  # answers, sorted on first use
+
+        self._folded_names = folded_names
+        self._match_cache: dict[tuple[str, str | None], list[tuple[Commune, float]]] = {}
+        self._fuzzy_cache: dict[tuple[str, str], list[tuple[str, float]]] = {}
+
+    @cached_property
+    def _keys_of(self) -> dict[str, list[str]]:
+        """Name keys (official and aliases) of each commune code."""
+        keys_of: dict[str, list[str]] = defaultdict(list)
+        for key, codes in self._names.items():
+            for code in codes:
+                keys_of[code].append(key)
+        return keys_of
+
+    @cached_property
+    def _all_keys(self) -> list[str]:
+        """Every name key, sorted."""
+        return sorted(self._names)
+
+    @cached_property
+    def _by_departement(self) -> dict[str, list[Commune]]:
+        """Communes of each département."""
+        found: dict[str, list[Commune]] = defaultdict(list)
+        for commune in self._communes:
+            found[commune.departement].append(commune)
+        return found
+
+    def _postcode_answer(self, code_postal: str) -> tuple[Commune, ...]:
+        """Communes of a postcode as by_postcode answers them (cached)."""
+        answer = self._postcode.get(code_postal)
+        if answer is None:
+            split = self._split.get(code_postal, set())
+            kept = [c for c in self._postcode_all.get(code_postal, ()) if c.code_insee not in split]
             kept.sort(
                 key=lambda c: (
                     not _numbered_for(c, code_postal),
@@ -211,14 +267,23 @@ class Gazetteer:
                     c.code_insee,
                 )
             )
-            self._postcode[code_postal] = tuple(kept)
-        self._by_departement: dict[str, list[Commune]] = defaultdict(list)
-        for commune in self._communes:
-            self._by_departement[commune.departement].append(commune)
+            answer = tuple(kept)
+            if answer or code_postal in self._postcode_all:
+                self._postcode[code_postal] = answer
+        return answer
 
-        self._folded_names = folded_names
-        self._match_cache: dict[tuple[str, str | None], list[tuple[Commune, float]]] = {}
-        self._fuzzy_cache: dict[tuple[str, str], list[tuple[str, float]]] = {}
+    @cached_property
+    def _signatures(self) -> dict[str, list[str]]:
+        """Keys by signature (first 4, last 4, first 2 + last 2 letters), for fuzzy matching."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for key in self._all_keys:
+            for signature in _signatures_of(key):
+                found[signature].add(key)
+        return {signature: sorted(keys) for signature, keys in found.items()}
+
+    def _country_candidates(self, key: str) -> list[str]:
+        """Keys that may be within one typo of ``key`` (a typo spares one of its signatures)."""
+        return sorted({k for s in _signatures_of(key) for k in self._signatures.get(s, ())})
 
     @cached_property
     def _prefixes(self) -> list[tuple[str, str]]:
@@ -272,20 +337,20 @@ class Gazetteer:
         communes = []
         parents = {}
         for code, nom, cps, dep, reg, pop, lon, lat, position, kind, parent in document["communes"]:
-            communes.append(
+            communes.append(  # positional: the field order of Commune (faster to load)
                 Commune(
-                    code_insee=code,
-                    nom=nom,
-                    codes_postaux=tuple(cps.split()),
-                    departement=dep,
-                    departement_nom=departements.get(dep, dep),
-                    region=reg,
-                    region_nom=regions.get(reg, reg),
-                    population=pop,
-                    lon=lon,
-                    lat=lat,
-                    position=position,
-                    type=kind,
+                    code,
+                    nom,
+                    tuple(cps.split()),
+                    dep,
+                    departements.get(dep, dep),
+                    reg,
+                    regions.get(reg, reg),
+                    pop,
+                    lon,
+                    lat,
+                    position,
+                    kind,
                 )
             )
             if parent:
@@ -347,7 +412,7 @@ class Gazetteer:
         normalised = normalise_postcode(code_postal)
         if normalised is None:
             return []
-        return list(self._postcode.get(normalised, ()))
+        return list(self._postcode_answer(normalised))
 
     def match(self, nom: str, code_postal: str | None = None) -> list[tuple[Commune, float]]:
         """Communes whose name matches ``nom``, best first, with a score in [0, 1].
@@ -380,7 +445,8 @@ class Gazetteer:
         if code_postal is None:
             scores.update(exact)
             if not scores:
-                scores.update(self._fuzzy(key, None, self._all_keys, FUZZY_CUTOFF_COUNTRY))
+                keys = self._country_candidates(key)
+                scores.update(self._fuzzy(key, None, keys, FUZZY_CUTOFF_COUNTRY))
         else:
             local = self._postcode_all.get(code_postal)
             if local:
@@ -471,9 +537,9 @@ class Gazetteer:
         if text.isdigit():
             found = {
                 c.code_insee: c
-                for code_postal, communes in self._postcode.items()
+                for code_postal in self._postcode_all
                 if code_postal.startswith(text)
-                for c in communes
+                for c in self._postcode_answer(code_postal)
             }
             return sorted(found.values(), key=lambda c: (-(c.population or 0), c.code_insee))[
                 :limit

@@ -34,6 +34,38 @@ _LEADING_ARTICLES = frozenset({"le", "la", "les", "l"})
 _CEDEX = re.compile(r"\bcedex(?:\s*\d+)?\b")
 
 
+def _strip_marks(text: str) -> str:
+    """Decompose (NFKD, ligatures spelt out) and drop combining marks: 'Œé' → 'OEe'."""
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.translate(_LIGATURES)))
+
+
+def _ascii_table() -> dict[int, str]:
+    """Map common non-ASCII characters to what fold makes of them, in ASCII.
+
+    Built from :func:`_strip_marks` one character at a time (NFKD works per character and
+    the marks it reorders are dropped), with any character left outside ASCII replaced by
+    a space, which is what fold's punctuation rule would make of it anyway.
+    """
+    blocks = [
+        range(0x80, 0x250),  # Latin-1 supplement, Latin extended A and B
+        range(0x300, 0x370),  # combining diacritical marks
+        range(0x1E00, 0x1F00),  # Latin extended additional
+        range(0x2000, 0x2070),  # general punctuation: ’ – … and odd spaces
+    ]
+    table: dict[int, str] = {}
+    for block in blocks:
+        for code in block:
+            stripped = _strip_marks(chr(code))
+            table[code] = "".join(
+                ch if ch.isascii() else (ch.lower() if ch.lower().isascii() else " ")
+                for ch in stripped
+            )
+    return table
+
+
+_ASCII = _ascii_table()
+
+
 def fold(text: str) -> str:
     """Fold text for comparison: lower case, no accents, punctuation as single spaces.
 
@@ -41,8 +73,8 @@ def fold(text: str) -> str:
     'saint etienne du rouvray'
     """
     if not text.isascii():
-        decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-        text = _COMBINING.sub("", decomposed)
+        translated = text.translate(_ASCII)
+        text = translated if translated.isascii() else _strip_marks(text)
     return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 

@@ -1,0 +1,99 @@
+"""Gazetteer load time and look-up throughput (match exact/fuzzy, by_postcode, nearest).
+
+Run: ``uv run --no-sync python bench/bench_gazetteer.py [rows]``.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from geo.gazetteer import Gazetteer
+
+
+def typo(name: str, rng: random.Random) -> str:
+    """Drop, double or swap one letter of a name."""
+    if len(name) < 5:
+        return name + "e"
+    i = rng.randrange(1, len(name) - 1)
+    kind = rng.randrange(3)
+    if kind == 0:
+        return name[:i] + name[i + 1 :]
+    if kind == 1:
+        return name[:i] + name[i] + name[i:]
+    return name[: i - 1] + name[i] + name[i - 1] + name[i + 1 :]
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    loads, cpu = [], []
+    for _ in range(5):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        gazetteer = Gazetteer.load()
+        loads.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    print(
+        f"load: median {statistics.median(loads) * 1000:.0f} ms wall, "
+        f"{statistics.median(cpu) * 1000:.0f} ms CPU (wall differs when the machine is busy)"
+    )
+
+    rng = random.Random(42)
+    communes = [c for c in gazetteer if c.codes_postaux]
+    weights = [max(c.population or 1, 1) for c in communes]
+    # A realistic file: population-weighted communes, so names repeat as in real lists.
+    picked = rng.choices(communes, weights=weights, k=rows)
+    queries: list[tuple[str, str | None]] = []
+    for commune in picked:
+        roll = rng.random()
+        name = commune.nom
+        if roll < 0.6:
+            queries.append((name, commune.codes_postaux[0]))
+        elif roll < 0.75:
+            queries.append((name.upper().replace("SAINT", "ST"), None))
+        elif roll < 0.9:
+            queries.append((typo(name, rng), commune.codes_postaux[0]))
+        else:
+            queries.append((typo(name, rng), None))
+    fuzzy = sum(1 for q, c in zip(queries, picked, strict=True) if q[0] != c.nom)
+    start = time.perf_counter()
+    found = sum(1 for nom, cp in queries if gazetteer.match(nom, cp))
+    elapsed = time.perf_counter() - start
+    print(
+        f"match: {rows} rows ({fuzzy} with typos or other spellings) in {elapsed:.2f} s = "
+        f"{rows / elapsed:,.0f} rows/s, {found} found"
+    )
+
+    fresh = Gazetteer.load()
+    start = time.perf_counter()
+    fresh.match("Bordeauxx")  # builds the fuzzy signature index once
+    print(f"first fuzzy look-up (builds its index): {(time.perf_counter() - start) * 1000:.0f} ms")
+    cold = [(typo(c.nom, rng), None) for c in rng.sample(communes, 300)]
+    start = time.perf_counter()
+    for nom, cp in cold:
+        fresh.match(nom, cp)
+    elapsed = time.perf_counter() - start
+    print(f"match, uncached fuzzy over the whole country: {len(cold) / elapsed:,.0f} rows/s")
+
+    postcodes = [c.codes_postaux[0] for c in picked]
+    start = time.perf_counter()
+    for code_postal in postcodes:
+        gazetteer.by_postcode(code_postal)
+    elapsed = time.perf_counter() - start
+    print(f"by_postcode: {rows / elapsed:,.0f} look-ups/s")
+
+    points = [(c.lon + rng.uniform(-0.05, 0.05), c.lat + rng.uniform(-0.05, 0.05)) for c in picked]
+    points = points[:20_000]
+    start = time.perf_counter()
+    for lon, lat in points:
+        gazetteer.nearest(lon, lat)
+    elapsed = time.perf_counter() - start
+    print(f"nearest: {len(points) / elapsed:,.0f} look-ups/s")
+
+
+if __name__ == "__main__":
+    main()
