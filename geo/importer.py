@@ -389,6 +389,8 @@ def parse_xlsx(data: bytes, sheet: str | None = None) -> Table:
             worksheet = workbook[sheet]
         else:
             worksheet = workbook.worksheets[0]
+        if hasattr(worksheet, "reset_dimensions"):
+            worksheet.reset_dimensions()  # some tools write a wrong size: read every row there is
         records = [
             (number, tuple(values))
             for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)

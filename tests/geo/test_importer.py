@@ -665,3 +665,23 @@ def test_report_cells_cannot_run_as_formulas(tmp_path: Path):
     write_report(path, result.issues)
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert rows[1][1] == '\'=HYPERLINK("x")'
+
+
+def test_xlsx_with_a_wrong_recorded_size_is_read_entirely(xlsx_bytes):
+    import re
+    import zipfile
+
+    data = xlsx_bytes(
+        [["Titre", "Structure", "Type", "Commune", "Id"]]
+        + [["A", "B", "Asso", "Paris", f"G{i}"] for i in range(5)]
+    )
+    source, patched = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(patched, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                content = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B2"', content)
+                assert b'ref="A1:B2"' in content
+            target.writestr(item, content)
+    result = import_table(parse_bytes(patched.getvalue(), "x.xlsx"))
+    assert [row.id for row in result.rows] == [f"G{i}" for i in range(5)]
