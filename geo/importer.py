@@ -14,6 +14,7 @@ import io
 import os
 import re
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -378,7 +379,9 @@ def parse_xlsx(data: bytes, sheet: str | None = None) -> Table:
     import openpyxl  # imported here: a slow import only XLSX input needs
 
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        with warnings.catch_warnings():  # openpyxl warns about styles it ignores: noise here
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many unrelated types for broken files
         raise InputFileError(f"fichier XLSX illisible ({type(exc).__name__}).") from exc
     try:
