@@ -327,3 +327,24 @@ def test_gdal_reads_the_built_geojson_as_wgs84_points(tmp_path: Path):
     assert "duree_mois: Integer" in info
     extent = info.split("Extent: ")[1].splitlines()[0]
     assert extent.startswith("(-61.5")  # Guadeloupe is the westernmost point: lon first
+
+
+def test_demo_data_is_placed_entirely(tmp_path: Path):
+    output = tmp_path / "formations.geojson"
+    result = carte_gen("build", REPO / "data" / "formations.csv", "-o", output, "--strict")
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stdout + result.stderr
+    collection = json.loads(output.read_text(encoding="utf-8"))
+    meta = collection["metadonnees"]
+    assert meta["nombre"] == 171
+    assert meta["demo"] is True  # from data/formations.meta.json
+    assert meta["source"] == "formations.csv"
+    ids = [feature["id"] for feature in collection["features"]]
+    assert len(set(ids)) == 171
+    assert "Lignes lues : 171" in result.stdout
+    assert "Placées : 171" in result.stdout
+    assert "Rejetées : 0" in result.stdout
+    for feature in collection["features"]:
+        properties = feature["properties"]
+        assert properties["departement"] and properties["region_nom"], feature["id"]
+        assert 3 <= properties["duree_mois"] <= 24
