@@ -106,6 +106,13 @@ def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return output
 
 
+@pytest.fixture(scope="module")
+def demo_client(demo_path: Path) -> Iterator[TestClient]:
+    """A client of an app serving the demo data."""
+    with TestClient(create_app(make_settings(demo_path))) as test_client:
+        yield test_client
+
+
 # --------------------------------------------------------------------------- live server
 
 
