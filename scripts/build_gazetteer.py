@@ -55,6 +55,10 @@ COUNTRY_REGION = {
     "PF": "987",
     "NC": "988",
 }
+#: A GeoNames place more populated than this many times the commune is another homonym.
+MAX_PLACE_RATIO = 5
+#: A GeoNames match farther than this from the communes sharing its postcode is rejected (km).
+POSTCODE_NEIGHBOUR_KM = 40.0
 #: Uninhabited districts (TAAF, Clipperton): no postcode, no source position, left out.
 UNINHABITED_REGIONS = frozenset({"984", "989"})
 #: A GeoNames match farther than this from its département's median is rejected (km).
@@ -166,22 +170,67 @@ def load_places(path: Path) -> list[Place]:
 
 
 def assign(
-    rows: list[Row], places: list[Place], used: set[int], label: str, max_gap: float | None = None
+    rows: list[Row],
+    places: list[Place],
+    used: set[int],
+    label: str,
+    max_gap: float | None = None,
+    centres: dict[str, tuple[float, float]] | None = None,
 ) -> None:
-    """Pair rows with places of the same key, closest populations first, each place once."""
-    pairs = sorted(
-        (population_gap(r.population, p.population), r.code, p.geonameid, r, p)
-        for r in rows
-        for p in places
-        if p.geonameid not in used
-    )
-    for gap, _, _, row, place in pairs:
+    """Pair rows with places of the same key, each place once.
+
+    Rows with a centre (the mean position of their postcode's already placed communes) are
+    paired with the nearest place within POSTCODE_NEIGHBOUR_KM; the others by closest
+    population.
+    """
+    centres = centres or {}
+    pairs = []
+    for row in rows:
+        for place in places:
+            if place.geonameid in used:
+                continue
+            centre = centres.get(row.code)
+            if centre is not None:
+                away = haversine_km(place.lon, place.lat, *centre)
+                if away > POSTCODE_NEIGHBOUR_KM:
+                    continue
+                rank = away / POSTCODE_NEIGHBOUR_KM  # always ahead of population ranks
+            else:
+                rank = 1.0 + population_gap(row.population, place.population)
+            pairs.append((rank, row.code, place.geonameid, row, place))
+    pairs.sort(key=lambda pair: pair[:3])
+    for _, _, _, row, place in pairs:
         if row.position is not None or place.geonameid in used:
             continue
-        if max_gap is not None and gap > max_gap:
+        if max_gap is not None and population_gap(row.population, place.population) > max_gap:
             continue
+        if row.population and place.population > MAX_PLACE_RATIO * row.population:
+            continue  # a much bigger place: a homonym elsewhere in the région
         row.lon, row.lat, row.position = place.lon, place.lat, label
         used.add(place.geonameid)
+
+
+def postcode_centres(
+    rows: dict[str, Row], waiting: Iterable[Row]
+) -> dict[str, tuple[float, float]]:
+    """Mean position of the GeoNames-placed communes sharing a postcode with each waiting row."""
+    sharing: dict[str, list[Row]] = defaultdict(list)
+    for row in rows.values():
+        if row.position == "geonames":
+            for code_postal in row.codes_postaux:
+                sharing[code_postal].append(row)
+    centres = {}
+    for row in waiting:
+        neighbours = {
+            other.code: other
+            for code_postal in row.codes_postaux
+            for other in sharing[code_postal]
+            if other.code != row.code
+        }
+        centre = mean_position(neighbours.values())
+        if centre is not None:
+            centres[row.code] = centre
+    return centres
 
 
 def place_arrondissements(rows: dict[str, Row], places: list[Place]) -> None:
@@ -361,18 +410,37 @@ def build(stats: Counter[str] | None = None) -> dict[str, Any]:
     for place in places:
         if place.region == "06":
             mayotte[place.admin1].append(place)
+    # First the unambiguous names (one commune, one place in the région), then homonyms,
+    # paired by distance to the communes of their postcode placed in the first pass.
+    ambiguous: list[tuple[tuple[str, str], list[Row]]] = []
     for region_key, group in sorted(rows_by_key.items()):
         if region_key[0] == "06":
             for row in group:
                 in_commune = mayotte.get(row.code, [])
                 named = [p for p in in_commune if commune_key(p.name) == region_key[1]]
                 assign([row], named or in_commune, used, "geonames")
-        else:
-            assign(group, primary.get(region_key, []), used, "geonames")
+        elif len(group) == 1 and len(primary.get(region_key, [])) == 1:
+            assign(group, primary[region_key], used, "geonames")
+        elif primary.get(region_key):
+            ambiguous.append((region_key, group))
+    centres = postcode_centres(rows, (r for _, group in ambiguous for r in group))
+    for region_key, group in ambiguous:
+        assign(group, primary[region_key], used, "geonames", centres=centres)
+    ambiguous_count = sum(len(group) for _, group in ambiguous)
+    stats["geonames: communes au nom ambigu dans leur région"] += ambiguous_count
+    waiting = [r for group in rows_by_key.values() for r in group if r.position is None]
+    centres = postcode_centres(rows, waiting)
     for region_key, group in sorted(rows_by_key.items()):
         waiting = [r for r in group if r.position is None]
-        if waiting:
-            assign(waiting, alternate.get(region_key, []), used, "geonames", max_gap=math.log(4))
+        if waiting and alternate.get(region_key):
+            assign(
+                waiting,
+                alternate[region_key],
+                used,
+                "geonames",
+                max_gap=math.log(4),
+                centres=centres,
+            )
 
     # Reject matches far from their département (homonyms matched to the wrong place).
     by_departement: dict[str, list[Row]] = defaultdict(list)
@@ -390,6 +458,31 @@ def build(stats: Counter[str] | None = None) -> dict[str, Any]:
             if haversine_km(row.lon, row.lat, mid_lon, mid_lat) > limit:
                 row.lon = row.lat = row.position = None
                 stats["geonames: rejeté (trop loin du département)"] += 1
+
+    # Reject matches far from the other communes of their postcode (homonyms nearby).
+    sharing: dict[str, list[Row]] = defaultdict(list)
+    for row in rows.values():
+        for code_postal in row.codes_postaux:
+            sharing[code_postal].append(row)
+    suspicious = []
+    for code, row in sorted(rows.items()):
+        if row.position != "geonames" or row.type != "commune":
+            continue
+        neighbours = {
+            other.code: other
+            for code_postal in row.codes_postaux
+            for other in sharing[code_postal]
+            if other.code != code and other.position == "geonames"
+        }
+        if len(neighbours) < 2:
+            continue
+        centre = mean_position(neighbours.values())
+        assert centre is not None and row.lon is not None and row.lat is not None
+        if haversine_km(row.lon, row.lat, *centre) > POSTCODE_NEIGHBOUR_KM:
+            suspicious.append(row)
+    for row in suspicious:
+        row.lon = row.lat = row.position = None
+        stats["geonames: rejeté (loin des communes de son code postal)"] += 1
 
     # Communes nouvelles: the position of their chef-lieu commune déléguée, if GeoNames has it.
     delegated: dict[str, list[dict[str, Any]]] = defaultdict(list)
