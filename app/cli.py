@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 import traceback
 from collections import Counter
@@ -284,6 +285,9 @@ def run_build(args: argparse.Namespace) -> int:
     imported = import_table(table)
     sidecar = read_sidecar(input_path)
     gazetteer = _load_gazetteer(args.gazetteer or settings.gazetteer_path)
+    # The gazetteer and the input live until the process ends: keep the cyclic garbage
+    # collector from rescanning them on every collection (about 10 % of geocoding time).
+    gc.freeze()
 
     from tqdm import tqdm
 

@@ -177,6 +177,7 @@ class OfflineGeocoder:
         self._names: dict[tuple[str, str | None], _NameMatch] = {}
         self._postcodes: dict[str, tuple[Commune, ...]] = {}
         self._postcode_placements: dict[str, Placement] = {}
+        self._commune_placements: dict[tuple[str, Precision, float], Placement] = {}
 
     # -- helpers
 
@@ -232,9 +233,9 @@ class OfflineGeocoder:
         if row.latitude is not None and row.longitude is not None:
             placement = self._from_coordinates(row, issues)
             if placement is not None or not row.has_place_hint:
-                return RowOutcome(placement, tuple(issues))
+                return RowOutcome(placement, tuple(issues) if issues else ())
         placement = self._from_text(row, issues)
-        return RowOutcome(placement, tuple(issues))
+        return RowOutcome(placement, tuple(issues) if issues else ())
 
     def _from_coordinates(self, row: ImportedRow, issues: list[Issue]) -> Placement | None:
         assert row.latitude is not None and row.longitude is not None
@@ -293,15 +294,21 @@ class OfflineGeocoder:
         )
 
     def _at_commune(self, commune: Commune, precision: Precision, score: float) -> Placement:
-        return Placement(
-            commune,
-            commune.lon,
-            commune.lat,
-            GeocodingSource.GAZETTEER,
-            precision,
-            round(score, 3),
-            commune.nom,
-        )
+        # placements are immutable: rows of one commune share one object (fewer allocations)
+        key = (commune.code_insee, precision, score)
+        placement = self._commune_placements.get(key)
+        if placement is None:
+            placement = Placement(
+                commune,
+                commune.lon,
+                commune.lat,
+                GeocodingSource.GAZETTEER,
+                precision,
+                round(score, 3),
+                commune.nom,
+            )
+            self._commune_placements[key] = placement
+        return placement
 
     def _from_text(self, row: ImportedRow, issues: list[Issue]) -> Placement | None:
         warn = Level.AVERTISSEMENT
