@@ -158,6 +158,13 @@ KNOWN_POSITIONS = {  # public facts: city-hall area coordinates (lon, lat)
     "97302": (-52.3135, 4.9224),  # Cayenne
     "75111": (2.3795, 48.8590),  # Paris 11e
     "97611": (45.2279, -12.7806),  # Mamoudzou
+    # homonyms within one région, once swapped by a population-only pairing
+    "12043": (2.5014, 44.2489),  # Calmont, Aveyron
+    "31100": (1.6331, 43.2866),  # Calmont, Haute-Garonne
+    "11088": (2.3617, 43.1836),  # Cazilhac, Aude
+    "34067": (3.7014, 43.9238),  # Cazilhac, Hérault
+    "67482": (7.7521, 48.5734),  # Strasbourg
+    "33063": (-0.5792, 44.8378),  # Bordeaux
 }
 
 
