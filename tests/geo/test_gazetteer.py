@@ -72,6 +72,17 @@ def test_delegated_associated_and_old_codes_give_the_current_commune(gazetteer, 
             assert found is not None, (old, raw["code"])
 
 
+def test_every_delegated_or_associated_name_finds_the_current_commune(gazetteer, source_communes):
+    for raw in source_communes:
+        if raw["type"] not in ("commune-deleguee", "commune-associee"):
+            continue
+        current = gazetteer.by_insee(raw["chefLieu"])
+        found = gazetteer.match(raw["nom"])
+        assert current in [c for c, score in found if score >= 0.95], raw
+        with_postcode = gazetteer.match(raw["nom"], current.codes_postaux[0])
+        assert current in [c for c, _ in with_postcode], raw
+
+
 def test_known_old_and_delegated_codes(gazetteer):
     assert gazetteer.by_insee("74011").code_insee == "74010"  # Annecy-le-Vieux → Annecy
     assert gazetteer.by_insee("50173").code_insee == "50129"  # Cherbourg-Octeville
