@@ -10,10 +10,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from geo.ban import commune_base_name
 
 pytestmark = pytest.mark.addok
 
@@ -152,3 +155,109 @@ def test_build_finishes_at_the_commune_when_the_service_is_down(tmp_path: Path) 
     assert sorted(placed) == sorted(key for key, *_ in ROWS)
     assert {f["properties"]["geocodage_precision"] for f in placed.values()} == {"commune"}
     assert "service injoignable : 6" in summary
+
+
+# --- the demo data ----------------------------------------------------------------------
+# addok is loaded with the streets and numbers of the demo rows' addresses in every other
+# commune of the demo data (positions generated near each commune's centre): rows there must
+# be placed at the door (or the street when the address has no number), rows elsewhere stay
+# where the offline build put them, no row is lost, and a second build sends no request.
+
+DEMO = REPO_ROOT / "data" / "formations.csv"
+
+
+def offline_build(tmp_path: Path) -> dict[str, dict[str, Any]]:
+    output = tmp_path / "offline.geojson"
+    build(DEMO, output, ban_env("http://127.0.0.1:1", tmp_path), "--quiet", geocoder="offline")
+    return features(output)
+
+
+def sent_online(feature: dict[str, Any]) -> bool:
+    properties = feature["properties"]
+    return bool(properties["adresse"]) and properties["geocodage_source"] == "gazetteer"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Features of the offline build of the demo data (each row's commune and its centre)."""
+    return offline_build(tmp_path_factory.mktemp("offline"))
+
+
+@pytest.fixture(scope="module")
+def known_communes(demo: dict[str, dict[str, Any]]) -> set[str]:
+    """Every other commune (INSEE code) of the rows the online geocoder is asked about."""
+    codes = sorted({f["properties"]["code_insee"] for f in demo.values() if sent_online(f)})
+    return set(codes[::2])
+
+
+@pytest.fixture(scope="module")
+def demo_addok(
+    demo: dict[str, dict[str, Any]], known_communes: set[str], addok_helpers: Any
+) -> Iterator[Any]:
+    addok_data = addok_helpers.data
+    seeds = []
+    for feature in demo.values():
+        properties = feature["properties"]
+        if not sent_online(feature) or properties["code_insee"] not in known_communes:
+            continue
+        lon, lat = feature["geometry"]["coordinates"]
+        town = addok_data.Municipality(
+            citycode=properties["code_insee"],
+            name=properties["commune"],
+            postcode=properties["code_postal"] or "",
+            city=commune_base_name(properties["commune"]),
+            lon=lon,
+            lat=lat,
+            context=f"{properties['departement']}, {properties['departement_nom']}, "
+            f"{properties['region_nom']}",
+        )
+        housenumber, street = addok_data.split_address(properties["adresse"])
+        seeds.append(addok_data.AddressSeed(town, street, housenumber))
+    assert seeds, "the demo data has no address in the chosen communes"
+    addok_helpers.ensure_installed()
+    server = addok_helpers.server.AddokServer()
+    try:
+        server.start(addok_data.documents(seeds))
+        yield server
+    finally:
+        server.stop()
+
+
+def test_demo_build_places_known_addresses_at_the_door_and_keeps_every_row(
+    demo: dict[str, dict[str, Any]],
+    known_communes: set[str],
+    demo_addok: Any,
+    addok_helpers: Any,
+    tmp_path: Path,
+) -> None:
+    addok_data = addok_helpers.data
+    output = tmp_path / "formations.geojson"
+    env = ban_env(demo_addok.url, tmp_path)
+    env.pop("CARTE_GEN_BAN_BATCH_SIZE")  # the real default: one request for the demo file
+
+    demo_addok.reset_access_log()
+    build(DEMO, output, env)
+    online = features(output)
+    assert sorted(online) == sorted(demo)  # no row lost, no row added
+    expected_door = 0
+    for key, before in demo.items():
+        after = online[key]["properties"]
+        if sent_online(before) and before["properties"]["code_insee"] in known_communes:
+            housenumber, _ = addok_data.split_address(before["properties"]["adresse"])
+            expected = "adresse" if housenumber else "rue"
+            expected_door += housenumber is not None
+            assert after["geocodage_source"] == "ban", (key, after)
+            assert after["geocodage_precision"] == expected, (key, after)
+            assert after["code_insee"] == before["properties"]["code_insee"]
+        else:
+            assert online[key]["geometry"] == before["geometry"], key
+            assert after["geocodage_precision"] == before["properties"]["geocodage_precision"]
+    assert expected_door > 0
+    requests = settled_requests(demo_addok)
+    assert len(requests) == 1 and "POST /search/csv/" in requests[0]
+
+    demo_addok.reset_access_log()
+    build(DEMO, output, env)
+    assert settled_requests(demo_addok) == []
+    second = json.loads(output.read_text(encoding="utf-8"))["features"]
+    assert {feature["id"]: feature for feature in second} == online
