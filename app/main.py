@@ -14,6 +14,8 @@ import anyio
 from brotli_asgi import BrotliMiddleware
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.dataset import DatasetStore
@@ -22,6 +24,7 @@ from app.responses import ORJSONResponse
 from app.settings import PROJECT_ROOT, Settings, get_settings
 
 logger = logging.getLogger("carte_gen")
+SWAGGER_PREFIX = "/vendor/swagger-ui"
 
 API_DESCRIPTION = """
 Les formations labellisées par la **Grande École du Numérique**, géolocalisées.
@@ -52,7 +55,10 @@ def _load_gazetteer(settings: Settings) -> tuple[Any, str | None]:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the dataset and the gazetteer once (in threads); the store hot-reloads the data."""
     settings: Settings = app.state.settings
-    store = DatasetStore(settings.data_path, settings.reload_interval_s)
+    from app.routers.pages import prepare_dataset
+
+    # The map's compact data is built with each version, in the loading thread.
+    store = DatasetStore(settings.data_path, settings.reload_interval_s, prepare=prepare_dataset)
     await anyio.to_thread.run_sync(store.load_initial)
     gazetteer, gazetteer_error = await anyio.to_thread.run_sync(_load_gazetteer, settings)
     if gazetteer_error:
@@ -79,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         lifespan=lifespan,
         default_response_class=ORJSONResponse,
+        docs_url=None,  # served below with Swagger UI from our own origin, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.datasets = None
@@ -90,6 +98,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ogc.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static", check_dir=False), "static")
+
+    app.mount(
+        SWAGGER_PREFIX,
+        StaticFiles(directory=PROJECT_ROOT / "node_modules" / "swagger-ui-dist", check_dir=False),
+        "swagger-ui",
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        """Interactive API documentation (Swagger UI assets from npm, served by the app)."""
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="Carte GEN — API",
+            swagger_js_url=f"{SWAGGER_PREFIX}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_PREFIX}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_PREFIX}/favicon-32x32.png",
+        )
 
     @app.get("/healthz", tags=["service"], summary="État du service")
     async def healthz(request: Request) -> dict[str, Any]:

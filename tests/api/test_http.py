@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -171,3 +172,13 @@ def test_openapi_documents_every_parameter(client: TestClient) -> None:
         ), parameter["name"]
     content = operation["responses"]["200"]["content"]
     assert "application/geo+json" in content
+
+
+def test_docs_load_every_asset_from_our_own_origin(client: TestClient) -> None:
+    html = client.get("/docs").text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert len(assets) >= 2
+    for asset in assets:
+        assert asset.startswith("/"), asset
+        assert client.get(asset).status_code == 200, asset
+    assert "cdn" not in html.lower()
