@@ -51,9 +51,19 @@ def _load_gazetteer(settings: Settings) -> tuple[Any, str | None]:
         return None, f"gazetteer refused: {type(exc).__name__}: {exc}"
 
 
+def _configure_logging() -> None:
+    """Show our INFO logs when nothing else configured logging (uvicorn only sets up its own)."""
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the dataset and the gazetteer once (in threads); the store hot-reloads the data."""
+    _configure_logging()
     settings: Settings = app.state.settings
     from app.routers.pages import prepare_dataset
 

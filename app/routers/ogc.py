@@ -9,6 +9,7 @@ import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URL
 from starlette.responses import Response
 
 from app.dataset import Dataset
@@ -154,9 +155,25 @@ def check_known_parameters(request: Request, allowed: frozenset[str]) -> None:
             raise InvalidParameter(name, f"paramètre inconnu « {name[:40]} »")
 
 
+def public_url(request: Request) -> URL:
+    """Return the URL of this request as clients see it (``Settings.public_url`` behind a proxy)."""
+    configured = request.app.state.settings.public_url
+    if configured is None:
+        return request.url
+    base = str(configured).rstrip("/")
+    query = f"?{request.url.query}" if request.url.query else ""
+    return URL(f"{base}{request.url.path}{query}")
+
+
+def site_url(request: Request) -> str:
+    """Return the absolute root URL of the site (no trailing slash)."""
+    configured = request.app.state.settings.public_url
+    return str(configured or request.base_url).rstrip("/")
+
+
 def base_url(request: Request) -> str:
-    """Return the absolute URL of the OGC API root, as the client reached it."""
-    return str(request.url_for("ogc_landing")).rstrip("/")
+    """Return the absolute URL of the OGC API root, as clients reach it."""
+    return f"{site_url(request)}{router.prefix}"
 
 
 def json_answer(content: Any, settings: Settings) -> Response:
@@ -204,7 +221,7 @@ async def landing(
     check_format(f)
     check_known_parameters(request, frozenset({"f"}))
     root = base_url(request)
-    site = str(request.base_url).rstrip("/")
+    site = site_url(request)
     return json_answer(
         {
             "title": "Carte GEN — OGC API Features",
@@ -218,7 +235,7 @@ async def landing(
                     "title": "Définition de l'API (OpenAPI)",
                 },
                 {
-                    "href": f"{site}{request.app.docs_url}",
+                    "href": f"{site}/docs",
                     "rel": "service-doc",
                     "type": "text/html",
                     "title": "Documentation de l'API",
@@ -308,7 +325,7 @@ def _items_page(
     selection = dataset.select(filters)
     features = dataset.feature_bytes(selection, offset, offset + limit)
     returned = max(0, min(limit, len(selection) - offset))
-    url = request.url
+    url = public_url(request)
     links = [
         {"href": str(url), "rel": "self", "type": GEOJSON_MEDIA_TYPE, "title": "Cette page"},
         {
@@ -416,7 +433,7 @@ async def item(
     root = base_url(request)
     feature = orjson.loads(encoded)
     feature["links"] = [
-        {"href": str(request.url), "rel": "self", "type": GEOJSON_MEDIA_TYPE},
+        {"href": str(public_url(request)), "rel": "self", "type": GEOJSON_MEDIA_TYPE},
         {"href": f"{root}/collections/{COLLECTION_ID}", "rel": "collection", "type": JSON},
     ]
     return Response(

@@ -117,3 +117,13 @@ def test_bad_parameters_are_400(client: TestClient, url: str) -> None:
 def test_f_json_is_accepted(client: TestClient) -> None:
     assert client.get("/ogc?f=json").status_code == 200
     assert client.get(f"{ITEMS}?f=json&limit=1").json()["numberReturned"] == 1
+
+
+def test_links_use_the_public_url_behind_a_proxy(app_client: Any, synthetic_path: Any) -> None:
+    public = "https://carte.exemple.gouv.fr"
+    with app_client(synthetic_path, public_url=public + "/") as proxied:
+        landing = proxied.get("/ogc").json()
+        assert all(item["href"].startswith(public + "/") for item in landing["links"])
+        page = proxied.get(f"{ITEMS}?limit=3").json()
+        assert link(page, "next")["href"] == f"{public}{ITEMS}?limit=3&offset=3"
+        assert link(page, "self")["href"] == f"{public}{ITEMS}?limit=3"
