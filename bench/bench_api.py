@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from geo.synthetic import DEFAULT_GAZETTEER, write_synthetic  # noqa: E402
 
+CLI = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"
 STATIC_APP = """
 import sys, uvicorn
 from starlette.applications import Starlette
@@ -186,8 +187,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="carte-gen-bench-") as tmp_name:
         tmp = Path(tmp_name)
         demo = REPO / "data" / "formations.geojson"
+        demo_csv = REPO / "data" / "formations.csv"
+        if not demo.is_file() and demo_csv.is_file():  # build the demo with the real CLI
+            demo = tmp / "demo.geojson"
+            subprocess.run(
+                [sys.executable, "-c", CLI, "build", str(demo_csv), "-o", str(demo), "-q"],
+                cwd=REPO,
+                check=False,
+                timeout=600,
+            )
         if demo.is_file():
-            small, small_label = demo, "demo data/formations.geojson"
+            small, small_label = demo, f"demo data built from data/formations.csv ({demo.name})"
         else:
             small, small_label = tmp / "demo171.geojson", "generated 171 (demo not built)"
             write_synthetic(small, 171, seed=171)
