@@ -7,7 +7,7 @@ import math
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -386,7 +386,7 @@ class Gazetteer:
         """Count communes and municipal arrondissements."""
         return len(self._communes)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Commune]:
         """Iterate over communes in INSEE code order."""
         return iter(self._communes)
 
