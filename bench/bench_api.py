@@ -175,6 +175,20 @@ def measure(
     return rate
 
 
+def compression_costs(body: bytes) -> None:
+    """Print what compressing one body costs (done once per cached answer, or per fresh one)."""
+    from app.responses import compress
+
+    for encoding in ("gzip", "br"):
+        started = time.perf_counter()
+        for _ in range(20):
+            packed = compress(body, encoding)
+        spent = (time.perf_counter() - started) / 20 * 1000
+        size, packed_size = len(body) / 1024, len(packed) / 1024
+        print(f"  {encoding:>4}: {spent:6.2f} ms per {size:.0f} KiB → {packed_size:.1f} KiB")
+    print()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -222,7 +236,8 @@ def main() -> int:
             static = Server([sys.executable, "-c", STATIC_APP, str(static_dir), "{port}"])
             servers.append(static)
             static.wait("/formations.geojson")
-            print(f"(a)/(c) body: {len(body) / 1024:.1f} KiB\n")
+            print(f"(a)/(c) body: {len(body) / 1024:.1f} KiB")
+            compression_costs(body)
 
             rate_a = measure(
                 "(a) /api/formations, full demo, cached", small_api.url, ["/api/formations"] * n, c
