@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 EXIT_OK: Final = 0
 EXIT_REJECTIONS: Final = 1  # --strict and some rows rejected, or nothing could be placed
 EXIT_FATAL: Final = 2
-GEOCODERS: Final = ("gazetteer", "offline", "ban")  # "offline" is another name for "gazetteer"
+GEOCODERS: Final = ("offline", "ban", "gazetteer")  # "gazetteer" is another name for "offline"
 OFFLINE_GEOCODERS: Final = frozenset({"gazetteer", "offline"})
 
 
@@ -93,8 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--geocoder",
         choices=GEOCODERS,
-        default="gazetteer",
-        help="gazetteer (ou offline) : hors ligne, à la commune (défaut) ; ban : précise à "
+        default="offline",
+        help="offline (ou gazetteer) : hors ligne, à la commune (défaut) ; ban : précise à "
         "l'adresse avec la Base Adresse Nationale (CARTE_GEN_BAN_URL)",
     )
     cache = build.add_mutually_exclusive_group()
