@@ -5,13 +5,17 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import math
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import brotli
 import pytest
 from fastapi.testclient import TestClient
+
+from app.responses import GeoJSONResponse
 
 
 def test_cache_control_and_etag_then_304(client: TestClient) -> None:
@@ -182,3 +186,26 @@ def test_docs_load_every_asset_from_our_own_origin(client: TestClient) -> None:
         assert asset.startswith("/"), asset
         assert client.get(asset).status_code == 200, asset
     assert "cdn" not in html.lower()
+
+
+def test_data_file_appearing_after_start_is_picked_up(
+    app_client: Any, synthetic: dict[str, Any], tmp_path: Path, write_geojson: Any
+) -> None:
+    path = tmp_path / "formations.geojson"
+    with app_client(path) as client:
+        assert client.get("/healthz").json()["count"] == 0
+        write_geojson(path, synthetic)
+        deadline = time.monotonic() + 30
+        while client.get("/healthz").json()["count"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        health = client.get("/healthz").json()
+        assert health["count"] == len(synthetic["features"])
+        assert health["status"] == "ok" and health["message"] is None
+        answer = client.get("/api/formations?limit=1").json()
+        assert answer["nombre_total"] == len(synthetic["features"])
+
+
+def test_geojson_response_writes_nan_as_null() -> None:
+    response = GeoJSONResponse({"type": "Feature", "properties": {"duree_mois": math.nan}})
+    assert response.body == b'{"type":"Feature","properties":{"duree_mois":null}}'
+    assert response.media_type == "application/geo+json"
