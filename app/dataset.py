@@ -232,6 +232,9 @@ class Dataset:
             "emprise": self.bounds,
         }
         self.cache = ResponseCache()
+        #: Artefacts other modules derive from this version (e.g. the map's compact data),
+        #: built by the store's ``prepare`` hook in the loading thread, before it is served.
+        self.prepared: dict[str, Any] = {}
 
     def __len__(self) -> int:
         return len(self.features)
@@ -365,8 +368,10 @@ class DatasetStore:
         reload_interval_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
         loader: Callable[[Path], Dataset] = Dataset.load,
+        prepare: Callable[[Dataset], None] | None = None,
     ) -> None:
         self.path = path
+        self._prepare = prepare
         self.reload_interval_s = reload_interval_s
         self._clock = clock
         self._loader = loader
@@ -436,6 +441,11 @@ class DatasetStore:
                 self._dataset.version,
             )
             return
+        if self._prepare is not None:
+            try:
+                self._prepare(dataset)
+            except Exception:  # routes rebuild what is missing: never refuse data for this
+                logger.exception("Preparing version %s failed", dataset.version[:12])
         self._dataset = dataset  # an atomic reference swap
         self._signature = signature
         self.last_error = self.last_error_at = None

@@ -13,9 +13,9 @@
     'duree_max', 'q', 'lat', 'lon', 'rayon_km'];
   var OPTIONS_EMBED = ['liste', 'filtres'];
   var TAILLE_PAGE_LISTE = 50;
-  var PREMIERE_TRANCHE = 1500;
   var RAYON_PAR_DEFAUT = 20;
   var RAYON_TERRE_KM = 6371.0088;
+  var OPTIONS_POPUP = { maxWidth: 320, autoPanPadding: [24, 24] };
 
   var etat = {
     pret: false,
@@ -205,8 +205,10 @@
     this.regions = {};
     this.departements = {};
     this.icones = {};
+    var self = this;
+    this.marqueurDePoint = function (r) { return self.marqueur(r); };
     this.retourFocus = null;
-    this.ajoutEnCours = false;
+    this.ajoutEnCours = false; // kept for the bench: drawing is now synchronous
     this.positionLibelle = '';
     this.minuteurTexte = null;
     this.minuteurCommunes = null;
@@ -216,6 +218,7 @@
   Application.prototype.demarrer = function () {
     var self = this;
     var t0 = performance.now();
+    etat.demarreAt = t0; // since navigation start
     this.formulaire = $('filtres');
     this.compte = $('compte');
     this.liste = $('liste-formations');
@@ -241,9 +244,11 @@
       .then(function (donnees) {
         etat.donneesMs = performance.now() - t0;
         self.charger(donnees);
+        etat.chargerMs = performance.now() - t0 - etat.donneesMs;
         self.remplirListesDeroulantes();
         self.ecrireFormulaire(self.filtres);
         self.appliquer({ ajuster: true, premiere: true, t0: t0 });
+        self.plierPlusTard();
         etat.pret = true;
         document.documentElement.setAttribute('data-carte-prete', '1');
       })
@@ -269,52 +274,101 @@
     this.iconeParDefaut = new L.Icon.Default();
   };
 
+  /** Reader of a column of the compact data: a list, or ``{valeurs, codes}`` (a dictionary). */
+  function colonne(donnees, nom) {
+    var c = donnees.colonnes[nom];
+    if (c === undefined || c === null) { return function () { return null; }; }
+    if (Array.isArray(c)) { return function (i) { return c[i]; }; }
+    var valeurs = c.valeurs;
+    var codes = c.codes;
+    return function (i) { return valeurs[codes[i]]; };
+  }
+
   /** Turn the compact columns into records, with a folded text for the search. */
   Application.prototype.charger = function (donnees) {
-    var colonnes = donnees.colonnes;
-    var index = {};
-    colonnes.forEach(function (nom, i) { index[nom] = i; });
     this.regions = donnees.regions || {};
     this.departements = donnees.departements || {};
     this.metadonnees = donnees.metadonnees || {};
-    var lignes = donnees.formations;
-    var formations = new Array(lignes.length);
-    var memo = new Map();
+    var n = donnees.nombre;
+    var c = {};
+    ['id', 'position', 'intitule', 'structure', 'type_structure', 'adresse', 'code_postal', 'commune',
+      'departement', 'region', 'duree_mois', 'modalite', 'site_web', 'geocodage_precision']
+      .forEach(function (nom) { c[nom] = colonne(donnees, nom); });
+    var formations = new Array(n);
+    var lieux = new Map();
+    for (var i = 0; i < n; i++) {
+      var position = c.position(i);
+      var r = {
+        rang: i,
+        id: c.id(i),
+        lon: position[0],
+        lat: position[1],
+        intitule: c.intitule(i) || '',
+        structure: c.structure(i) || '',
+        type_structure: c.type_structure(i) || '',
+        adresse: c.adresse(i),
+        code_postal: c.code_postal(i),
+        commune: c.commune(i) || '',
+        departement: c.departement(i) || '',
+        region: c.region(i) || '',
+        duree_mois: c.duree_mois(i),
+        modalite: c.modalite(i) || '',
+        site_web: c.site_web(i),
+        precision: c.geocodage_precision(i),
+        distance_km: null,
+        marqueur: null,
+        lieu: 0,
+        texte: null
+      };
+      // Trainings at the exact same position share a place: the cluster layer indexes places.
+      var cle = r.lon + ' ' + r.lat;
+      var lieu = lieux.get(cle);
+      if (lieu === undefined) { lieu = lieux.size; lieux.set(cle, lieu); }
+      r.lieu = lieu;
+      formations[i] = r;
+    }
+    this.formations = formations;
+    this.parLieu = new Array(lieux.size);
+    this.plies = 0;
+    this.memoPlis = new Map();
+    etat.nombre = formations.length;
+  };
+
+  /** Fold the searched texts of the trainings not folded yet, until `avant` (ms) if given.
+   *
+   * The API searches the folded « intitule structure commune »: so do we. Folding each field
+   * apart gives the same words (the joining space is punctuation to fold) and lets repeated
+   * values (structures, communes) be folded once. It costs a few hundred milliseconds at 50,000
+   * trainings, so it is done after the first markers, in idle time, or at the first search.
+   */
+  Application.prototype.plierTextes = function (avant) {
+    var formations = this.formations;
+    var memo = this.memoPlis;
     var plie = function (texte) {
       var v = memo.get(texte);
       if (v === undefined) { v = fold(texte); memo.set(texte, v); }
       return v;
     };
-    for (var i = 0; i < lignes.length; i++) {
-      var l = lignes[i];
-      var r = {
-        rang: i,
-        id: l[index.id],
-        lon: l[index.lon],
-        lat: l[index.lat],
-        intitule: l[index.intitule] || '',
-        structure: l[index.structure] || '',
-        type_structure: l[index.type_structure] || '',
-        adresse: l[index.adresse],
-        code_postal: l[index.code_postal],
-        commune: l[index.commune] || '',
-        departement: l[index.departement] || '',
-        region: l[index.region] || '',
-        duree_mois: l[index.duree_mois],
-        modalite: l[index.modalite] || '',
-        site_web: l[index.site_web],
-        precision: l[index.geocodage_precision],
-        distance_km: null,
-        marqueur: null
-      };
-      // The API searches the folded « intitule structure commune »: so do we. Folding each field
-      // apart gives the same words (the joining space is punctuation to fold) and lets repeated
-      // values (structures, communes) be folded once.
+    var i = this.plies;
+    while (i < formations.length) {
+      var r = formations[i];
       r.texte = plie(r.intitule) + ' ' + plie(r.structure) + ' ' + plie(r.commune);
-      formations[i] = r;
+      i += 1;
+      if (avant !== undefined && i % 500 === 0 && performance.now() > avant) { break; }
     }
-    this.formations = formations;
-    etat.nombre = formations.length;
+    this.plies = i;
+    return i === formations.length;
+  };
+
+  /** Fold the texts in idle slices, so a search typed later finds them ready. */
+  Application.prototype.plierPlusTard = function () {
+    var self = this;
+    var attendre = window.requestIdleCallback || function (f) { return setTimeout(function () { f(null); }, 50); };
+    var tranche = function (delai) {
+      var fin = performance.now() + (delai && delai.timeRemaining ? Math.max(8, delai.timeRemaining()) : 16);
+      if (!self.plierTextes(fin)) { attendre(tranche); }
+    };
+    attendre(tranche);
   };
 
   Application.prototype.marqueur = function (r) {
@@ -327,7 +381,7 @@
       keyboard: true
     });
     m.formation = r;
-    m.bindPopup(function () { return self.contenuPopup(r); }, { maxWidth: 320, autoPanPadding: [24, 24] });
+    m.bindPopup(function () { return self.contenuPopup(r); }, OPTIONS_POPUP);
     r.marqueur = m;
     return m;
   };
@@ -696,24 +750,22 @@
     var debut = options.t0 !== undefined ? options.t0 : performance.now();
     var t = performance.now();
     var f = this.filtres;
+    if (f.q && this.plies < this.formations.length) { this.plierTextes(); }
     var resultats = filtrer(this.formations, f);
     this.resultats = resultats;
     etat.resultats = resultats;
-    // A fresh cluster group each time: clearLayers() on tens of thousands of markers costs
-    // hundreds of milliseconds, and a chunked addLayers() in progress cannot be cancelled.
-    // The view is set while no group is on the map, so clusters are computed once, for it.
-    this.nouveauGroupe();
+    // Index first, then set the view (its moveend draws the new clusters), then draw in case
+    // the view did not move: only the markers of the view are made.
+    this.grappes.definir(this.lieux(resultats), this.marqueurDePoint);
     if (options.ajuster) { this.ajusterVue(resultats, f); }
-    this.majMarqueurs(resultats, function () {
-      etat.lastMarkersMs = performance.now() - t;
-      document.documentElement.setAttribute('data-marqueurs', String(resultats.length));
-    }, function () {
-      if (options.premiere) {
-        var fin = performance.now();
-        etat.firstMarkersMs = fin - debut;
-        etat.firstMarkersAt = fin; // since navigation start
-      }
-    });
+    this.grappes.rendre();
+    etat.lastMarkersMs = performance.now() - t;
+    document.documentElement.setAttribute('data-marqueurs', String(resultats.length));
+    if (options.premiere) {
+      var fin = performance.now();
+      etat.firstMarkersMs = fin - debut;
+      etat.firstMarkersAt = fin; // since navigation start
+    }
     this.rendreListe(resultats);
     this.majCompte(resultats.length);
     var params = parametresApi(f);
@@ -724,38 +776,26 @@
     if (this.config.mode === 'embed') { this.signalerHauteur(); }
   };
 
-  Application.prototype.majMarqueurs = function (resultats, fini, premiers) {
-    var self = this;
-    var marqueurs = new Array(resultats.length);
-    for (var i = 0; i < resultats.length; i++) { marqueurs[i] = this.marqueur(resultats[i]); }
-    var groupe = this.grappes;
-    this.carte.addLayer(groupe);
-    if (!marqueurs.length) { this.ajoutEnCours = false; fini(); return; }
-    // A first slice is clustered and drawn at once, so something shows up immediately; the
-    // rest follows in chunks that keep the page responsive (drawn when the last chunk is in).
-    var tranche = Math.min(marqueurs.length, PREMIERE_TRANCHE);
-    groupe.options.chunkedLoading = false;
-    groupe.addLayers(marqueurs.slice(0, tranche));
-    groupe.options.chunkedLoading = true;
-    if (premiers) { premiers(); }
-    if (tranche === marqueurs.length) { this.ajoutEnCours = false; fini(); return; }
-    this.ajoutEnCours = true;
-    groupe.options.chunkProgress = function (fait, total) {
-      if (fait === total && groupe === self.grappes) {
-        self.ajoutEnCours = false;
-        fini();
+  /** The places of the results: one point per position, with its trainings in result order. */
+  Application.prototype.lieux = function (resultats) {
+    var parLieu = this.parLieu;
+    var lieux = [];
+    for (var i = 0; i < resultats.length; i++) {
+      var r = resultats[i];
+      var lieu = parLieu[r.lieu];
+      if (lieu === undefined) {
+        lieu = parLieu[r.lieu] = {
+          type: 'Feature',
+          properties: { n: 0, elements: [] },
+          geometry: { type: 'Point', coordinates: [r.lon, r.lat] }
+        };
+        lieux.push(lieu);
       }
-    };
-    groupe.addLayers(marqueurs.slice(tranche));
-  };
-
-  /** Take the cluster group off the map and prepare an empty one with the same options. */
-  Application.prototype.nouveauGroupe = function () {
-    var ancien = this.grappes;
-    var options = L.extend({}, ancien.options);
-    delete options.chunkProgress;
-    this.carte.removeLayer(ancien);
-    this.grappes = L.markerClusterGroup(options);
+      lieu.properties.n += 1;
+      lieu.properties.elements.push(r);
+    }
+    for (var j = 0; j < resultats.length; j++) { parLieu[resultats[j].lieu] = undefined; }
+    return lieux;
   };
 
   Application.prototype.majCompte = function (n) {
@@ -797,6 +837,19 @@
     this.majExtrait();
   };
 
+  /** Bounds of trainings (a plain loop: tens of thousands of LatLng objects cost). */
+  function emprise(resultats) {
+    var sud = 90, nord = -90, ouest = 180, est = -180;
+    for (var i = 0; i < resultats.length; i++) {
+      var r = resultats[i];
+      if (r.lat < sud) { sud = r.lat; }
+      if (r.lat > nord) { nord = r.lat; }
+      if (r.lon < ouest) { ouest = r.lon; }
+      if (r.lon > est) { est = r.lon; }
+    }
+    return L.latLngBounds([sud, ouest], [nord, est]);
+  }
+
   Application.prototype.ajusterVue = function (resultats, f) {
     var filtre = f.region.length || f.departement.length || f.lat !== null || f.type_structure.length || f.q ||
       f.modalite.length || f.duree_min !== null || f.duree_max !== null;
@@ -805,8 +858,7 @@
       this.carte.fitBounds(this.config.vue_metropole, { animate: false });
       return;
     }
-    var bornes = L.latLngBounds([]);
-    for (var i = 0; i < resultats.length; i++) { bornes.extend([resultats[i].lat, resultats[i].lon]); }
+    var bornes = emprise(resultats);
     if (f.lat !== null) { bornes.extend([f.lat, f.lon]); }
     this.carte.fitBounds(bornes, { padding: [30, 30], maxZoom: 13, animate: false });
   };
@@ -814,9 +866,7 @@
   /** Fit the map to every current result (used by the tests to see every marker). */
   Application.prototype.voirTout = function () {
     if (!this.resultats.length) { return; }
-    var bornes = L.latLngBounds([]);
-    this.resultats.forEach(function (r) { bornes.extend([r.lat, r.lon]); });
-    this.carte.fitBounds(bornes, { padding: [20, 20], animate: false });
+    this.carte.fitBounds(emprise(this.resultats), { padding: [20, 20], animate: false });
   };
 
   // ---------------------------------------------------------------- list
@@ -915,20 +965,73 @@
   Application.prototype.ouvrir = function (r, bouton) {
     if (!r) { return; }
     var self = this;
-    var marqueur = this.marqueur(r);
-    this.retourFocus = bouton;
+    var carte = this.carte;
     if (window.matchMedia('(max-width: 800px)').matches) { this.ouvrirTiroir(false); }
+    var latlng = L.latLng(r.lat, r.lon);
+    var zoom = Math.round(carte.getZoom());
+    // The zoom where the training's place stands apart from clusters; a training sharing its
+    // exact place with others is never drawn alone: its popup then opens over their place.
+    var cible = Math.min(carte.getMaxZoom(), this.grappes.zoomIsole(r, r.lon, r.lat, zoom));
     var afficher = function () {
-      marqueur.openPopup();
-      var contenu = marqueur.getPopup() && marqueur.getPopup().getElement();
-      var cible = contenu && contenu.querySelector('.popup-formation');
-      if (cible) { cible.focus({ preventScroll: true }); }
+      self.grappes.rendre();
+      self.afficherPopup(r, latlng);
+      self.retourFocus = bouton;
     };
-    if (this.grappes.hasLayer(marqueur)) {
-      this.grappes.zoomToShowLayer(marqueur, afficher);
-    } else {
+    this.retourFocus = null;
+    if (zoom >= cible && carte.getBounds().pad(-0.1).contains(latlng)) {
       afficher();
+    } else {
+      carte.once('moveend', afficher);
+      carte.setView(latlng, Math.max(zoom, cible));
     }
+  };
+
+  /** Open a training's popup (on its marker when drawn, else at its place) and focus it. */
+  Application.prototype.afficherPopup = function (r, latlng) {
+    var marqueur = this.grappes.marqueurAffiche(r);
+    var popup;
+    if (marqueur) {
+      marqueur.openPopup();
+      popup = marqueur.getPopup();
+    } else {
+      popup = L.popup(OPTIONS_POPUP).setLatLng(latlng).setContent(this.contenuPopup(r)).openOn(this.carte);
+    }
+    var contenu = popup && popup.getElement();
+    var cible = contenu && contenu.querySelector('.popup-formation');
+    if (cible) { cible.focus({ preventScroll: true }); }
+  };
+
+  /** A cluster no zoom can split (trainings at the same place): a popup listing them. */
+  Application.prototype.listerGrappe = function (ev) {
+    var self = this;
+    var racine = el('div', 'popup-grappe');
+    racine.setAttribute('tabindex', '-1');
+    racine.appendChild(el('h3', 'popup-titre', formatEntier.format(ev.elements.length) + ' formations à cet endroit'));
+    var liste = el('ul', 'popup-liste');
+    ev.elements.forEach(function (r) {
+      var li = el('li');
+      var bouton = el('button', 'formation-grappe');
+      bouton.type = 'button';
+      bouton.setAttribute('data-id', r.id);
+      bouton.appendChild(el('span', 'titre', r.intitule));
+      bouton.appendChild(el('span', 'structure', r.structure));
+      bouton.addEventListener('click', function () {
+        var retour = self.retourFocus;
+        self.retourFocus = null; // closing the list must not move the focus
+        self.afficherPopup(r, ev.latlng);
+        self.retourFocus = retour;
+      });
+      li.appendChild(bouton);
+      liste.appendChild(li);
+    });
+    racine.appendChild(liste);
+    racine.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') { self.carte.closePopup(); }
+    });
+    this.retourFocus = null;
+    L.popup(OPTIONS_POPUP).setLatLng(ev.latlng).setContent(racine).openOn(this.carte);
+    this.retourFocus = ev.marqueur.getElement() || null;
+    racine.focus({ preventScroll: true });
   };
 
   // ---------------------------------------------------------------- map events
@@ -939,10 +1042,13 @@
       var bouton = self.retourFocus;
       self.retourFocus = null;
       if (bouton && document.body.contains(bouton)) {
-        if (window.matchMedia('(max-width: 800px)').matches) { self.ouvrirTiroir(true); }
+        if (self.liste && self.liste.contains(bouton) && window.matchMedia('(max-width: 800px)').matches) {
+          self.ouvrirTiroir(true);
+        }
         bouton.focus();
       }
     });
+    this.grappes.on('grappeindivisible', function (ev) { self.listerGrappe(ev); });
     this.carte.on('locationfound', function (ev) {
       var f = self.filtres;
       if (f && f.lat !== null && distanceKm(f.lat, f.lon, ev.latlng.lat, ev.latlng.lng) < 0.1) { return; }

@@ -99,7 +99,7 @@ def client_config(
 
 
 def build_map(basemap: Basemap, config: dict[str, Any]) -> CarteMap:
-    """Build the Folium map: basemap, cluster group, locate and fullscreen controls, our client."""
+    """Build the Folium map: basemap, cluster layer, locate and fullscreen controls, our client."""
     fond = FONDS_DE_CARTE[basemap]
     carte = CarteMap(
         location=[46.6, 2.4],
@@ -114,15 +114,8 @@ def build_map(basemap: Basemap, config: dict[str, Any]) -> CarteMap:
         max_zoom=fond.max_zoom,
         subdomains="",
     ).add_to(carte)
-    grappes = Grappes(
-        name="formations",
-        chunked_loading=True,
-        chunk_interval=40,
-        chunk_delay=16,
-        show_coverage_on_hover=False,
-        spiderfy_on_max_zoom=True,
-        remove_outside_visible_bounds=True,
-    )
+    # Clusters up to zoom 16; trainings at the very same place are one marker listing them.
+    grappes = Grappes(rayon_px=60, zoom_max=16)
     grappes.add_to(carte)
     localisation = Localisation(
         # folium renders these options with tojson, not camelized: Leaflet.Locate's own names.

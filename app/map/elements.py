@@ -13,7 +13,7 @@ from typing import Any
 import folium
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
-from folium.plugins import Fullscreen, LocateControl, MarkerCluster
+from folium.plugins import Fullscreen, LocateControl
 from folium.template import Template
 
 #: URL prefix under which whitelisted ``node_modules/<package>/dist`` folders are served.
@@ -62,19 +62,32 @@ class CarteMap(folium.Map):
     )
 
 
-class Grappes(MarkerCluster):
-    """Leaflet.markercluster from our origin; markers are added by the page script."""
+class Grappes(JSCSSMixin, MacroElement):
+    """The trainings' cluster layer: supercluster (npm) drawn by our ``/static/grappes.js``.
+
+    Only the clusters and points of the current view become Leaflet markers; the page script
+    hands it the filtered trainings (``definir``) and makes each point's marker.
+    """
 
     default_js = links(
-        ("markerclusterjs", vendor_url("leaflet.markercluster", "leaflet.markercluster.js"))
+        ("supercluster", vendor_url("supercluster", "supercluster.min.js")),
+        ("carte_gen_grappes", f"{STATIC_PREFIX}/grappes.js"),
     )
-    default_css = links(
-        ("markerclustercss", vendor_url("leaflet.markercluster", "MarkerCluster.css")),
-        (
-            "markerclusterdefaultcss",
-            vendor_url("leaflet.markercluster", "MarkerCluster.Default.css"),
-        ),
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.carteGenGrappes(
+                {{ this.options|tojson }}
+            ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
     )
+
+    def __init__(self, *, rayon_px: int, zoom_max: int):
+        super().__init__()
+        self._name = "Grappes"
+        self.options = {"rayon": rayon_px, "zoomMax": zoom_max}
 
 
 class Localisation(LocateControl):
@@ -115,7 +128,7 @@ class PleinEcran(Fullscreen):
 class CarteGenApp(JSCSSMixin, MacroElement):
     """Our client: loads the data, draws the markers, runs the filters, the list and the URL.
 
-    It hands the Leaflet objects Folium created (map, marker cluster group, locate control) and a
+    It hands the Leaflet objects Folium created (map, cluster layer, locate control) and a
     JSON configuration to ``carteGen.demarrer`` from ``/static/carte.js``.
     """
 
@@ -137,7 +150,7 @@ class CarteGenApp(JSCSSMixin, MacroElement):
 
     def __init__(
         self,
-        grappes: MarkerCluster,
+        grappes: Grappes,
         localisation: LocateControl | None,
         config: dict[str, Any],
     ):

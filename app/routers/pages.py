@@ -8,6 +8,7 @@ from ``/carte/donnees.json`` and filters them itself with the same semantics as 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from typing import Annotated, Any, Final
 
 import orjson
@@ -26,25 +27,26 @@ from app.map.builder import (
     render_map,
 )
 from app.map.elements import VENDOR_PREFIX
-from app.responses import cached_answer, strong_etag
+from app.responses import cached_answer, compress, strong_etag
 from app.settings import PROJECT_ROOT, Settings
 from geo.schema import MODALITE_LABELS, TYPE_STRUCTURE_LABELS
 
 #: Front-end packages whose ``dist`` folder is served at ``/vendor/<package>/`` (a whitelist).
 VENDOR_PACKAGES: Final[tuple[str, ...]] = (
     "leaflet",
-    "leaflet.markercluster",
+    "supercluster",
     "leaflet.locatecontrol",
     "leaflet.fullscreen",
 )
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 TEMPLATES = Jinja2Templates(directory=PROJECT_ROOT / "app" / "templates")
 DONNEES_PATH: Final = "/carte/donnees.json"
-#: Columns of the compact data, in order (``lon``/``lat`` from the geometry, the rest properties).
+#: Key of the compact data among a dataset's prepared artefacts.
+DONNEES_CLE: Final = "carte:donnees"
+#: Columns of the compact data (``position`` is the geometry's ``[lon, lat]``, the rest properties).
 COLONNES: Final[tuple[str, ...]] = (
     "id",
-    "lon",
-    "lat",
+    "position",
     "intitule",
     "structure",
     "type_structure",
@@ -118,9 +120,10 @@ def _render_page(
     afficher_filtres: bool = True,
 ) -> HTMLResponse:
     nonce = secrets.token_urlsafe(18)
+    donnees_url = f"{DONNEES_PATH}?v={dataset.version[:16]}"
     config = client_config(
         mode=mode,
-        donnees_url=f"{DONNEES_PATH}?v={dataset.version[:16]}",
+        donnees_url=donnees_url,
         afficher_liste=afficher_liste,
         afficher_filtres=afficher_filtres,
         url_publique=str(settings.public_url) if settings.public_url else None,
@@ -128,6 +131,7 @@ def _render_page(
     carte = render_map(build_map(settings.basemap, config))
     context: dict[str, Any] = {
         "carte": carte,
+        "donnees_url": donnees_url,
         "nonce": nonce,
         "demo": bool(dataset.metadata.get("demo")),
         "titre_donnees": dataset.metadata.get("titre"),
@@ -181,17 +185,39 @@ def embed(
     )
 
 
+def encoded_column(values: Sequence[Any]) -> Any:
+    """Encode a column as a plain list, or dictionary-encoded when values repeat.
+
+    ``{"valeurs": [distinct values in first-seen order], "codes": [index of each row]}`` is
+    chosen when there are at most half as many distinct values as rows (structures, communes,
+    enums, shared positions): smaller to send and to parse than the repeated values.
+    """
+    index: dict[Any, int] = {}
+    codes = [index.setdefault(value, len(index)) for value in values]
+    if len(index) * 2 > len(values):
+        return list(values)
+    return {"valeurs": list(index), "codes": codes}
+
+
 def compact_data(dataset: Dataset) -> bytes:
-    """Everything the map needs about every training, as columns of rows (one JSON document)."""
-    proprietes = COLONNES[3:]
-    lignes = []
-    for feature in dataset.features:
-        lon, lat = feature["geometry"]["coordinates"]
-        props = feature["properties"]
-        lignes.append([feature["id"], lon, lat, *(props.get(name) for name in proprietes)])
+    """Everything the map needs about every training, column by column (one JSON document).
+
+    ``colonnes`` maps each name of :data:`COLONNES` (``position`` is ``[lon, lat]``) to a
+    column encoded by :func:`encoded_column`; every column has one entry per training, in
+    file order (the API's order).
+    """
+    features = dataset.features
+    proprietes = [feature["properties"] for feature in features]
+    colonnes: dict[str, Any] = {
+        "id": [feature["id"] for feature in features],
+        "position": encoded_column(
+            [tuple(feature["geometry"]["coordinates"]) for feature in features]
+        ),
+    }
+    for name in COLONNES[2:]:
+        colonnes[name] = encoded_column([props.get(name) for props in proprietes])
     departements: dict[str, list[str | None]] = {}
-    for feature in dataset.features:
-        props = feature["properties"]
+    for props in proprietes:
         code = props.get("departement")
         if code is not None and str(code) not in departements:
             departements[str(code)] = [
@@ -199,9 +225,9 @@ def compact_data(dataset: Dataset) -> bytes:
                 None if props.get("region") is None else str(props["region"]),
             ]
     durees = [
-        f["properties"]["duree_mois"]
-        for f in dataset.features
-        if isinstance(f["properties"].get("duree_mois"), int | float)
+        props["duree_mois"]
+        for props in proprietes
+        if isinstance(props.get("duree_mois"), int | float)
     ]
     metadonnees = {
         **dataset.metadata,
@@ -210,12 +236,33 @@ def compact_data(dataset: Dataset) -> bytes:
     return orjson.dumps(
         {
             "metadonnees": metadonnees,
-            "colonnes": COLONNES,
+            "nombre": len(features),
             "regions": dataset.region_names,
             "departements": departements,
-            "formations": lignes,
+            "colonnes": colonnes,
         }
     )
+
+
+def compact_data_entry(dataset: Dataset) -> CachedBody:
+    """Encode the compact data of ``dataset`` as a cache entry, with its br and gzip variants."""
+    body = compact_data(dataset)
+    return CachedBody(
+        body=body,
+        etag=strong_etag("carte-donnees", dataset.version),
+        media_type="application/json",
+        headers={},
+        encoded={encoding: compress(body, encoding) for encoding in ("br", "gzip")},
+    )
+
+
+def prepare_dataset(dataset: Dataset) -> None:
+    """Build the map's compact data of a new version, before it is served (loading thread).
+
+    Called by the :class:`~app.dataset.DatasetStore` on every (re)load, so no visitor ever
+    waits for it; the entry lives on the dataset itself, out of reach of the LRU's eviction.
+    """
+    dataset.prepared[DONNEES_CLE] = compact_data_entry(dataset)
 
 
 @router.get(DONNEES_PATH, summary="Données compactes de la carte", include_in_schema=False)
@@ -224,18 +271,10 @@ def donnees(
     settings: Annotated[Settings, Depends(get_app_settings)],
     dataset: Annotated[Dataset, Depends(get_dataset)],
 ) -> Response:
-    """Serve the compact data of the map, encoded and compressed once per dataset version."""
-    cle = "carte:donnees"
-    entry = dataset.cache.get(cle)
-    if entry is None:
-        entry = dataset.cache.put(
-            cle,
-            CachedBody(
-                body=compact_data(dataset),
-                etag=strong_etag("carte-donnees", dataset.version),
-                media_type="application/json",
-                headers={},
-                encoded={},
-            ),
+    """Serve the compact data of the map, prepared when the dataset version was loaded."""
+    entry = dataset.prepared.get(DONNEES_CLE)
+    if not isinstance(entry, CachedBody):  # a dataset built without the store's preparation
+        entry = dataset.cache.get(DONNEES_CLE) or dataset.cache.put(
+            DONNEES_CLE, compact_data_entry(dataset)
         )
     return cached_answer(request, entry, dataset.cache, settings.cache_max_age_s)

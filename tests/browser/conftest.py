@@ -312,7 +312,7 @@ def visible_marker_total(page: Any) -> int:
         page.evaluate(
             """() => {
                 let total = document.querySelectorAll('.leaflet-marker-icon.marqueur').length;
-                document.querySelectorAll('.marker-cluster span').forEach(s => {
+                document.querySelectorAll('.grappe .grappe-nombre').forEach(s => {
                     total += parseInt(s.textContent, 10);
                 });
                 return total;

@@ -122,12 +122,31 @@ def test_compact_data_matches_the_api(client: TestClient) -> None:
     assert answer.headers["content-encoding"] == "gzip"
     data = answer.json()
     api = client.get("/api/formations").json()["features"]
-    index = {name: i for i, name in enumerate(data["colonnes"])}
-    assert [row[index["id"]] for row in data["formations"]] == [f["id"] for f in api]
-    for row, feature in zip(data["formations"], api, strict=True):
-        assert [row[index["lon"]], row[index["lat"]]] == feature["geometry"]["coordinates"]
-        assert row[index["intitule"]] == feature["properties"]["intitule"]
-        assert row[index["departement"]] == feature["properties"]["departement"]
+    assert data["nombre"] == len(api)
+
+    def column(name: str) -> list[object]:
+        encoded = data["colonnes"][name]
+        if isinstance(encoded, list):
+            return encoded
+        return [encoded["valeurs"][code] for code in encoded["codes"]]
+
+    assert column("id") == [f["id"] for f in api]
+    assert column("position") == [f["geometry"]["coordinates"] for f in api]
+    for name in (
+        "intitule",
+        "structure",
+        "type_structure",
+        "commune",
+        "departement",
+        "region",
+        "duree_mois",
+        "modalite",
+        "site_web",
+        "geocodage_precision",
+    ):
+        assert column(name) == [f["properties"][name] for f in api], name
+    # repeated values are sent once: enums and places are dictionary-encoded
+    assert isinstance(data["colonnes"]["type_structure"], dict)
     assert data["metadonnees"]["demo"] is True
     etag = answer.headers["etag"]
     assert client.get("/carte/donnees.json", headers={"If-None-Match": etag}).status_code == 304

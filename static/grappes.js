@@ -1,0 +1,168 @@
+/* Carte GEN — a Leaflet layer drawing places clustered by supercluster (window.Supercluster).
+ *
+ * Leaflet.markercluster made a marker object for each of tens of thousands of trainings and
+ * clustered them on every filter change. Here the application hands over *places*: GeoJSON
+ * points whose properties are `{n, elements}` (the trainings sharing that exact position), so
+ * supercluster indexes a few thousand plain points, and only the clusters and places of the
+ * current view (with a margin) at the current zoom become DOM markers, recomputed on `moveend`
+ * and diffed so that markers that stay (and their open popup) are left alone.
+ *
+ * A place of one training is drawn with the marker the application makes for it
+ * (`marqueurDe(element)`: its icon, title, popup and keyboard behaviour). A cluster is a
+ * button-like marker whose count (of trainings) is text: clicking it, or Enter, zooms in until
+ * it splits. A place of several trainings looks like a cluster but no zoom can split it: it
+ * fires `grappeindivisible` with its trainings, for the application to list them.
+ */
+(function () {
+  'use strict';
+
+  /** Cluster sizes: count below the bound → class and diameter in pixels. */
+  var TAILLES = [[10, 'petite', 34], [100, 'moyenne', 40], [1000, 'grande', 46], [Infinity, 'enorme', 54]];
+
+  /** A div icon whose element carries an accessible name (`libelle`). */
+  var IconeGrappe = L.DivIcon.extend({
+    createIcon: function (ancien) {
+      var div = L.DivIcon.prototype.createIcon.call(this, ancien);
+      div.setAttribute('aria-label', this.options.libelle);
+      return div;
+    }
+  });
+
+  /** How many trainings a cluster or a place stands for. */
+  function nombreDe(proprietes) { return proprietes.n; }
+
+  L.CarteGenGrappes = L.Layer.extend({
+    options: {
+      rayon: 60,       // cluster radius, in screen pixels
+      marge: 0.25,     // part of the view added on each side before asking for clusters
+      zoomMax: 16      // last zoom with clusters; places stand apart above it
+    },
+
+    initialize: function (options) {
+      L.setOptions(this, options);
+      this._index = null;
+      this._generation = 0;
+      this._marqueurDe = null;
+      this._affiches = new Map(); // key → marker currently on the map
+    },
+
+    onAdd: function (carte) {
+      carte.on('moveend', this.rendre, this);
+      this.rendre();
+    },
+
+    onRemove: function (carte) {
+      carte.off('moveend', this.rendre, this);
+      this._affiches.forEach(function (marqueur) { carte.removeLayer(marqueur); });
+      this._affiches = new Map();
+    },
+
+    /** Index a new set of places; `rendre()` (or the next `moveend`) draws them. */
+    definir: function (lieux, marqueurDe) {
+      var index = new window.Supercluster({
+        radius: this.options.rayon,
+        extent: 256, // Leaflet's tile size: the radius is in screen pixels
+        maxZoom: this.options.zoomMax,
+        map: function (proprietes) { return { n: proprietes.n }; },
+        reduce: function (cumul, proprietes) { cumul.n += proprietes.n; }
+      });
+      index.load(lieux);
+      this._index = index;
+      this._generation += 1;
+      this._marqueurDe = marqueurDe;
+    },
+
+    /** Draw the clusters and places of the view; return how many markers are shown. */
+    rendre: function () {
+      var carte = this._map;
+      if (!carte || !this._index) { return 0; }
+      var zoom = Math.round(carte.getZoom());
+      var b = carte.getBounds().pad(this.options.marge);
+      var elements = this._index.getClusters(
+        [b.getWest(), Math.max(-85, b.getSouth()), b.getEast(), Math.min(85, b.getNorth())], zoom);
+      var avant = this._affiches;
+      var apres = new Map();
+      for (var i = 0; i < elements.length; i++) {
+        var e = elements[i];
+        var p = e.properties;
+        var cle;
+        if (p.cluster === true) { cle = 'g' + this._generation + ':' + p.cluster_id; }
+        else if (p.n === 1) { cle = 'p' + L.stamp(p.elements[0]); }
+        else { cle = 'l' + this._generation + ':' + L.stamp(p.elements[0]); }
+        var marqueur = avant.get(cle);
+        if (marqueur) {
+          avant.delete(cle);
+        } else {
+          marqueur = cle.charAt(0) === 'p' ? this._marqueurDe(p.elements[0]) : this._marqueurGrappe(e);
+          carte.addLayer(marqueur);
+        }
+        apres.set(cle, marqueur);
+      }
+      avant.forEach(function (m) { carte.removeLayer(m); });
+      this._affiches = apres;
+      return apres.size;
+    },
+
+    /** The marker of a training drawn on its own right now, or null. */
+    marqueurAffiche: function (element) {
+      return this._affiches.get('p' + L.stamp(element)) || null;
+    },
+
+    /** The lowest zoom from `depuis` at which the place of `element` (at lon, lat) stands apart. */
+    zoomIsole: function (element, lon, lat, depuis) {
+      var dernier = this.options.zoomMax + 1;
+      if (!this._index) { return dernier; }
+      var e = 1e-5;
+      for (var z = Math.max(0, depuis); z < dernier; z++) {
+        var ici = this._index.getClusters([lon - e, lat - e, lon + e, lat + e], z);
+        for (var i = 0; i < ici.length; i++) {
+          var p = ici[i].properties;
+          if (p.cluster !== true && p.elements.indexOf(element) >= 0) { return z; }
+        }
+      }
+      return Math.max(depuis, dernier);
+    },
+
+    _marqueurGrappe: function (e) {
+      var self = this;
+      var p = e.properties;
+      var n = nombreDe(p);
+      var taille = TAILLES[0];
+      for (var t = 0; n >= taille[0]; t++) { taille = TAILLES[t + 1]; }
+      var nombre = document.createElement('span');
+      nombre.className = 'grappe-nombre';
+      nombre.textContent = String(n);
+      var latlng = L.latLng(e.geometry.coordinates[1], e.geometry.coordinates[0]);
+      var lieu = p.cluster !== true;
+      var libelle = n + ' formations ' + (lieu ? 'à cet endroit : voir leur liste' : 'ici : zoomer pour les voir');
+      var marqueur = L.marker(latlng, {
+        icon: new IconeGrappe({
+          html: nombre,
+          className: 'grappe grappe-' + taille[1] + (lieu ? ' grappe-lieu' : ''),
+          iconSize: L.point(taille[2], taille[2]),
+          libelle: libelle
+        }),
+        title: libelle,
+        keyboard: true,
+        riseOnHover: true
+      });
+      var ouvrir = function () {
+        var carte = self._map;
+        if (!carte) { return; }
+        if (lieu) {
+          self.fire('grappeindivisible', { marqueur: marqueur, latlng: latlng, elements: p.elements });
+        } else {
+          var zoom = self._index.getClusterExpansionZoom(p.cluster_id);
+          carte.setView(latlng, Math.min(carte.getMaxZoom(), Math.max(zoom, Math.round(carte.getZoom()) + 1)));
+        }
+      };
+      marqueur.on('click', ouvrir);
+      marqueur.on('keypress', function (ev) {
+        if (ev.originalEvent.key === 'Enter' || ev.originalEvent.key === ' ') { ouvrir(); }
+      });
+      return marqueur;
+    }
+  });
+
+  L.carteGenGrappes = function (options) { return new L.CarteGenGrappes(options); };
+}());
