@@ -898,7 +898,19 @@
     var bascule = $('basculer-liste');
     if (bascule) {
       bascule.addEventListener('click', function () {
-        self.ouvrirTiroir(bascule.getAttribute('aria-expanded') !== 'true');
+        var ouvrir = bascule.getAttribute('aria-expanded') !== 'true';
+        self.ouvrirTiroir(ouvrir);
+        // On a phone the list is a drawer over the map: the focus goes into it, and back.
+        if (ouvrir && window.matchMedia('(max-width: 800px)').matches) {
+          $('liste-titre').focus({ preventScroll: true });
+        }
+      });
+      $('panneau-liste').addEventListener('keydown', function (ev) {
+        if (ev.key === 'Escape' && document.body.classList.contains('tiroir-ouvert')) {
+          ev.preventDefault();
+          self.ouvrirTiroir(false);
+          bascule.focus();
+        }
       });
     }
   };

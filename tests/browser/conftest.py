@@ -265,10 +265,10 @@ class Watched:
     dialogs: list[str]
 
 
-@pytest.fixture
-def watched(browser: Any, request: pytest.FixtureRequest) -> Iterator[Watched]:
-    """A fresh page (desktop size) in its own context, tiles answered by a blank PNG."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="fr-FR")
+def watch(browser: Any, **context_options: Any) -> tuple[Any, Watched]:
+    """A fresh context and page, tiles answered by a blank PNG, foreign requests aborted."""
+    options = {"viewport": {"width": 1366, "height": 768}, "locale": "fr-FR", **context_options}
+    context = browser.new_context(**options)
     page = context.new_page()
     result = Watched(page, [], [], [], [])
     tile = blank_png()
@@ -294,8 +294,30 @@ def watched(browser: Any, request: pytest.FixtureRequest) -> Iterator[Watched]:
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+    return context, result
+
+
+@pytest.fixture
+def watched(browser: Any) -> Iterator[Watched]:
+    """A fresh page (desktop size) in its own context."""
+    context, result = watch(browser)
     yield result
     context.close()
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Any]:
+    """Open watched pages with other context options (viewport, geolocation, permissions)."""
+    contexts: list[Any] = []
+
+    def opener(**context_options: Any) -> Watched:
+        context, result = watch(browser, **context_options)
+        contexts.append(context)
+        return result
+
+    yield opener
+    for context in contexts:
+        context.close()
 
 
 def wait_ready(page: Any, timeout_ms: int = 20_000) -> None:

@@ -278,3 +278,226 @@ def test_data_values_are_shown_as_text_never_as_html(watched, xss_server, helper
     time.sleep(0.3)
     assert watched.dialogs == []
     assert page.locator('img[src="x"]').count() == 0
+
+
+# ------------------------------------------------------------------ clusters and places
+
+MARKERS_IN_VIEW = """() => {
+    const box = window.carteGen.application.carte.getContainer().getBoundingClientRect();
+    const cx = box.left + box.width / 2, cy = box.top + box.height / 2;
+    return [...document.querySelectorAll('.leaflet-marker-icon')].map(e => {
+        const r = e.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        const inside = x >= box.left && x <= box.right && y >= box.top && y <= box.bottom;
+        const top = document.elementFromPoint(x, y);
+        return {
+            cluster: e.classList.contains('grappe'),
+            place: e.classList.contains('grappe-lieu'),
+            count: e.classList.contains('grappe') ? parseInt(e.textContent, 10) : 1,
+            inside, atCentre: Math.abs(x - cx) < 4 && Math.abs(y - cy) < 4,
+            clickable: top !== null && e.contains(top),
+            label: e.getAttribute('aria-label'),
+        };
+    });
+}"""
+
+
+def zoom_of(page) -> float:
+    return float(page.evaluate("window.carteGen.application.carte.getZoom()"))
+
+
+def wait_settled(page) -> None:
+    """Wait for the end of a zoom or pan animation (the layer redraws on moveend)."""
+    page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim, .leaflet-pan-anim')")
+    time.sleep(0.3)
+
+
+def test_clicking_a_cluster_zooms_in_and_splits_it(watched, server, helpers):
+    page = watched.page
+    page.goto(server.base_url + "/")
+    helpers.wait_ready(page)
+    markers = page.evaluate(MARKERS_IN_VIEW)
+    clusters = [
+        (i, m) for i, m in enumerate(markers) if m["cluster"] and m["inside"] and m["clickable"]
+    ]
+    assert clusters, "the whole of France at 1,000 trainings shows clusters"
+    for m in (m for _, m in clusters):
+        assert m["label"] == f"{m['count']} formations ici : zoomer pour les voir"
+    index, biggest = max(clusters, key=lambda c: c[1]["count"])
+    before = zoom_of(page)
+    page.locator(".leaflet-marker-icon").nth(index).click()
+    page.wait_for_function("z => window.carteGen.application.carte.getZoom() > z", arg=before)
+    wait_settled(page)
+    after = page.evaluate(MARKERS_IN_VIEW)
+    inside = [m for m in after if m["inside"]]
+    assert not any(m["atCentre"] and m["count"] == biggest["count"] for m in after)
+    assert len(inside) >= 2
+    assert sum(m["count"] for m in inside) >= biggest["count"]
+
+    # the keyboard does the same: Enter on a focused cluster
+    page.locator(".grappe:not(.grappe-lieu)").first.focus()
+    level = zoom_of(page)
+    page.keyboard.press("Enter")
+    page.wait_for_function("z => window.carteGen.application.carte.getZoom() > z", arg=level)
+    wait_settled(page)  # a view set during Leaflet's zoom animation is undone by its end
+
+    # and everything still adds up to the API's count once the map shows every result
+    assert helpers.show_everything(page, server.count("")) == server.count("")
+    assert watched.errors == []
+
+
+def test_trainings_at_the_same_place_are_listed_and_each_opens(watched, server, helpers):
+    page = watched.page
+    features = server.get_json("/api/formations")["features"]
+    places: dict[tuple[float, float], list[str]] = {}
+    for feature in features:
+        places.setdefault(tuple(feature["geometry"]["coordinates"]), []).append(feature["id"])
+    (lon, lat), _ = max(places.items(), key=lambda p: len(p[1]))
+    query = f"lat={lat}&lon={lon}&rayon_km=0.001"
+    expected = server.ids(query)
+    assert len(expected) >= 2
+    page.goto(server.base_url + "/?" + query)
+    helpers.wait_ready(page)
+    place = page.locator(".grappe-lieu")
+    assert place.count() == 1
+    assert place.inner_text() == str(len(expected))
+    assert place.get_attribute("aria-label") == (
+        f"{len(expected)} formations à cet endroit : voir leur liste"
+    )
+    place.click()
+    page.wait_for_selector(".leaflet-popup .popup-grappe")
+    assert page.evaluate("document.activeElement.classList.contains('popup-grappe')")
+    listed = page.eval_on_selector_all(
+        ".popup-grappe button.formation-grappe", "els => els.map(e => e.dataset.id)"
+    )
+    assert listed == expected
+    page.locator(".popup-grappe button.formation-grappe").nth(1).click()
+    page.wait_for_selector(".leaflet-popup .popup-formation")
+    assert page.evaluate("document.activeElement.classList.contains('popup-formation')")
+    title = page.inner_text(".leaflet-popup .popup-formation .popup-titre")
+    assert title == server.get_json(f"/api/formations/{expected[1]}")["properties"]["intitule"]
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".leaflet-popup", state="detached")
+    assert page.evaluate("document.activeElement.classList.contains('grappe-lieu')")
+    assert watched.errors == []
+
+
+def test_list_opens_a_popup_of_a_training_inside_a_cluster(watched, server, helpers):
+    page = watched.page
+    page.goto(server.base_url + "/")
+    helpers.wait_ready(page)
+    # at the whole-France view, a training of the list that is inside a cluster, not drawn alone
+    rank = page.evaluate(
+        """() => {
+            const app = window.carteGen.application;
+            const alone = r => app.grappes.marqueurAffiche(r) !== null;
+            return app.resultats.slice(0, 50).findIndex(r => !alone(r));
+        }"""
+    )
+    assert rank >= 0
+    button = page.locator("#liste-formations button.formation").nth(rank)
+    wanted = button.get_attribute("data-id")
+    before = zoom_of(page)
+    button.click()
+    page.wait_for_selector(".leaflet-popup .popup-formation")
+    assert zoom_of(page) > before
+    assert page.evaluate("document.activeElement.classList.contains('popup-formation')")
+    title = page.inner_text(".leaflet-popup .popup-titre")
+    assert title == server.get_json(f"/api/formations/{wanted}")["properties"]["intitule"]
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".leaflet-popup", state="detached")
+    assert page.evaluate("document.activeElement.dataset.id") == wanted
+    assert watched.errors == []
+
+
+# ------------------------------------------------------------------ « Autour de moi »
+
+LYON = {"latitude": 45.764043, "longitude": 4.835659}
+
+
+def test_around_me_uses_the_browser_position(open_page, server, helpers):
+    watched = open_page(geolocation=LYON, permissions=["geolocation"])
+    page = watched.page
+    page.goto(server.base_url + "/")
+    helpers.wait_ready(page)
+    page.click("#autour-de-moi")
+    page.wait_for_function("() => new URLSearchParams(location.search).has('lat')")
+    params = parse_qs(query_of(page))
+    assert abs(float(params["lat"][0]) - LYON["latitude"]) < 1e-4
+    assert abs(float(params["lon"][0]) - LYON["longitude"]) < 1e-4
+    assert params["rayon_km"] == ["20"]  # the radius chosen in the form by default
+    count = expect_consistent(page, server, helpers, query_of(page))
+    assert count > 0
+    assert page.inner_text("#position-active").startswith("Autour de votre position")
+    assert page.inner_text("#statut-position") == ""
+    distances = page.eval_on_selector_all(
+        "#liste-formations .distance", "els => els.map(e => e.textContent)"
+    )
+    assert len(distances) == min(count, 50)
+    page.click("#oublier-position")
+    expect_consistent(page, server, helpers, "")
+    assert watched.errors == []
+
+
+def test_around_me_refused_says_what_to_do(open_page, server, helpers):
+    watched = open_page()  # no geolocation permission: the browser refuses
+    page = watched.page
+    page.goto(server.base_url + "/")
+    helpers.wait_ready(page)
+    page.click("#autour-de-moi")
+    page.wait_for_function(
+        "() => document.getElementById('statut-position').textContent.startsWith('Position')"
+    )
+    assert page.inner_text("#statut-position") == (
+        "Position indisponible : autorisez la géolocalisation ou choisissez une commune."
+    )
+    assert "lat=" not in query_of(page)
+
+
+# ------------------------------------------------------------------ phone
+
+
+def test_phone_list_is_a_keyboard_drawer_closed_by_escape(open_page, server, helpers):
+    watched = open_page(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = watched.page
+    page.goto(server.base_url + "/")
+    helpers.wait_ready(page)
+    toggle = page.locator("#basculer-liste")
+    assert toggle.is_visible()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert page.is_hidden("#panneau-liste")
+    total = server.count("")
+    assert toggle.inner_text() == f"Afficher la liste ({total:,})".replace(",", "\u202f")
+
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "basculer-liste":
+            break
+    else:
+        raise AssertionError("Tab never reached the list toggle")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.body.classList.contains('tiroir-ouvert')")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.is_visible("#panneau-liste")
+    assert page.evaluate("document.activeElement.id") == "liste-titre"
+
+    page.keyboard.press("Tab")
+    first = page.evaluate("document.activeElement.dataset.id")
+    assert first == server.ids("")[0]
+    page.keyboard.press("ArrowDown")
+    second = page.evaluate("document.activeElement.dataset.id")
+    assert second == server.ids("")[1]
+    page.keyboard.press("Enter")  # the drawer steps aside for the popup
+    page.wait_for_selector(".leaflet-popup .popup-formation")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    page.keyboard.press("Escape")  # closes the popup: back to the drawer, on the same training
+    page.wait_for_selector(".leaflet-popup", state="detached")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.evaluate("document.activeElement.dataset.id") == second
+
+    page.keyboard.press("Escape")  # closes the drawer, focus back on its toggle
+    page.wait_for_function("() => !document.body.classList.contains('tiroir-ouvert')")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.id") == "basculer-liste"
+    page.wait_for_selector("#panneau-liste", state="hidden")
+    assert watched.errors == []
