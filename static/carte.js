@@ -274,14 +274,26 @@
     this.iconeParDefaut = new L.Icon.Default();
   };
 
-  /** Reader of a column of the compact data: a list, or ``{valeurs, codes}`` (a dictionary). */
-  function colonne(donnees, nom) {
-    var c = donnees.colonnes[nom];
-    if (c === undefined || c === null) { return function () { return null; }; }
+  /** Reader of an encoded column: a list, or ``{valeurs, codes}`` (a dictionary). */
+  function lecteur(c) {
     if (Array.isArray(c)) { return function (i) { return c[i]; }; }
     var valeurs = c.valeurs;
     var codes = c.codes;
     return function (i) { return valeurs[codes[i]]; };
+  }
+
+  /** Reader of a column of the compact data, alone or in a group of columns encoded together. */
+  function colonne(donnees, nom) {
+    if (donnees.colonnes[nom] !== undefined) { return lecteur(donnees.colonnes[nom]); }
+    var groupes = donnees.groupes || {};
+    for (var g in groupes) {
+      var j = Object.prototype.hasOwnProperty.call(groupes, g) ? groupes[g].colonnes.indexOf(nom) : -1;
+      if (j >= 0) {
+        var ligne = lecteur(groupes[g].donnees);
+        return function (i) { return ligne(i)[j]; };
+      }
+    }
+    return function () { return null; };
   }
 
   /** Turn the compact columns into records, with a folded text for the search. */

@@ -60,6 +60,8 @@ COLONNES: Final[tuple[str, ...]] = (
     "site_web",
     "geocodage_precision",
 )
+#: Columns describing a place: they repeat together, so they are dictionary-encoded together.
+LIEU: Final[tuple[str, ...]] = ("position", "code_postal", "commune", "departement", "region")
 RAYONS_KM: Final[tuple[int, ...]] = (5, 10, 20, 30, 50, 100, 200)
 
 router = APIRouter(tags=["carte"])
@@ -202,20 +204,22 @@ def encoded_column(values: Sequence[Any]) -> Any:
 def compact_data(dataset: Dataset) -> bytes:
     """Everything the map needs about every training, column by column (one JSON document).
 
-    ``colonnes`` maps each name of :data:`COLONNES` (``position`` is ``[lon, lat]``) to a
-    column encoded by :func:`encoded_column`; every column has one entry per training, in
-    file order (the API's order).
+    ``colonnes`` maps each name of :data:`COLONNES` but those of :data:`LIEU` to a column
+    encoded by :func:`encoded_column`; ``groupes["lieu"]`` holds the :data:`LIEU` columns
+    together (``{"colonnes": LIEU, "donnees": <encoded column of [position, code_postal, …]>}``,
+    ``position`` being ``[lon, lat]``). Every column has one entry per training, in file
+    order (the API's order).
     """
     features = dataset.features
     proprietes = [feature["properties"] for feature in features]
-    colonnes: dict[str, Any] = {
-        "id": [feature["id"] for feature in features],
-        "position": encoded_column(
-            [tuple(feature["geometry"]["coordinates"]) for feature in features]
-        ),
-    }
-    for name in COLONNES[2:]:
-        colonnes[name] = encoded_column([props.get(name) for props in proprietes])
+    colonnes: dict[str, Any] = {"id": [feature["id"] for feature in features]}
+    for name in COLONNES[1:]:
+        if name not in LIEU:
+            colonnes[name] = encoded_column([props.get(name) for props in proprietes])
+    lieux = [
+        (tuple(feature["geometry"]["coordinates"]), *(props.get(name) for name in LIEU[1:]))
+        for feature, props in zip(features, proprietes, strict=True)
+    ]
     departements: dict[str, list[str | None]] = {}
     for props in proprietes:
         code = props.get("departement")
@@ -240,6 +244,7 @@ def compact_data(dataset: Dataset) -> bytes:
             "regions": dataset.region_names,
             "departements": departements,
             "colonnes": colonnes,
+            "groupes": {"lieu": {"colonnes": LIEU, "donnees": encoded_column(lieux)}},
         }
     )
 

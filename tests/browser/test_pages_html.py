@@ -124,11 +124,18 @@ def test_compact_data_matches_the_api(client: TestClient) -> None:
     api = client.get("/api/formations").json()["features"]
     assert data["nombre"] == len(api)
 
-    def column(name: str) -> list[object]:
-        encoded = data["colonnes"][name]
+    def decoded(encoded: object) -> list[object]:
         if isinstance(encoded, list):
             return encoded
+        assert isinstance(encoded, dict)
         return [encoded["valeurs"][code] for code in encoded["codes"]]
+
+    def column(name: str) -> list[object]:
+        if name in data["colonnes"]:
+            return decoded(data["colonnes"][name])
+        lieu = data["groupes"]["lieu"]
+        index = lieu["colonnes"].index(name)
+        return [row[index] for row in decoded(lieu["donnees"])]
 
     assert column("id") == [f["id"] for f in api]
     assert column("position") == [f["geometry"]["coordinates"] for f in api]
