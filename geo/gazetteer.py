@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import heapq
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ FUZZY_CEILING = 0.94
 FUZZY_CUTOFF_POSTCODE = 75.0
 FUZZY_CUTOFF_DEPARTEMENT = 85.0
 FUZZY_CUTOFF_COUNTRY = 88.0
+#: Most name keys a fuzzy search keeps (best ratios first).
+FUZZY_LIMIT = 10
 #: Per-instance look-up caches are emptied when they reach this many entries.
 CACHE_LIMIT = 200_000
 #: Cell size of the nearest-commune grid, in degrees.
@@ -163,6 +166,18 @@ def _signatures_of(key: str) -> tuple[str, str, str]:
     return ("<" + key[:4], key[-4:] + ">", key[:2] + "|" + key[-2:])
 
 
+def _length_window(length: int, cutoff: float) -> tuple[int, int]:
+    """Shortest and longest keys that may reach ``cutoff`` (0-100) against a key of ``length``.
+
+    fuzz.ratio is 100 x (1 - indel distance / total length), and the indel distance is at
+    least the difference of lengths; the bounds are rounded outwards (never too narrow).
+    """
+    slack = 1.0 - cutoff / 100.0
+    shortest = math.floor(length * (1.0 - slack) / (1.0 + slack))
+    longest = math.ceil(length * (1.0 + slack) / (1.0 - slack)) if slack < 1.0 else 10**9
+    return shortest, longest
+
+
 def _numbered_for(commune: Commune, code_postal: str) -> bool:
     """Whether an arrondissement's number is the one its postcode spells (13013 → 13e).
 
@@ -231,6 +246,9 @@ class Gazetteer:
         self._folded_names = folded_names
         self._match_cache: dict[tuple[str, str | None], list[tuple[Commune, float]]] = {}
         self._fuzzy_cache: dict[tuple[str, str], list[tuple[str, float]]] = {}
+        # per postcode or département scope: codes of its communes and their sorted name keys
+        self._scope_codes: dict[str, frozenset[str]] = {}
+        self._scope_keys: dict[str, list[str]] = {}
 
     @cached_property
     def _keys_of(self) -> dict[str, list[str]]:
@@ -273,17 +291,48 @@ class Gazetteer:
         return answer
 
     @cached_property
-    def _signatures(self) -> dict[str, list[str]]:
-        """Keys by signature (first 4, last 4, first 2 + last 2 letters), for fuzzy matching."""
+    def _signatures(self) -> dict[str, tuple[list[str], list[int]]]:
+        """Keys by signature (first 4, last 4, first 2 + last 2 letters), for fuzzy matching.
+
+        Each signature's keys are sorted by length, with the lengths alongside, so that a
+        query slices out only the keys long enough and short enough to reach the cutoff.
+        """
         found: dict[str, set[str]] = defaultdict(set)
         for key in self._all_keys:
             for signature in _signatures_of(key):
                 found[signature].add(key)
-        return {signature: sorted(keys) for signature, keys in found.items()}
+        index: dict[str, tuple[list[str], list[int]]] = {}
+        for signature, keys in found.items():
+            ordered = sorted(keys, key=lambda k: (len(k), k))
+            index[signature] = (ordered, [len(k) for k in ordered])
+        return index
 
-    def _country_candidates(self, key: str) -> list[str]:
-        """Keys that may be within one typo of ``key`` (a typo spares one of its signatures)."""
-        return sorted({k for s in _signatures_of(key) for k in self._signatures.get(s, ())})
+    def _country_fuzzy(self, key: str, cutoff: float) -> list[tuple[str, float]]:
+        """Best keys (at most 10) sharing a signature with ``key`` and scoring ``cutoff`` or more.
+
+        Same answer as ranking every key that shares a signature in alphabetical order (score
+        first, then key), but only keys whose length can reach the cutoff are compared, and
+        without building and sorting their union.
+        """
+        shortest, longest = _length_window(len(key), cutoff)
+        scores: dict[str, float] = {}
+        signatures = self._signatures
+        for signature in _signatures_of(key):
+            entry = signatures.get(signature)
+            if entry is None:
+                continue
+            keys, lengths = entry
+            start = bisect_left(lengths, shortest)
+            stop = bisect_right(lengths, longest, start)
+            if start == stop:
+                continue
+            for choice, score, _ in process.extract(
+                key, keys[start:stop], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+            ):
+                scores[choice] = float(score)
+        if len(scores) > FUZZY_LIMIT:
+            return heapq.nsmallest(FUZZY_LIMIT, scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
     @cached_property
     def _prefixes(self) -> list[tuple[str, str]]:
@@ -440,61 +489,84 @@ class Gazetteer:
         return list(cached)
 
     def _match(self, key: str, code_postal: str | None) -> list[tuple[Commune, float]]:
-        scores: dict[str, float] = {}
-        exact = self._names.get(key, {})
+        exact = self._names.get(key)
         if code_postal is None:
-            scores.update(exact)
-            if not scores:
-                keys = self._country_candidates(key)
-                scores.update(self._fuzzy(key, None, keys, FUZZY_CUTOFF_COUNTRY))
+            scores = exact or self._fuzzy(key, None, FUZZY_CUTOFF_COUNTRY)
         else:
-            local = self._postcode_all.get(code_postal)
-            if local:
-                local_codes = {c.code_insee for c in local}
-                scores.update({c: s for c, s in exact.items() if c in local_codes})
+            scope = self._scope_of(code_postal)
+            if scope is None:
+                scores = {}
+            else:
+                codes = self._scope_codes[scope]
+                scores = {c: s for c, s in exact.items() if c in codes} if exact else {}
                 if not scores:
-                    keys = self._keys_among(local)
-                    scores.update(
-                        self._fuzzy(key, code_postal, keys, FUZZY_CUTOFF_POSTCODE, local_codes)
-                    )
-            else:  # CEDEX and other special postcodes: the communes of the département
-                departements = departement_of_postcode(code_postal)
-                area = [c for d in departements for c in self._by_departement.get(d, [])]
-                area_codes = {c.code_insee for c in area}
-                scores.update({c: s for c, s in exact.items() if c in area_codes})
-                if not scores and area:
-                    scope = "dep:" + "/".join(departements)
-                    keys = self._keys_among(area)
-                    scores.update(
-                        self._fuzzy(key, scope, keys, FUZZY_CUTOFF_DEPARTEMENT, area_codes)
-                    )
-            for code, score in exact.items():
-                scores.setdefault(code, score * OTHER_POSTCODE_FACTOR)
+                    by_departement = scope.startswith("dep:")
+                    cutoff = FUZZY_CUTOFF_DEPARTEMENT if by_departement else FUZZY_CUTOFF_POSTCODE
+                    scores = self._fuzzy(key, scope, cutoff, codes)
+            if exact:
+                for code, score in exact.items():
+                    if code not in scores:
+                        scores[code] = score * OTHER_POSTCODE_FACTOR
             scores = self._to_arrondissements(scores, code_postal)
+        by_code = self._by_code
+        if len(scores) == 1:
+            ((code, score),) = scores.items()
+            return [(by_code[code], round(score, 4))]
         ranked = sorted(
             scores.items(),
-            key=lambda item: (-item[1], -(self._by_code[item[0]].population or 0), item[0]),
+            key=lambda item: (-item[1], -(by_code[item[0]].population or 0), item[0]),
         )
-        return [(self._by_code[code], round(score, 4)) for code, score in ranked]
+        return [(by_code[code], round(score, 4)) for code, score in ranked]
 
-    def _keys_among(self, communes: Iterable[Commune]) -> list[str]:
-        return sorted({key for c in communes for key in self._keys_of[c.code_insee]})
+    def _scope_of(self, code_postal: str) -> str | None:
+        """Fuzzy scope of a postcode: itself, else its département(s) (CEDEX), else ``None``.
+
+        Fills the scope's commune codes and sorted name keys on first use.
+        """
+        scope: str = code_postal
+        if scope in self._scope_codes:
+            return scope
+        area: Iterable[Commune] | None = self._postcode_all.get(code_postal)
+        if not area:  # CEDEX and other special postcodes: the communes of the département
+            departements = departement_of_postcode(code_postal)
+            scope = "dep:" + "/".join(departements)
+            if scope in self._scope_codes:
+                return scope
+            area = [c for d in departements for c in self._by_departement.get(d, [])]
+            if not area:
+                return None
+        keys_of = self._keys_of
+        self._scope_codes[scope] = frozenset(c.code_insee for c in area)
+        self._scope_keys[scope] = sorted({k for c in area for k in keys_of.get(c.code_insee, ())})
+        return scope
 
     def _fuzzy(
         self,
         key: str,
         scope: str | None,
-        keys: list[str],
         cutoff: float,
-        allowed: set[str] | None = None,
+        allowed: frozenset[str] | None = None,
     ) -> dict[str, float]:
+        """Fuzzy scores of the communes whose name keys are close to ``key`` in a scope.
+
+        ``scope`` is a postcode, ``"dep:…"``, or ``None`` for the whole country.
+        """
         cache_key = (key, scope or "")
         found = self._fuzzy_cache.get(cache_key)
         if found is None:
             if len(self._fuzzy_cache) >= CACHE_LIMIT:
                 self._fuzzy_cache.clear()
-            hits = process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=10)
-            found = [(choice, float(score)) for choice, score, _ in hits]
+            if scope is None:
+                found = self._country_fuzzy(key, cutoff)
+            else:
+                hits = process.extract(
+                    key,
+                    self._scope_keys[scope],
+                    scorer=fuzz.ratio,
+                    score_cutoff=cutoff,
+                    limit=FUZZY_LIMIT,
+                )
+                found = [(choice, float(score)) for choice, score, _ in hits]
             self._fuzzy_cache[cache_key] = found
         scores: dict[str, float] = {}
         for choice, ratio in found:
@@ -502,13 +574,17 @@ class Gazetteer:
                 if allowed is not None and code not in allowed:
                     continue
                 score = min(FUZZY_CEILING, ratio / 100.0 * name_score)
-                scores[code] = max(scores.get(code, 0.0), score)
+                if score > scores.get(code, 0.0):
+                    scores[code] = score
         return scores
 
     def _to_arrondissements(self, scores: dict[str, float], code_postal: str) -> dict[str, float]:
+        children_of = self._children
+        if not any(code in children_of for code in scores):
+            return scores  # the usual case: no Paris, Lyon or Marseille among the candidates
         result: dict[str, float] = {}
         for code, score in scores.items():
-            children = [c for c in self._children.get(code, ()) if code_postal in c.codes_postaux]
+            children = [c for c in children_of.get(code, ()) if code_postal in c.codes_postaux]
             numbered = [c for c in children if _numbered_for(c, code_postal)]
             if numbered:  # "Marseille" + 13013: the 13e, though 12e and 14e share 13013
                 children = numbered

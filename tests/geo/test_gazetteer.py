@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.gazetteer import Commune, Gazetteer, normalise_postcode
+from geo.text import commune_key
 
 REPO = Path(__file__).resolve().parents[2]
 UNINHABITED = ("984", "989")  # TAAF districts and Clipperton: no postcode, no position source
@@ -277,6 +278,50 @@ def test_every_commune_is_found_by_its_name_and_postcode(gazetteer):
             assert found[0][0].type == "arrondissement_municipal"
             continue
         assert commune.code_insee in {c.code_insee for c, s in found if s == best}, commune
+
+
+def _one_typo(key: str, rng: random.Random) -> str:
+    """Drop, double, swap or replace one letter of a name key."""
+    i = rng.randrange(1, len(key) - 1)
+    kind = rng.randrange(4)
+    if kind == 0:
+        return key[:i] + key[i + 1 :]
+    if kind == 1:
+        return key[:i] + key[i] + key[i:]
+    if kind == 2:
+        return key[: i - 1] + key[i] + key[i - 1] + key[i + 1 :]
+    return key[:i] + rng.choice("aeilnorstu") + key[i + 1 :]
+
+
+def test_country_fuzzy_search_equals_a_brute_force_ranking(gazetteer):
+    """The indexed search answers what ranking every key sharing a signature would answer.
+
+    Reference: every name key that shares a signature with the query (first 4, last 4, first
+    2 + last 2 letters), compared with fuzz.ratio, best ratio first then alphabetical, 10 at
+    most; the index only skips keys whose length cannot reach the cutoff.
+    """
+    from rapidfuzz import fuzz
+
+    from geo.gazetteer import FUZZY_CUTOFF_COUNTRY, _signatures_of
+
+    keys = sorted({commune_key(c.nom) for c in gazetteer} | set(gazetteer._names))
+    by_signature: dict[str, set[str]] = {}
+    for key in keys:
+        for signature in _signatures_of(key):
+            by_signature.setdefault(signature, set()).add(key)
+    rng = random.Random(11)
+    # long keys too: their length window is the widest, and « saint… » the largest signature
+    sample = rng.sample([k for k in keys if len(k) >= 6], 400)
+    sample += [k for k in keys if k.startswith("saint") and len(k) >= 22][:100]
+    for original in sample:
+        query = _one_typo(original, rng)
+        candidates = {k for s in _signatures_of(query) for k in by_signature.get(s, ())}
+        scored = [(k, fuzz.ratio(query, k)) for k in candidates]
+        expected = sorted(
+            ((k, r) for k, r in scored if r >= FUZZY_CUTOFF_COUNTRY), key=lambda kr: (-kr[1], kr[0])
+        )[:10]
+        found = gazetteer._country_fuzzy(query, FUZZY_CUTOFF_COUNTRY)
+        assert found == expected, (original, query)
 
 
 def test_match_results_are_cached_copies(gazetteer):
