@@ -32,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from geo.importer import write_bytes_atomic  # noqa: E402
 from geo.text import commune_key, fold  # noqa: E402
 
 DECOUPAGE_DIR = ROOT / "node_modules" / "@etalab" / "decoupage-administratif"
@@ -618,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.output} is up to date")
         return 0
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_bytes(data)
+    write_bytes_atomic(args.output, data)  # a concurrent reader never sees half a file
     print(f"wrote {args.output} ({len(data)} bytes)")
     return 0
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import itertools
 import math
+import os
 import random
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -418,3 +422,47 @@ def test_serialisation_is_deterministic():
     document = {"b": [1.5, "é"], "a": {"z": 1, "y": None}}
     assert build.serialise(document) == build.serialise(dict(reversed(document.items())))
     assert build.serialise(document)[4:8] == b"\x00\x00\x00\x00"  # gzip mtime = 0
+
+
+def test_the_build_replaces_the_file_atomically(tmp_path: Path, monkeypatch):
+    """A reader of the gazetteer during a rebuild sees the old file or the new one, never half."""
+    build = load_build_script()
+    # random text compresses little: each file is a few MB, so a write in place takes a while
+    documents = [
+        {"format": 1, "n": n, "pad": random.Random(n).randbytes(2_000_000).hex()} for n in (0, 1)
+    ]
+    encoded = [build.serialise(d) for d in documents]
+    payloads = {gzip.decompress(e) for e in encoded}
+    turns = itertools.cycle(documents)
+    monkeypatch.setattr(build, "build", lambda stats=None: next(turns))
+    output = tmp_path / "gazetteer.json.gz"
+    output.write_bytes(encoded[1])
+    stop = threading.Event()
+    reads: list[int] = []
+    bad: list[str] = []
+
+    def read_loop() -> None:
+        while not stop.is_set():
+            try:
+                with gzip.open(output, "rb") as handle:
+                    if handle.read() not in payloads:
+                        bad.append("unknown content")
+                reads.append(1)
+            except (EOFError, OSError) as exc:
+                bad.append(repr(exc))
+
+    reader = threading.Thread(target=read_loop)
+    reader.start()
+    try:
+        for _ in range(10):
+            assert build.main(["-o", str(output)]) == 0
+    finally:
+        stop.set()
+        reader.join()
+    assert bad == []
+    assert reads  # the reader did read during the rebuilds
+    assert sorted(os.listdir(tmp_path)) == ["gazetteer.json.gz"]  # no temporary left behind
+    assert output.read_bytes() == encoded[1]  # ten builds: the last wrote the second document
+    assert oct(output.stat().st_mode & 0o777) == oct(0o644)  # readable like any data file
+    next(turns)  # --check rebuilds too: make it rebuild the second document
+    assert build.main(["--check", "-o", str(output)]) == 0
