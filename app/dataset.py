@@ -24,13 +24,25 @@ import numpy as np
 import orjson
 import shapely
 
-from app.filters import CodeColumn, FilterIndex, FormationFilters, IntArray, Selection, select
+from app.filters import (
+    CodeColumn,
+    FilterIndex,
+    FloatArray,
+    FormationFilters,
+    IntArray,
+    Selection,
+    select,
+)
 from geo.text import fold
 
 logger = logging.getLogger("carte_gen.dataset")
 
 CACHE_MAX_ENTRIES: Final = 64
 CACHE_MAX_BYTES: Final = 256 * 1024 * 1024
+_FEATURE_END: Final = b"}}"  # closes ``properties``, then the feature
+_FEATURE_END_COMMA: Final = b"}},"
+_DISTANCE_KEY: Final = b',"distance_km":'
+_FIRST_DISTANCE_KEY: Final = b'"distance_km":'  # when ``properties`` is otherwise empty
 
 
 class DatasetError(ValueError):
@@ -119,11 +131,20 @@ def _feature_bytes(feature_id: str, lon: float, lat: float, properties: dict[str
     )
 
 
-def with_distance(encoded: bytes, distance_km: float) -> bytes:
-    """Add ``distance_km`` as the last property of an encoded feature (properties come last)."""
-    head = encoded[:-2]
-    separator = b"" if head.endswith(b"{") else b","
-    return head + separator + b'"distance_km":' + orjson.dumps(round(distance_km, 1)) + b"}}"
+def encoded_distances(distances: FloatArray) -> list[bytes]:
+    """JSON numbers of ``round(d, 1)`` for each distance, as ``orjson.dumps(round(d, 1))`` writes.
+
+    Vectorised: ``rint(d * 10) / 10`` is the double nearest to the decimal that Python's
+    ``round`` picks, except next to a tie, where ``d * 10`` may be off by an ulp; those few
+    values go through ``round`` itself.
+    """
+    with np.errstate(invalid="ignore"):
+        scaled = distances * 10.0
+        rounded = np.rint(scaled) / 10.0
+        near_tie = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    for position in near_tie.tolist():
+        rounded[position] = round(float(distances[position]), 1)
+    return orjson.dumps(rounded.tolist())[1:-1].split(b",")
 
 
 class Dataset:
@@ -190,8 +211,13 @@ class Dataset:
             ):
                 if props.get(code) is not None and props.get(nom):
                     names.setdefault(str(props[code]), str(props[nom]))
-            encoded.append(_feature_bytes(feature_id, lon, lat, props))
-        self.encoded_features = encoded
+            encoded.append(_feature_bytes(feature_id, lon, lat, props)[:-2])
+        #: Each feature encoded once per version, without its closing ``}}``, so an answer is
+        #: one ``join`` of these and of constants (and of ``distance_km`` members if any).
+        self._feature_heads = encoded
+        self._distance_keys = [
+            _FIRST_DISTANCE_KEY if head.endswith(b"{") else _DISTANCE_KEY for head in encoded
+        ]
         self.gdf = gpd.GeoDataFrame(
             {"id": list(self.ids), **{k: np.array(v, dtype=object) for k, v in columns.items()}},
             geometry=gpd.points_from_xy(lons, lats),
@@ -287,19 +313,26 @@ class Dataset:
 
     def feature_bytes(self, selection: Selection, start: int = 0, stop: int | None = None) -> bytes:
         """Comma-joined encoded features of ``selection[start:stop]``, with distances if any."""
-        rows = selection.indices[start:stop]
-        encoded = self.encoded_features
+        rows: list[int] = selection.indices[start:stop].tolist()
+        if not rows:
+            return b""
+        heads = self._feature_heads
         if selection.distances is None:
-            return b",".join([encoded[i] for i in rows])
-        distances = selection.distances[start:stop]
-        return b",".join(
-            [with_distance(encoded[i], float(d)) for i, d in zip(rows, distances, strict=True)]
-        )
+            pieces = [_FEATURE_END_COMMA] * (2 * len(rows))
+            pieces[0::2] = [heads[row] for row in rows]
+        else:
+            keys = self._distance_keys
+            pieces = [_FEATURE_END_COMMA] * (4 * len(rows))
+            pieces[0::4] = [heads[row] for row in rows]
+            pieces[1::4] = [keys[row] for row in rows]
+            pieces[2::4] = encoded_distances(selection.distances[start:stop])
+        pieces[-1] = _FEATURE_END
+        return b"".join(pieces)
 
     def feature(self, feature_id: str) -> bytes | None:
         """One encoded feature by id, or ``None``."""
         row = self.ids.get(feature_id)
-        return None if row is None else self.encoded_features[row]
+        return None if row is None else self._feature_heads[row] + _FEATURE_END
 
 
 def _finite(value: Any) -> bool:
