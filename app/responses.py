@@ -23,6 +23,11 @@ CSV_MEDIA_TYPE: Final = "text/csv; charset=utf-8"
 MIN_COMPRESS_BYTES: Final = 500
 BROTLI_QUALITY: Final = 5
 GZIP_LEVEL: Final = 6
+#: Answers from this size up are compressed at fast levels (≈ 3-6 times less CPU, ≈ 20-30 %
+#: more bytes): they are mostly one-off searches (a point, a large region) made per request.
+LARGE_BODY_BYTES: Final = 256 * 1024
+FAST_BROTLI_QUALITY: Final = 2
+FAST_GZIP_LEVEL: Final = 1
 
 
 class GeoJSONResponse(JSONResponse):
@@ -88,11 +93,13 @@ def preferred_encoding(accept_encoding: str | None) -> str | None:
     return None
 
 
-def compress(data: bytes, encoding: str) -> bytes:
-    """Compress with ``br`` or ``gzip`` at the levels used for cached answers."""
+def compress(data: bytes, encoding: str, *, fast: bool = False) -> bytes:
+    """Compress with ``br`` or ``gzip`` at the levels used for cached answers (or fast ones)."""
     if encoding == "br":
-        return bytes(brotli.compress(data, quality=BROTLI_QUALITY))
-    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+        quality = FAST_BROTLI_QUALITY if fast else BROTLI_QUALITY
+        return bytes(brotli.compress(data, quality=quality))
+    level = FAST_GZIP_LEVEL if fast else GZIP_LEVEL
+    return gzip.compress(data, compresslevel=level, mtime=0)
 
 
 def cache_headers(max_age_s: int) -> dict[str, str]:
@@ -129,7 +136,8 @@ def cached_answer(
     if encoding is not None:
         data = entry.encoded.get(encoding)
         if data is None:
-            data = compress(body, encoding)
+            # The level depends on the size only, so equal bodies get equal bytes (strong ETag).
+            data = compress(body, encoding, fast=len(body) >= LARGE_BODY_BYTES)
             cache.add_encoding(entry, encoding, data)
         body = data
         headers["Content-Encoding"] = encoding
@@ -142,7 +150,7 @@ def cached_answer(
 def collection_bytes(features: bytes, members: Mapping[str, Any]) -> bytes:
     """Assemble a FeatureCollection: members first, then the already encoded features."""
     head = orjson.dumps({"type": "FeatureCollection", **members})
-    return head[:-1] + b',"features":[' + features + b"]}"
+    return b"".join((head[:-1], b',"features":[', features, b"]}"))  # one copy of the features
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
