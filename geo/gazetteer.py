@@ -43,6 +43,9 @@ GRID_DEGREES = 0.25
 #: Rings of cells searched around a point before scanning every commune.
 MAX_RINGS = 40
 _EARTH_RADIUS_KM = 6371.0088
+#: Cached match answers: commune codes best first, and their scores.
+_Codes = tuple[str, ...]
+_Scores = tuple[float, ...]
 _POSTCODE_DIGITS = re.compile(r"\d+")
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "gazetteer.json.gz"
@@ -244,20 +247,23 @@ class Gazetteer:
         self._postcode: dict[str, tuple[Commune, ...]] = {}  # answers, sorted on first use
 
         self._folded_names = folded_names
-        self._match_cache: dict[tuple[str, str | None], list[tuple[Commune, float]]] = {}
-        self._fuzzy_cache: dict[tuple[str, str], list[tuple[str, float]]] = {}
+        # Caches hold tuples of strings and floats, not lists nor communes: such tuples leave
+        # the garbage collector's watch, so a cold run over many rows does not slow every
+        # full collection down with the cache it fills (it cost a third of the CPU time).
+        self._match_cache: dict[tuple[str, str | None], tuple[_Codes, _Scores]] = {}
+        self._fuzzy_cache: dict[tuple[str, str], tuple[tuple[str, float], ...]] = {}
         # per postcode or département scope: codes of its communes and their sorted name keys
         self._scope_codes: dict[str, frozenset[str]] = {}
-        self._scope_keys: dict[str, list[str]] = {}
+        self._scope_keys: dict[str, tuple[str, ...]] = {}
 
     @cached_property
-    def _keys_of(self) -> dict[str, list[str]]:
+    def _keys_of(self) -> dict[str, tuple[str, ...]]:
         """Name keys (official and aliases) of each commune code."""
         keys_of: dict[str, list[str]] = defaultdict(list)
         for key, codes in self._names.items():
             for code in codes:
                 keys_of[code].append(key)
-        return keys_of
+        return {code: tuple(keys) for code, keys in keys_of.items()}
 
     @cached_property
     def _all_keys(self) -> list[str]:
@@ -291,23 +297,22 @@ class Gazetteer:
         return answer
 
     @cached_property
-    def _signatures(self) -> dict[str, tuple[list[str], list[int]]]:
+    def _signatures(self) -> dict[str, tuple[tuple[str, ...], bytes]]:
         """Keys by signature (first 4, last 4, first 2 + last 2 letters), for fuzzy matching.
 
         Each signature's keys are sorted by length, with the lengths alongside, so that a
         query slices out only the keys long enough and short enough to reach the cutoff.
         """
-        found: dict[str, set[str]] = defaultdict(set)
-        for key in self._all_keys:
-            for signature in _signatures_of(key):
-                found[signature].add(key)
-        index: dict[str, tuple[list[str], list[int]]] = {}
-        for signature, keys in found.items():
-            ordered = sorted(keys, key=lambda k: (len(k), k))
-            index[signature] = (ordered, [len(k) for k in ordered])
-        return index
+        found: dict[str, list[str]] = defaultdict(list)
+        for key in sorted(self._all_keys, key=len):  # stable: alphabetical within a length
+            for signature in _signatures_of(key):  # three distinct signatures per key
+                found[signature].append(key)
+        return {  # lengths as bytes: keys are far shorter than 256 letters
+            signature: (tuple(keys), bytes(min(len(k), 255) for k in keys))
+            for signature, keys in found.items()
+        }
 
-    def _country_fuzzy(self, key: str, cutoff: float) -> list[tuple[str, float]]:
+    def _country_fuzzy(self, key: str, cutoff: float) -> tuple[tuple[str, float], ...]:
         """Best keys (at most 10) sharing a signature with ``key`` and scoring ``cutoff`` or more.
 
         Same answer as ranking every key that shares a signature in alphabetical order (score
@@ -315,24 +320,24 @@ class Gazetteer:
         without building and sorting their union.
         """
         shortest, longest = _length_window(len(key), cutoff)
-        scores: dict[str, float] = {}
+        candidates: list[str] = []
         signatures = self._signatures
         for signature in _signatures_of(key):
             entry = signatures.get(signature)
-            if entry is None:
-                continue
-            keys, lengths = entry
-            start = bisect_left(lengths, shortest)
-            stop = bisect_right(lengths, longest, start)
-            if start == stop:
-                continue
+            if entry is not None:
+                keys, lengths = entry
+                start = bisect_left(lengths, shortest)
+                candidates += keys[start : bisect_right(lengths, longest, start)]
+        scores: dict[str, float] = {}  # a key found under two signatures counts once
+        if candidates:
             for choice, score, _ in process.extract(
-                key, keys[start:stop], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+                key, candidates, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
             ):
                 scores[choice] = float(score)
         if len(scores) > FUZZY_LIMIT:
-            return heapq.nsmallest(FUZZY_LIMIT, scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+            best = heapq.nsmallest(FUZZY_LIMIT, scores.items(), key=lambda kv: (-kv[1], kv[0]))
+            return tuple(best)
+        return tuple(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])))
 
     @cached_property
     def _prefixes(self) -> list[tuple[str, str]]:
@@ -486,9 +491,12 @@ class Gazetteer:
                 self._match_cache.clear()
             cached = self._match(key, normalised)
             self._match_cache[cache_key] = cached
-        return list(cached)
+        codes, scores = cached
+        by_code = self._by_code
+        return [(by_code[code], score) for code, score in zip(codes, scores, strict=True)]
 
-    def _match(self, key: str, code_postal: str | None) -> list[tuple[Commune, float]]:
+    def _match(self, key: str, code_postal: str | None) -> tuple[_Codes, _Scores]:
+        """Codes of the matching communes, best first, and their scores."""
         exact = self._names.get(key)
         if code_postal is None:
             scores = exact or self._fuzzy(key, None, FUZZY_CUTOFF_COUNTRY)
@@ -508,20 +516,22 @@ class Gazetteer:
                     if code not in scores:
                         scores[code] = score * OTHER_POSTCODE_FACTOR
             scores = self._to_arrondissements(scores, code_postal)
-        by_code = self._by_code
         if len(scores) == 1:
             ((code, score),) = scores.items()
-            return [(by_code[code], round(score, 4))]
+            return (code,), (round(score, 4),)
+        if not scores:
+            return (), ()
+        by_code = self._by_code
         ranked = sorted(
             scores.items(),
             key=lambda item: (-item[1], -(by_code[item[0]].population or 0), item[0]),
         )
-        return [(by_code[code], round(score, 4)) for code, score in ranked]
+        return tuple(code for code, _ in ranked), tuple(round(score, 4) for _, score in ranked)
 
     def _scope_of(self, code_postal: str) -> str | None:
         """Fuzzy scope of a postcode: itself, else its département(s) (CEDEX), else ``None``.
 
-        Fills the scope's commune codes and sorted name keys on first use.
+        Fills the scope's commune codes on first use.
         """
         scope: str = code_postal
         if scope in self._scope_codes:
@@ -535,10 +545,18 @@ class Gazetteer:
             area = [c for d in departements for c in self._by_departement.get(d, [])]
             if not area:
                 return None
-        keys_of = self._keys_of
         self._scope_codes[scope] = frozenset(c.code_insee for c in area)
-        self._scope_keys[scope] = sorted({k for c in area for k in keys_of.get(c.code_insee, ())})
         return scope
+
+    def _keys_of_scope(self, scope: str) -> tuple[str, ...]:
+        """Sorted name keys of the communes of a scope (built on the first fuzzy search there)."""
+        keys = self._scope_keys.get(scope)
+        if keys is None:
+            keys_of = self._keys_of
+            codes = self._scope_codes[scope]
+            keys = tuple(sorted({k for code in codes for k in keys_of.get(code, ())}))
+            self._scope_keys[scope] = keys
+        return keys
 
     def _fuzzy(
         self,
@@ -561,12 +579,12 @@ class Gazetteer:
             else:
                 hits = process.extract(
                     key,
-                    self._scope_keys[scope],
+                    self._keys_of_scope(scope),
                     scorer=fuzz.ratio,
                     score_cutoff=cutoff,
                     limit=FUZZY_LIMIT,
                 )
-                found = [(choice, float(score)) for choice, score, _ in hits]
+                found = tuple((choice, float(score)) for choice, score, _ in hits)
             self._fuzzy_cache[cache_key] = found
         scores: dict[str, float] = {}
         for choice, ratio in found:
@@ -580,7 +598,7 @@ class Gazetteer:
 
     def _to_arrondissements(self, scores: dict[str, float], code_postal: str) -> dict[str, float]:
         children_of = self._children
-        if not any(code in children_of for code in scores):
+        if scores.keys().isdisjoint(children_of):
             return scores  # the usual case: no Paris, Lyon or Marseille among the candidates
         result: dict[str, float] = {}
         for code, score in scores.items():
