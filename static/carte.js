@@ -208,7 +208,7 @@
     var self = this;
     this.marqueurDePoint = function (r) { return self.marqueur(r); };
     this.retourFocus = null;
-    this.ajoutEnCours = false; // kept for the bench: drawing is now synchronous
+    this.indexToutes = null;
     this.positionLibelle = '';
     this.minuteurTexte = null;
     this.minuteurCommunes = null;
@@ -369,6 +369,7 @@
       if (avant !== undefined && i % 500 === 0 && performance.now() > avant) { break; }
     }
     this.plies = i;
+    if (i === formations.length) { this.memoPlis = new Map(); }
     return i === formations.length;
   };
 
@@ -768,7 +769,14 @@
     etat.resultats = resultats;
     // Index first, then set the view (its moveend draws the new clusters), then draw in case
     // the view did not move: only the markers of the view are made.
-    this.grappes.definir(this.lieux(resultats), this.marqueurDePoint);
+    // The index of every training (no filter) is kept: it is the view people come back to.
+    var toutes = resultats.length === this.formations.length && f.lat === null;
+    if (toutes && this.indexToutes) {
+      this.grappes.reprendre(this.indexToutes, this.marqueurDePoint);
+    } else {
+      var index = this.grappes.definir(this.lieux(resultats), this.marqueurDePoint);
+      if (toutes) { this.indexToutes = index; }
+    }
     if (options.ajuster) { this.ajusterVue(resultats, f); }
     this.grappes.rendre();
     etat.lastMarkersMs = performance.now() - t;

@@ -57,7 +57,9 @@
       this._affiches = new Map();
     },
 
-    /** Index a new set of places; `rendre()` (or the next `moveend`) draws them. */
+    /** Index a new set of places; `rendre()` (or the next `moveend`) draws them.
+     *
+     * Returns the index, which `reprendre` can show again later without rebuilding it. */
     definir: function (lieux, marqueurDe) {
       var index = new window.Supercluster({
         radius: this.options.rayon,
@@ -67,8 +69,14 @@
         reduce: function (cumul, proprietes) { cumul.n += proprietes.n; }
       });
       index.load(lieux);
+      this.reprendre(index, marqueurDe);
+      return index;
+    },
+
+    /** Show again places indexed earlier by `definir`. */
+    reprendre: function (index, marqueurDe) {
       this._index = index;
-      this._generation += 1;
+      this._generation += 1; // cluster ids of different indexes must not be mistaken
       this._marqueurDe = marqueurDe;
     },
 
