@@ -325,7 +325,7 @@ def test_country_fuzzy_search_equals_a_brute_force_ranking(gazetteer):
             ((k, r) for k, r in scored if r >= FUZZY_CUTOFF_COUNTRY), key=lambda kr: (-kr[1], kr[0])
         )[:10]
         found = gazetteer._country_fuzzy(query, FUZZY_CUTOFF_COUNTRY)
-        assert found == expected, (original, query)
+        assert list(found) == expected, (original, query)
 
 
 def test_match_results_are_cached_copies(gazetteer):
