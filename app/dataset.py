@@ -74,6 +74,7 @@ class ResponseCache:
     def __init__(self, max_entries: int = CACHE_MAX_ENTRIES, max_bytes: int = CACHE_MAX_BYTES):
         self._entries: OrderedDict[str, CachedBody] = OrderedDict()
         self._lock = threading.Lock()
+        self._bytes = 0  # sum of the entries' sizes, kept up to date (no sum per insertion)
         self.max_entries = max_entries
         self.max_bytes = max_bytes
 
@@ -90,22 +91,29 @@ class ResponseCache:
         if entry.size > self.max_bytes:
             return entry
         with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._bytes -= previous.size
             self._entries[key] = entry
-            self._entries.move_to_end(key)
+            self._bytes += entry.size
             self._evict()
         return entry
 
     def add_encoding(self, entry: CachedBody, encoding: str, data: bytes) -> None:
         """Remember a compressed variant of an entry."""
         with self._lock:
+            before = entry.size
             entry.encoded[encoding] = data
+            if any(held is entry for held in self._entries.values()):
+                self._bytes += entry.size - before
             self._evict()
 
     def _evict(self) -> None:
-        total = sum(e.size for e in self._entries.values())
-        while self._entries and (len(self._entries) > self.max_entries or total > self.max_bytes):
+        while self._entries and (
+            len(self._entries) > self.max_entries or self._bytes > self.max_bytes
+        ):
             _, evicted = self._entries.popitem(last=False)
-            total -= evicted.size
+            self._bytes -= evicted.size
 
     def __len__(self) -> int:
         return len(self._entries)
