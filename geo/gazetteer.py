@@ -225,13 +225,19 @@ class Gazetteer:
         # Names: key → {code: score}; official names win over aliases.
         self._names: dict[str, dict[str, float]] = defaultdict(dict)
         folded_names = [fold(commune.nom) for commune in self._communes]
-        for commune, folded in zip(self._communes, folded_names, strict=True):
-            self._names[commune_key_of_folded(folded)][commune.code_insee] = EXACT_SCORE
+        official_keys = [commune_key_of_folded(folded) for folded in folded_names]
+        for commune, key in zip(self._communes, official_keys, strict=True):
+            self._names[key][commune.code_insee] = EXACT_SCORE
+        alias_keys: list[tuple[str, str]] = []  # (key, code)
         for name, code in aliases:
             if code in self._by_code:
-                slot = self._names[commune_key(name)]
+                key = commune_key(name)
+                alias_keys.append((key, code))
+                slot = self._names[key]
                 slot[code] = max(slot.get(code, 0.0), ALIAS_SCORE)
         self._names.pop("", None)
+        self._official_keys = official_keys
+        self._alias_keys = alias_keys
 
         # Postcodes: all communes having one, and the public answer (cities replaced by their
         # arrondissements when these cover the postcode).
@@ -259,11 +265,16 @@ class Gazetteer:
     @cached_property
     def _keys_of(self) -> dict[str, tuple[str, ...]]:
         """Name keys (official and aliases) of each commune code."""
-        keys_of: dict[str, list[str]] = defaultdict(list)
-        for key, codes in self._names.items():
-            for code in codes:
-                keys_of[code].append(key)
-        return {code: tuple(keys) for code, keys in keys_of.items()}
+        keys_of: dict[str, tuple[str, ...]] = {
+            commune.code_insee: (key,)
+            for commune, key in zip(self._communes, self._official_keys, strict=True)
+            if key
+        }
+        for key, code in self._alias_keys:
+            known = keys_of.get(code, ())
+            if key and key not in known:
+                keys_of[code] = (*known, key)
+        return keys_of
 
     @cached_property
     def _all_keys(self) -> list[str]:
@@ -297,20 +308,17 @@ class Gazetteer:
         return answer
 
     @cached_property
-    def _signatures(self) -> dict[str, tuple[tuple[str, ...], bytes]]:
+    def _signatures(self) -> dict[str, tuple[str, ...]]:
         """Keys by signature (first 4, last 4, first 2 + last 2 letters), for fuzzy matching.
 
-        Each signature's keys are sorted by length, with the lengths alongside, so that a
-        query slices out only the keys long enough and short enough to reach the cutoff.
+        Each signature's keys are sorted by length, so that a query slices out only the keys
+        long enough and short enough to reach the cutoff.
         """
         found: dict[str, list[str]] = defaultdict(list)
         for key in sorted(self._all_keys, key=len):  # stable: alphabetical within a length
             for signature in _signatures_of(key):  # three distinct signatures per key
                 found[signature].append(key)
-        return {  # lengths as bytes: keys are far shorter than 256 letters
-            signature: (tuple(keys), bytes(min(len(k), 255) for k in keys))
-            for signature, keys in found.items()
-        }
+        return {signature: tuple(keys) for signature, keys in found.items()}
 
     def _country_fuzzy(self, key: str, cutoff: float) -> tuple[tuple[str, float], ...]:
         """Best keys (at most 10) sharing a signature with ``key`` and scoring ``cutoff`` or more.
@@ -323,11 +331,10 @@ class Gazetteer:
         candidates: list[str] = []
         signatures = self._signatures
         for signature in _signatures_of(key):
-            entry = signatures.get(signature)
-            if entry is not None:
-                keys, lengths = entry
-                start = bisect_left(lengths, shortest)
-                candidates += keys[start : bisect_right(lengths, longest, start)]
+            keys = signatures.get(signature)
+            if keys is not None:
+                start = bisect_left(keys, shortest, key=len)
+                candidates += keys[start : bisect_right(keys, longest, start, key=len)]
         scores: dict[str, float] = {}  # a key found under two signatures counts once
         if candidates:
             for choice, score, _ in process.extract(
