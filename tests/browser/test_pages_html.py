@@ -159,6 +159,15 @@ def test_compact_data_matches_the_api(client: TestClient) -> None:
     assert client.get("/carte/donnees.json", headers={"If-None-Match": etag}).status_code == 304
 
 
+def test_compact_data_is_prepared_when_the_dataset_loads(client: TestClient) -> None:
+    dataset = client.app.state.datasets.dataset
+    entry = dataset.prepared["carte:donnees"]  # built in the loading thread, before any visit
+    assert set(entry.encoded) == {"br", "gzip"}
+    answer = client.get("/carte/donnees.json", headers={"Accept-Encoding": "identity"})
+    assert answer.content == entry.body
+    assert json.loads(entry.body)["nombre"] == len(dataset)
+
+
 def test_vendor_mount_serves_only_whitelisted_dist_folders(client: TestClient) -> None:
     assert client.get("/vendor/leaflet/leaflet.css").status_code == 200
     assert client.get("/vendor/leaflet/../package.json").status_code == 404
