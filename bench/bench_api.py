@@ -205,7 +205,7 @@ class Wrk:
 
     name = "wrk"
 
-    def __init__(self, tmp: Path, duration: float, cpus: str | None) -> None:
+    def __init__(self, tmp: Path, duration: int, cpus: str | None) -> None:
         self.script = tmp / "rotate.lua"
         self.script.write_text(WRK_SCRIPT)
         self.tmp = tmp
@@ -220,13 +220,13 @@ class Wrk:
         self.files += 1
         listing = self.tmp / f"paths-{self.files}.txt"
         listing.write_text("".join(f"{p}\n" for p in paths))
-        for seconds in (max(1.0, self.duration / 5), self.duration):
+        for seconds in (max(1, round(self.duration / 5)), max(1, round(self.duration))):
             command = pinned(
                 [
                     "wrk",
                     "-t1",
                     f"-c{concurrency}",
-                    f"-d{seconds:g}s",
+                    f"-d{seconds}s",  # wrk takes whole seconds only
                     "--timeout",
                     "30s",
                     *(arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")),
@@ -466,7 +466,7 @@ def suite(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk line")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk line")
     parser.add_argument("--requests", type=int, default=2000, help="requests per httpx line")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", default="1,2", help="uvicorn worker counts to try")
