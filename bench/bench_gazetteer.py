@@ -13,7 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.gazetteer import Gazetteer
+from geo.gazetteer import FUZZY_CUTOFF_COUNTRY, Gazetteer, _length_window, _signatures_of
+from geo.text import commune_key
 
 
 def typo(name: str, rng: random.Random) -> str:
@@ -27,6 +28,27 @@ def typo(name: str, rng: random.Random) -> str:
     if kind == 1:
         return name[:i] + name[i] + name[i:]
     return name[: i - 1] + name[i] + name[i - 1] + name[i + 1 :]
+
+
+def country_fuzzy(gazetteer: Gazetteer, names: list[str]) -> None:
+    """Print what the length window saves in the country-wide fuzzy search (same answers)."""
+    keys = [commune_key(name) for name in names]
+    index = gazetteer._signatures
+    compared = sharing = 0
+    for key in keys:
+        shortest, longest = _length_window(len(key), FUZZY_CUTOFF_COUNTRY)
+        union = {k for s in _signatures_of(key) for k in index.get(s, ())}
+        sharing += len(union)
+        compared += sum(1 for k in union if shortest <= len(k) <= longest)
+    start = time.perf_counter()
+    for key in keys:
+        gazetteer._country_fuzzy(key, FUZZY_CUTOFF_COUNTRY)
+    elapsed = time.perf_counter() - start
+    print(
+        f"country fuzzy search: {len(keys)} typos, {sharing / len(keys):,.0f} keys share a "
+        f"signature on average, {compared / len(keys):,.0f} within the length window are "
+        f"compared; {elapsed / len(keys) * 1e6:,.1f} µs per search"
+    )
 
 
 def main() -> None:
@@ -78,6 +100,8 @@ def main() -> None:
         fresh.match(nom, cp)
     elapsed = time.perf_counter() - start
     print(f"match, uncached fuzzy over the whole country: {len(cold) / elapsed:,.0f} rows/s")
+
+    country_fuzzy(fresh, [nom for nom, _ in cold])
 
     postcodes = [c.codes_postaux[0] for c in picked]
     start = time.perf_counter()
