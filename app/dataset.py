@@ -319,22 +319,34 @@ class Dataset:
         """Rows matching ``filters`` in answer order (see :func:`app.filters.select`)."""
         return select(self.index, filters)
 
-    def feature_bytes(self, selection: Selection, start: int = 0, stop: int | None = None) -> bytes:
-        """Comma-joined encoded features of ``selection[start:stop]``, with distances if any."""
+    def feature_bytes(
+        self,
+        selection: Selection,
+        start: int = 0,
+        stop: int | None = None,
+        *,
+        before: bytes = b"",
+        after: bytes = b"",
+    ) -> bytes:
+        """Comma-joined encoded features of ``selection[start:stop]``, with distances if any.
+
+        ``before`` and ``after`` (e.g. the rest of a FeatureCollection) go into the same join,
+        so a large answer is copied once.
+        """
         rows: list[int] = selection.indices[start:stop].tolist()
         if not rows:
-            return b""
+            return before + after
         heads = self._feature_heads
         if selection.distances is None:
-            pieces = [_FEATURE_END_COMMA] * (2 * len(rows))
-            pieces[0::2] = [heads[row] for row in rows]
+            pieces = [_FEATURE_END_COMMA] * (2 * len(rows) + 2)
+            pieces[1:-1:2] = [heads[row] for row in rows]
         else:
             keys = self._distance_keys
-            pieces = [_FEATURE_END_COMMA] * (4 * len(rows))
-            pieces[0::4] = [heads[row] for row in rows]
-            pieces[1::4] = [keys[row] for row in rows]
-            pieces[2::4] = encoded_distances(selection.distances[start:stop])
-        pieces[-1] = _FEATURE_END
+            pieces = [_FEATURE_END_COMMA] * (4 * len(rows) + 2)
+            pieces[1:-1:4] = [heads[row] for row in rows]
+            pieces[2:-1:4] = [keys[row] for row in rows]
+            pieces[3:-1:4] = encoded_distances(selection.distances[start:stop])
+        pieces[0], pieces[-2], pieces[-1] = before, _FEATURE_END, after
         return b"".join(pieces)
 
     def feature(self, feature_id: str) -> bytes | None:

@@ -147,10 +147,16 @@ def cached_answer(
     return Response(body, media_type=entry.media_type, headers=headers)
 
 
+def collection_parts(members: Mapping[str, Any]) -> tuple[bytes, bytes]:
+    """Split a FeatureCollection without features into what goes before them and after."""
+    head = orjson.dumps({"type": "FeatureCollection", **members})
+    return head[:-1] + b',"features":[', b"]}"
+
+
 def collection_bytes(features: bytes, members: Mapping[str, Any]) -> bytes:
     """Assemble a FeatureCollection: members first, then the already encoded features."""
-    head = orjson.dumps({"type": "FeatureCollection", **members})
-    return b"".join((head[:-1], b',"features":[', features, b"]}"))  # one copy of the features
+    before, after = collection_parts(members)
+    return b"".join((before, features, after))
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

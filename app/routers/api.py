@@ -26,7 +26,7 @@ from app.responses import (
     GeoJSONResponse,
     ORJSONResponse,
     cached_answer,
-    collection_bytes,
+    collection_parts,
     csv_bytes,
     needs_compression,
     strong_etag,
@@ -238,10 +238,10 @@ def _build_entry(
         )
     selection = dataset.select(filters)
     stop = None if limit is None else offset + limit
-    body = collection_bytes(
-        dataset.feature_bytes(selection, offset, stop),
-        {"metadonnees": dataset.metadata, "nombre_total": len(selection)},
+    before, after = collection_parts(
+        {"metadonnees": dataset.metadata, "nombre_total": len(selection)}
     )
+    body = dataset.feature_bytes(selection, offset, stop, before=before, after=after)
     return CachedBody(body=body, etag=etag, media_type=GEOJSON_MEDIA_TYPE, headers={}, encoded={})
 
 
