@@ -35,7 +35,7 @@
     options: {
       rayon: 60,       // cluster radius, in screen pixels
       marge: 0.25,     // part of the view added on each side before asking for clusters
-      zoomMax: 16      // last zoom with clusters; places stand apart above it
+      zoomMax: 15      // last zoom with clusters; places stand apart above it
     },
 
     initialize: function (options) {

@@ -114,8 +114,10 @@ def build_map(basemap: Basemap, config: dict[str, Any]) -> CarteMap:
         max_zoom=fond.max_zoom,
         subdomains="",
     ).add_to(carte)
-    # Clusters up to zoom 16; trainings at the very same place are one marker listing them.
-    grappes = Grappes(rayon_px=60, zoom_max=16)
+    # Clusters up to zoom 15 (street level, where places 60 px apart are ~150 m apart; one
+    # level less is a quarter less indexing on every filter change); trainings at the very
+    # same place are always one marker listing them.
+    grappes = Grappes(rayon_px=60, zoom_max=15)
     grappes.add_to(carte)
     localisation = Localisation(
         # folium renders these options with tojson, not camelized: Leaflet.Locate's own names.
