@@ -269,6 +269,19 @@ def _load_gazetteer(path: Path) -> Gazetteer:
         raise CliError(f"gazetteer {path} illisible ({type(exc).__name__} : {exc})") from exc
 
 
+def tune_gc_for_build() -> None:
+    """Make the cyclic garbage collector cheap for a build's many long-lived small objects.
+
+    The gazetteer and the input live until the process ends, so they are frozen out of
+    collections (about 10 % of geocoding time); the rows, outcomes and features the build
+    creates hold almost no cycles, so collecting every 700 allocations mostly rescans live
+    objects: a larger first threshold made a 100,000-row build about 1.6 times faster
+    (bench/bench_geocode.py). Reference counting still frees everything as usual.
+    """
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+
+
 def run_build(args: argparse.Namespace) -> int:
     """Read, validate, geocode and write; print a summary; return the exit code."""
     settings = _settings()
@@ -285,9 +298,7 @@ def run_build(args: argparse.Namespace) -> int:
     imported = import_table(table)
     sidecar = read_sidecar(input_path)
     gazetteer = _load_gazetteer(args.gazetteer or settings.gazetteer_path)
-    # The gazetteer and the input live until the process ends: keep the cyclic garbage
-    # collector from rescanning them on every collection (about 10 % of geocoding time).
-    gc.freeze()
+    tune_gc_for_build()
 
     from tqdm import tqdm
 

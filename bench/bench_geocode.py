@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import csv
-import gc
 import gzip
 import io
 import os
@@ -26,6 +25,7 @@ from typing import TypeVar
 
 import orjson
 
+from app.cli import tune_gc_for_build
 from geo.gazetteer import Commune, Gazetteer
 from geo.geocode import OfflineGeocoder, geocode_offline
 from geo.geojson import CollectionMetadata, build_feature_collection, write_geojson_atomic
@@ -168,7 +168,7 @@ def main() -> None:
 
     def fresh() -> Gazetteer:
         gazetteer = Gazetteer.from_document(document)
-        gc.freeze()  # as `carte-gen build` does once the gazetteer is loaded
+        tune_gc_for_build()  # as `carte-gen build` does once the gazetteer is loaded
         return gazetteer
 
     rows, kinds = make_rows(generator_gazetteer, args.rows, args.seed)
@@ -250,9 +250,9 @@ def main() -> None:
     harmonic = len(fast) / sum(1 / per_kind[k] for k in fast)
     print(f"  {'pure chain, mix without name-only typos':<36}{'':>12}{harmonic:18,.0f}")
     print(f"  load average after: {os.getloadavg()[0]:.2f}")
-    cold_rate = n / CPU_SECONDS["cold"]
-    verdict = "met" if cold_rate >= TARGET_ROWS_PER_S else "NOT met"
-    print(f"  target {TARGET_ROWS_PER_S:,} rows per CPU-second for the cold chain: {verdict}")
+    for label, rate in (("pure chain, cold", n / cold_s), ("whole build", n / build_s)):
+        verdict = "met" if rate >= TARGET_ROWS_PER_S else "NOT met"
+        print(f"  target {TARGET_ROWS_PER_S:,} rows/s wall-clock, {label}: {verdict}")
     if profiler:
         print("Profile of the cold chain (top 15 by cumulative time)")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(15)
