@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from functools import partial
+from typing import Annotated, Any, Final, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -35,6 +37,10 @@ from app.settings import Settings
 from geo.schema import MODALITE_LABELS, PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
 
 router = APIRouter(prefix="/api", tags=["api"])
+
+#: Threads of one process building or compressing answers at once. The work is CPU-bound
+#: and holds the GIL: more threads than this only make them, and the event loop, queue for it.
+BUILD_THREADS: Final = 2
 
 
 # --------------------------------------------------------------------------- models (docs)
@@ -219,6 +225,14 @@ def _csv_entry(
     return csv_bytes(header, lines())
 
 
+def _build_limiter(request: Request) -> anyio.CapacityLimiter:
+    """Return the application's limiter of answer-building threads (made on first use)."""
+    limiter = getattr(request.app.state, "answer_build_limiter", None)
+    if limiter is None:  # no await since the look-up: no other request can interleave
+        limiter = request.app.state.answer_build_limiter = anyio.CapacityLimiter(BUILD_THREADS)
+    return limiter
+
+
 def _build_entry(
     dataset: Dataset,
     filters: FormationFilters,
@@ -279,12 +293,12 @@ async def formations(
     key = canonical_query(filters, format=format, limit=limit, offset=offset)
     entry = dataset.cache.get(key)
     if entry is None:
-        entry = await run_in_threadpool(_build_entry, dataset, filters, limit, offset, format, key)
+        build = partial(_build_entry, dataset, filters, limit, offset, format, key)
+        entry = await anyio.to_thread.run_sync(build, limiter=_build_limiter(request))
         dataset.cache.put(key, entry)
     if needs_compression(request, entry):  # first compressed request: off the event loop
-        return await run_in_threadpool(
-            cached_answer, request, entry, dataset.cache, settings.cache_max_age_s
-        )
+        answer = partial(cached_answer, request, entry, dataset.cache, settings.cache_max_age_s)
+        return await anyio.to_thread.run_sync(answer, limiter=_build_limiter(request))
     return cached_answer(request, entry, dataset.cache, settings.cache_max_age_s)
 
 
