@@ -243,9 +243,13 @@ def host_site() -> Iterator[HostSite]:
     httpd.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Debian Chromium for the session."""
+    """One headless Debian Chromium per test module.
+
+    Playwright's sync API runs an event loop in the main thread while it is open; closing it
+    with the module keeps that loop from leaking into other areas' tests (``asyncio.run``).
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
