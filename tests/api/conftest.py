@@ -91,8 +91,7 @@ def app_client() -> Callable[..., Any]:
 def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo data built with the real CLI (``carte-gen build data/formations.csv``)."""
     source = REPO_ROOT / "data" / "formations.csv"
-    if not source.is_file():
-        pytest.skip("data/formations.csv (demo input) is not in the repository yet")
+    assert source.is_file(), "data/formations.csv (the demo input) is missing"
     output = tmp_path_factory.mktemp("demo") / "formations.geojson"
     result = subprocess.run(
         [sys.executable, "-c", CLI, "build", str(source), "-o", str(output), "-q"],
