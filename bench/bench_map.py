@@ -207,7 +207,7 @@ def main() -> int:
                 warm_up_ms = (time.perf_counter() - started) * 1000
                 figures = measure(browser, server.base_url)
             finally:
-                FIXTURES.stop_server(server)
+                server.stop()
             print(
                 f"{size:>10} {figures['bytes'] / 1000:>16.1f} {figures['requests']:>9}"
                 f" {figures['first_markers_ms']:>12.0f}ms {figures['data_ms']:>10.0f}ms"
@@ -231,7 +231,7 @@ def main() -> int:
                 for shot in screenshots(browser, server.base_url, REPO_ROOT / "docs/screenshots"):
                     print(f"screenshot: {shot.relative_to(REPO_ROOT)}")
             finally:
-                FIXTURES.stop_server(server)
+                server.stop()
         browser.close()
     return 0
 

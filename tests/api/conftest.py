@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
 from geo.synthetic import DEFAULT_GAZETTEER, synthetic_collection
+from tests.live_server import LiveServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SYNTHETIC_COUNT = 400
@@ -115,80 +113,17 @@ def demo_client(demo_path: Path) -> Iterator[TestClient]:
 # --------------------------------------------------------------------------- live server
 
 
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class LiveServer:
-    """A real uvicorn serving ``create_app`` in a subprocess, on a loopback port."""
-
-    def __init__(self, data_path: Path, reload_interval_s: float = 0.0) -> None:
-        self.data_path = data_path
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "CARTE_GEN_DATA_PATH": str(data_path),
-            "CARTE_GEN_GAZETTEER_PATH": str(DEFAULT_GAZETTEER),
-            "CARTE_GEN_RELOAD_INTERVAL_S": str(reload_interval_s),
-        }
-        self.log = data_path.with_name(f"uvicorn-{self.port}.log")
-        self._log_file = self.log.open("wb")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                "1",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        """Poll /healthz until it answers (bounded)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"uvicorn not ready in {timeout} s: {self.log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        """Terminate the server (kill after a bounded wait)."""
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self._log_file.close()
-
-
 @pytest.fixture
 def live_server() -> Iterator[Callable[..., LiveServer]]:
     """Start real uvicorn servers on data files; every one is stopped after the test."""
     servers: list[LiveServer] = []
 
     def start(data_path: Path, reload_interval_s: float = 0.0) -> LiveServer:
-        server = LiveServer(data_path, reload_interval_s)
+        server = LiveServer(
+            data_path,
+            CARTE_GEN_GAZETTEER_PATH=str(DEFAULT_GAZETTEER),
+            CARTE_GEN_RELOAD_INTERVAL_S=str(reload_interval_s),
+        )
         servers.append(server)
         server.wait_ready()
         return server

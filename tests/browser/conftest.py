@@ -8,12 +8,8 @@ recorded, so a test can assert that the page asks nothing from anyone else.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import struct
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,6 +26,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from geo.synthetic import synthetic_collection, write_synthetic
+from tests.live_server import LiveServer, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -67,95 +64,37 @@ def blank_png(
     )
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1, chosen by the OS."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Server:
-    """A running uvicorn serving Carte GEN."""
-
-    base_url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
+class Server(LiveServer):
+    """Carte GEN under uvicorn, with the API look-ups the browser tests compare against."""
 
     def get_json(self, path: str, **params: Any) -> Any:
         """GET a JSON answer of this server."""
         query = urlencode(params, doseq=True)
-        url = f"{self.base_url}{path}" + (f"?{query}" if query else "")
+        url = f"{self.url}{path}" + (f"?{query}" if query else "")
         with urllib.request.urlopen(url, timeout=30) as answer:
             return json.loads(answer.read())
 
+    def features(self, query: str) -> list[dict[str, Any]]:
+        """Features the API returns for a query string, in answer order."""
+        url = f"{self.url}/api/formations" + (f"?{query}" if query else "")
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            features: list[dict[str, Any]] = json.loads(answer.read())["features"]
+            return features
+
     def count(self, query: str) -> int:
         """Number of trainings the API returns for a query string."""
-        url = f"{self.base_url}/api/formations" + (f"?{query}" if query else "")
-        with urllib.request.urlopen(url, timeout=30) as answer:
-            return len(json.loads(answer.read())["features"])
+        return len(self.features(query))
 
     def ids(self, query: str) -> list[str]:
         """Ids of the trainings the API returns for a query string, in answer order."""
-        url = f"{self.base_url}/api/formations" + (f"?{query}" if query else "")
-        with urllib.request.urlopen(url, timeout=30) as answer:
-            return [f["id"] for f in json.loads(answer.read())["features"]]
+        return [feature["id"] for feature in self.features(query)]
 
 
 def start_server(data_path: Path, log_dir: Path, **env: str) -> Server:
-    """Start ``uvicorn app.main:create_app --factory`` on a free loopback port and wait for it."""
-    port = free_port()
-    log_path = log_dir / f"uvicorn-{port}.log"
-    environment = {
-        **os.environ,
-        "CARTE_GEN_DATA_PATH": str(data_path),
-        "CARTE_GEN_RELOAD_INTERVAL_S": "3600",
-        **env,
-    }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=REPO_ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited: {log_path.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as answer:
-                if json.loads(answer.read()).get("count"):
-                    return Server(base_url, process, log_path)
-        except OSError:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"uvicorn did not start: {log_path.read_text(errors='replace')}")
-
-
-def stop_server(server: Server) -> None:
-    """Stop a server started by :func:`start_server`."""
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=10)
+    """Start Carte GEN on ``data_path`` (no reload during a session) and wait for its data."""
+    server = Server(data_path, log_dir, **{"CARTE_GEN_RELOAD_INTERVAL_S": "3600", **env})
+    server.wait_ready(need_data=True)
+    return server
 
 
 def xss_collection() -> dict[str, Any]:
@@ -187,7 +126,7 @@ def server(work_dir: Path) -> Iterator[Server]:
     write_synthetic(data, 1000, seed=5)
     running = start_server(data, work_dir)
     yield running
-    stop_server(running)
+    running.stop()
 
 
 @pytest.fixture(scope="session")
@@ -197,7 +136,7 @@ def xss_server(work_dir: Path) -> Iterator[Server]:
     data.write_text(json.dumps(xss_collection(), ensure_ascii=False), encoding="utf-8")
     running = start_server(data, work_dir)
     yield running
-    stop_server(running)
+    running.stop()
 
 
 class _HostHandler(BaseHTTPRequestHandler):

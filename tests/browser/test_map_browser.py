@@ -39,7 +39,7 @@ def expect_consistent(page, server, helpers, query: str) -> int:
 
 def test_page_loads_without_errors_or_foreign_requests(watched, server, helpers):
     page = watched.page
-    page.goto(server.base_url + "/")
+    page.goto(server.url + "/")
     helpers.wait_ready(page)
     page.wait_for_load_state("networkidle")
     assert watched.errors == []
@@ -55,14 +55,14 @@ def test_markers_and_clusters_add_up_to_the_api_count(watched, server, helpers):
     filtres = server.get_json("/api/filtres")["filtres"]
     region = max(filtres["region"], key=lambda r: r["nombre"])["valeur"]
     for query in ("", f"region={region}", "type_structure=association&duree_min=6&duree_max=12"):
-        page.goto(server.base_url + "/" + (f"?{query}" if query else ""))
+        page.goto(server.url + "/" + (f"?{query}" if query else ""))
         expect_consistent(page, server, helpers, query)
     assert watched.errors == []
 
 
 def test_each_filter_updates_markers_list_count_and_url(watched, server, helpers):
     page = watched.page
-    page.goto(server.base_url + "/")
+    page.goto(server.url + "/")
     helpers.wait_ready(page)
     filtres = server.get_json("/api/filtres")["filtres"]
     region = max(filtres["region"], key=lambda r: r["nombre"])["valeur"]
@@ -127,7 +127,7 @@ def test_reload_restores_every_form_control(watched, server, helpers):
     query = (
         "region=84&type_structure=association&modalite=distanciel&duree_min=4&duree_max=20&q=web"
     )
-    page.goto(server.base_url + "/?" + query)
+    page.goto(server.url + "/?" + query)
     helpers.wait_ready(page)
     assert page.input_value("#f-region") == "84"
     assert page.input_value("#f-type") == "association"
@@ -141,7 +141,7 @@ def test_reload_restores_every_form_control(watched, server, helpers):
 
 def test_keyboard_only_filters_and_list_open_the_popup_and_return_focus(watched, server, helpers):
     page = watched.page
-    page.goto(server.base_url + "/")
+    page.goto(server.url + "/")
     helpers.wait_ready(page)
 
     def tab_to(selector: str, limit: int = 80) -> None:
@@ -185,18 +185,18 @@ def test_embed_in_another_origin_shows_the_preset_and_resizes(watched, server, h
     url = host_site.show(
         f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
         <title>Ministère</title></head><body><h1>Site d'un ministère</h1>
-        <iframe id="carte" data-carte-gen src="{server.base_url}/embed?{preset}&liste=1&filtres=0"
+        <iframe id="carte" data-carte-gen src="{server.url}/embed?{preset}&liste=1&filtres=0"
           title="Carte des formations" width="100%" height="300" allow="geolocation" loading="lazy"
           style="border:0"></iframe>
-        <script src="{server.base_url}/static/embed-resize.js" async></script>
+        <script src="{server.url}/static/embed-resize.js" async></script>
         </body></html>"""
     )
-    assert urlsplit(url).port != urlsplit(server.base_url).port
+    assert urlsplit(url).port != urlsplit(server.url).port
     page.goto(url)
     page.wait_for_function(
         "() => document.getElementById('carte').hasAttribute('data-carte-gen-hauteur')"
     )
-    frame = next(f for f in page.frames if f.url.startswith(server.base_url + "/embed"))
+    frame = next(f for f in page.frames if f.url.startswith(server.url + "/embed"))
     helpers.wait_ready(frame)
     assert frame.get_attribute("#compte", "data-nombre") == str(expected)
     assert frame.is_hidden("#filtres")
@@ -224,7 +224,7 @@ def test_embed_in_another_origin_shows_the_preset_and_resizes(watched, server, h
 
 def test_embed_hides_list_and_filters_on_request(watched, server, helpers):
     page = watched.page
-    page.goto(server.base_url + "/embed?liste=0&filtres=0&modalite=distanciel")
+    page.goto(server.url + "/embed?liste=0&filtres=0&modalite=distanciel")
     helpers.wait_ready(page)
     assert page.is_hidden("#filtres")
     assert page.locator("#panneau-liste").count() == 0
@@ -238,16 +238,16 @@ def test_embed_hides_list_and_filters_on_request(watched, server, helpers):
 
 def test_embed_dialog_builds_the_snippet_of_the_current_view(watched, server, helpers):
     page = watched.page
-    page.goto(server.base_url + "/?type_structure=entreprise&duree_max=12")
+    page.goto(server.url + "/?type_structure=entreprise&duree_max=12")
     helpers.wait_ready(page)
     page.click("#ouvrir-integrer")
     assert page.evaluate("document.getElementById('dialogue-integrer').open")
     snippet = page.input_value("#extrait-integrer")
     assert snippet.startswith("<iframe ")
-    assert f'src="{server.base_url}/embed?type_structure=entreprise&amp;duree_max=12' in snippet
+    assert f'src="{server.url}/embed?type_structure=entreprise&amp;duree_max=12' in snippet
     for attribute in ('title="', 'allow="geolocation', 'loading="lazy"', 'width="', 'height="'):
         assert attribute in snippet
-    assert f'<script src="{server.base_url}/static/embed-resize.js" async=""></script>' in snippet
+    assert f'<script src="{server.url}/static/embed-resize.js" async=""></script>' in snippet
     page.uncheck("#integrer-liste")
     assert "liste=0" in page.input_value("#extrait-integrer")
     page.keyboard.press("Escape")
@@ -257,7 +257,7 @@ def test_embed_dialog_builds_the_snippet_of_the_current_view(watched, server, he
 
 def test_data_values_are_shown_as_text_never_as_html(watched, xss_server, helpers):
     page = watched.page
-    page.goto(xss_server.base_url + "/")
+    page.goto(xss_server.url + "/")
     helpers.wait_ready(page)
     titles = page.eval_on_selector_all(
         "#liste-formations .titre", "els => els.map(e => e.textContent)"
@@ -314,7 +314,7 @@ def wait_settled(page) -> None:
 
 def test_clicking_a_cluster_zooms_in_and_splits_it(watched, server, helpers):
     page = watched.page
-    page.goto(server.base_url + "/")
+    page.goto(server.url + "/")
     helpers.wait_ready(page)
     markers = page.evaluate(MARKERS_IN_VIEW)
     clusters = [
@@ -356,7 +356,7 @@ def test_trainings_at_the_same_place_are_listed_and_each_opens(watched, server, 
     query = f"lat={lat}&lon={lon}&rayon_km=0.001"
     expected = server.ids(query)
     assert len(expected) >= 2
-    page.goto(server.base_url + "/?" + query)
+    page.goto(server.url + "/?" + query)
     helpers.wait_ready(page)
     place = page.locator(".grappe-lieu")
     assert place.count() == 1
@@ -384,7 +384,7 @@ def test_trainings_at_the_same_place_are_listed_and_each_opens(watched, server, 
 
 def test_list_opens_a_popup_of_a_training_inside_a_cluster(watched, server, helpers):
     page = watched.page
-    page.goto(server.base_url + "/")
+    page.goto(server.url + "/")
     helpers.wait_ready(page)
     # at the whole-France view, a training of the list that is inside a cluster, not drawn alone
     rank = page.evaluate(
@@ -418,7 +418,7 @@ LYON = {"latitude": 45.764043, "longitude": 4.835659}
 def test_around_me_uses_the_browser_position(open_page, server, helpers):
     watched = open_page(geolocation=LYON, permissions=["geolocation"])
     page = watched.page
-    page.goto(server.base_url + "/")
+    page.goto(server.url + "/")
     helpers.wait_ready(page)
     page.click("#autour-de-moi")
     page.wait_for_function("() => new URLSearchParams(location.search).has('lat')")
@@ -442,7 +442,7 @@ def test_around_me_uses_the_browser_position(open_page, server, helpers):
 def test_around_me_refused_says_what_to_do(open_page, server, helpers):
     watched = open_page()  # no geolocation permission: the browser refuses
     page = watched.page
-    page.goto(server.base_url + "/")
+    page.goto(server.url + "/")
     helpers.wait_ready(page)
     page.click("#autour-de-moi")
     page.wait_for_function(
@@ -460,7 +460,7 @@ def test_around_me_refused_says_what_to_do(open_page, server, helpers):
 def test_phone_list_is_a_keyboard_drawer_closed_by_escape(open_page, server, helpers):
     watched = open_page(viewport={"width": 390, "height": 844}, has_touch=True)
     page = watched.page
-    page.goto(server.base_url + "/")
+    page.goto(server.url + "/")
     helpers.wait_ready(page)
     toggle = page.locator("#basculer-liste")
     assert toggle.is_visible()
