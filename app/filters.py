@@ -161,27 +161,63 @@ class CodeColumn:
     codes: npt.NDArray[np.int32]
     values: tuple[str, ...]  # code → value
     lookup: Mapping[str, int]  # value → code
+    #: Rows by code, ascending within each code (nulls first), and where each code starts in
+    #: it: the rows having a value are one slice (an inverted index).
+    rows_by_code: IntArray
+    code_starts: IntArray
 
     @classmethod
     def from_values(cls, values: Iterable[str | None]) -> CodeColumn:
         """Encode a column; values keep their first-seen order."""
         lookup: dict[str, int] = {}
-        codes = [-1 if v is None else lookup.setdefault(v, len(lookup)) for v in values]
-        return cls(np.array(codes, dtype=np.int32), tuple(lookup), lookup)
+        codes = np.array(
+            [-1 if v is None else lookup.setdefault(v, len(lookup)) for v in values],
+            dtype=np.int32,
+        )
+        rows_by_code = np.argsort(codes, kind="stable").astype(np.intp)
+        code_starts = np.searchsorted(codes[rows_by_code], np.arange(-1, len(lookup) + 1))
+        return cls(codes, tuple(lookup), lookup, rows_by_code, code_starts.astype(np.intp))
 
-    def mask(self, wanted: Iterable[str]) -> BoolArray:
-        """Rows whose value is one of ``wanted``."""
+    def rows_of(self, wanted: Iterable[str]) -> IntArray:
+        """Rows having a value among ``wanted``, ascending (read from the inverted index)."""
+        codes = sorted({self.lookup[value] for value in wanted if value in self.lookup})
+        slices = [
+            self.rows_by_code[self.code_starts[code + 1] : self.code_starts[code + 2]]
+            for code in codes
+        ]
+        if not slices:
+            return np.empty(0, dtype=np.intp)
+        return slices[0] if len(slices) == 1 else np.sort(np.concatenate(slices))
+
+    def mask(self, wanted: Iterable[str], rows: IntArray | None = None) -> BoolArray:
+        """Which rows (all, or those of ``rows``) have a value among ``wanted``."""
+        column = self.codes if rows is None else self.codes[rows]
         codes = [self.lookup[value] for value in wanted if value in self.lookup]
         if not codes:
-            return np.zeros(len(self.codes), dtype=bool)
+            return np.zeros(len(column), dtype=bool)
         if len(codes) == 1:
-            return self.codes == codes[0]
-        return np.isin(self.codes, np.array(codes, dtype=np.int32))
+            return column == codes[0]
+        return np.isin(column, np.array(codes, dtype=np.int32))
 
     def counts(self, rows: BoolArray) -> dict[str, int]:
         """Value → number of selected rows having it (values absent from the rows omitted)."""
         numbers = np.bincount(self.codes[rows] + 1, minlength=len(self.values) + 1)[1:]
         return {self.values[code]: int(n) for code, n in enumerate(numbers) if n}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LatitudeBands:
+    """Row numbers, latitudes and longitudes, sorted by latitude (for radius searches)."""
+
+    rows: IntArray
+    lat: FloatArray
+    lon: FloatArray
+
+    @classmethod
+    def of(cls, lon: FloatArray, lat: FloatArray) -> LatitudeBands:
+        """Sort the columns of a dataset by latitude."""
+        order = np.argsort(lat, kind="stable").astype(np.intp)
+        return cls(order, lat[order], lon[order])
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -198,6 +234,9 @@ class FilterIndex:
     text: tuple[str, ...]  # folded « intitule structure commune »
     #: Returns the indices of rows inside a (non-crossing) box; a spatial index in the service.
     box_query: Callable[[float, float, float, float], IntArray] | None = None
+    #: The rows sorted by latitude: a radius search reads one band of them (two binary
+    #: searches) instead of every row. ``None``: scan every row.
+    bands: LatitudeBands | None = None
 
     def __len__(self) -> int:
         return len(self.lon)
@@ -212,6 +251,14 @@ def haversine_km(lon: float, lat: float, lons: FloatArray, lats: FloatArray) -> 
         + math.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _box_mask_of_rows(index: FilterIndex, box: BBox, rows: IntArray) -> BoolArray:
+    lon, lat = index.lon[rows], index.lat[rows]
+    inside_lat = (lat >= box.min_lat) & (lat <= box.max_lat)
+    if box.min_lon <= box.max_lon:
+        return inside_lat & (lon >= box.min_lon) & (lon <= box.max_lon)
+    return inside_lat & ((lon >= box.min_lon) | (lon <= box.max_lon))  # crosses the antimeridian
 
 
 def _box_mask(index: FilterIndex, box: BBox) -> BoolArray:
@@ -237,29 +284,43 @@ def _box_mask(index: FilterIndex, box: BBox) -> BoolArray:
     return mask
 
 
-def _text_mask(index: FilterIndex, words: tuple[str, ...]) -> BoolArray:
+def _text_mask(index: FilterIndex, words: tuple[str, ...], rows: IntArray | None) -> BoolArray:
     texts = index.text
+    chosen = texts if rows is None else [texts[row] for row in rows.tolist()]
     return np.fromiter(
-        (all(word in text for word in words) for text in texts), dtype=bool, count=len(texts)
+        (all(word in text for word in words) for text in chosen), dtype=bool, count=len(chosen)
     )
 
 
 def criterion_masks(
-    index: FilterIndex, filters: FormationFilters, distances: FloatArray | None = None
+    index: FilterIndex,
+    filters: FormationFilters,
+    distances: FloatArray | None = None,
+    *,
+    rows: IntArray | None = None,
 ) -> dict[str, BoolArray]:
-    """One boolean mask per active criterion (keys: facet names, ``duree``, ``q``, ``near``…)."""
+    """One boolean mask per active criterion (keys: facet names, ``duree``, ``q``, ``near``…).
+
+    With ``rows``, the masks cover those rows only, and the radius is left out: the caller
+    chose ``rows`` by distance already (see :func:`select`).
+    """
     masks: dict[str, BoolArray] = {}
     for name in FACET_FIELDS:
         values = getattr(filters, name)
         if values:
-            masks[name] = getattr(index, name).mask(values)
+            masks[name] = getattr(index, name).mask(values, rows)
     if filters.duree_min is not None or filters.duree_max is not None:
         low = -math.inf if filters.duree_min is None else filters.duree_min
         high = math.inf if filters.duree_max is None else filters.duree_max
+        duree = index.duree if rows is None else index.duree[rows]
         with np.errstate(invalid="ignore"):
-            masks["duree"] = (index.duree >= low) & (index.duree <= high)
+            masks["duree"] = (duree >= low) & (duree <= high)
     if filters.words:
-        masks["q"] = _text_mask(index, filters.words)
+        masks["q"] = _text_mask(index, filters.words, rows)
+    if rows is not None:
+        if filters.bbox is not None:
+            masks["bbox"] = _box_mask_of_rows(index, filters.bbox, rows)
+        return masks
     if filters.near is not None and filters.near.rayon_km is not None:
         if distances is None:
             distances = near_distances(index, filters.near)
@@ -289,36 +350,96 @@ class Selection:
         return len(self.indices)
 
 
-def near_distances(index: FilterIndex, near: Near) -> FloatArray:
-    """Distances in km from ``near`` to every row; ``inf`` for rows surely beyond the radius.
+def _search_box(lat: float, rayon_km: float) -> tuple[float, float] | None:
+    """Half-height and half-width in degrees of a lon/lat box containing a search disc.
 
-    With a radius, only rows inside a lon/lat box around the point are measured (the box
-    is a superset of the disc), which keeps a 30 km search on 100,000 rows cheap.
+    ``None`` when no such box is useful (a pole inside, or half the globe).
     """
+    margin = 1.01  # the box must contain the disc despite rounding
+    dlat = math.degrees(rayon_km / EARTH_RADIUS_KM) * margin
+    cos_lat = math.cos(math.radians(min(89.0, abs(lat) + dlat)))
+    dlon = dlat / cos_lat if cos_lat > 1e-6 else 360.0
+    if lat - dlat < -89.0 or lat + dlat > 89.0 or dlon >= 180.0:
+        return None
+    return dlat, dlon
+
+
+def _inside_lon(lons: FloatArray, center: float, dlon: float) -> BoolArray:
+    if center - dlon < -180.0 or center + dlon > 180.0:  # the box crosses the antimeridian
+        return np.abs((lons - center + 540.0) % 360.0 - 180.0) <= dlon
+    return (lons >= center - dlon) & (lons <= center + dlon)
+
+
+def rows_within(index: FilterIndex, near: Near) -> tuple[IntArray, FloatArray]:
+    """Rows within the radius of ``near`` (ascending) and their distances in km.
+
+    Only the rows of the search box are measured; with ``bands``, only the latitude band
+    is even read. Without a radius, every row is within.
+    """
+    radius = near.rayon_km
+    box = None if radius is None else _search_box(near.lat, radius)
+    if radius is None or box is None:
+        distances = haversine_km(near.lon, near.lat, index.lon, index.lat)
+        rows = np.arange(len(index), dtype=np.intp)
+        if radius is None:
+            return rows, distances
+        within = distances <= radius
+        return rows[within], distances[within]
+    dlat, dlon = box
+    bands = index.bands
+    if bands is not None:
+        first = int(np.searchsorted(bands.lat, near.lat - dlat, "left"))
+        last = int(np.searchsorted(bands.lat, near.lat + dlat, "right"))
+        candidates = bands.rows[first:last][_inside_lon(bands.lon[first:last], near.lon, dlon)]
+        candidates.sort()  # ascending rows: equal distances then keep the rows' order
+    else:
+        band = np.flatnonzero((index.lat >= near.lat - dlat) & (index.lat <= near.lat + dlat))
+        candidates = band[_inside_lon(index.lon[band], near.lon, dlon)]
+    distances = haversine_km(near.lon, near.lat, index.lon[candidates], index.lat[candidates])
+    within = distances <= radius
+    return candidates[within], distances[within]
+
+
+def near_distances(index: FilterIndex, near: Near) -> FloatArray:
+    """Distances in km from ``near`` to every row; ``inf`` for rows beyond the radius."""
     if near.rayon_km is None:
         return haversine_km(near.lon, near.lat, index.lon, index.lat)
-    margin = 1.01  # the box must contain the disc despite rounding
-    dlat = math.degrees(near.rayon_km / EARTH_RADIUS_KM) * margin
-    cos_lat = math.cos(math.radians(min(89.0, abs(near.lat) + dlat)))
-    dlon = dlat / cos_lat if cos_lat > 1e-6 else 360.0
-    if near.lat - dlat < -89.0 or near.lat + dlat > 89.0 or dlon >= 180.0:
-        return haversine_km(near.lon, near.lat, index.lon, index.lat)
-    min_lon, max_lon = near.lon - dlon, near.lon + dlon
-    inside_lat = (index.lat >= near.lat - dlat) & (index.lat <= near.lat + dlat)
-    if min_lon < -180.0 or max_lon > 180.0:  # the box crosses the antimeridian
-        wrapped_lon = (index.lon - near.lon + 540.0) % 360.0 - 180.0
-        candidates = np.flatnonzero(inside_lat & (np.abs(wrapped_lon) <= dlon))
-    else:
-        candidates = np.flatnonzero(inside_lat & (index.lon >= min_lon) & (index.lon <= max_lon))
+    rows, distances_within = rows_within(index, near)
     distances = np.full(len(index), np.inf)
-    distances[candidates] = haversine_km(
-        near.lon, near.lat, index.lon[candidates], index.lat[candidates]
-    )
+    distances[rows] = distances_within
     return distances
 
 
+def _fewest_rows(index: FilterIndex, filters: FormationFilters) -> IntArray | None:
+    """Rows of the most selective facet criterion (``None``: no facet criterion)."""
+    fewest: IntArray | None = None
+    for name in FACET_FIELDS:
+        values = getattr(filters, name)
+        if values:
+            rows = getattr(index, name).rows_of(values)
+            if fewest is None or len(rows) < len(fewest):
+                fewest = rows
+    return fewest
+
+
 def select(index: FilterIndex, filters: FormationFilters) -> Selection:
-    """Rows matching every criterion; nearest first (ties by row order) when a point is set."""
+    """Rows matching every criterion; nearest first (ties by row order) when a point is set.
+
+    With a radius, the rows within it are found first, else the rows of the most selective
+    facet (region, type…); the other criteria are only tested on those: a search then
+    costs about the size of its answer, not of the dataset.
+    """
+    if filters.near is not None and filters.near.rayon_km is not None:
+        rows, distances_within = rows_within(index, filters.near)
+        keep = combine(criterion_masks(index, filters, rows=rows), len(rows))
+        rows, distances_within = rows[keep], distances_within[keep]
+        order = np.argsort(distances_within, kind="stable")
+        return Selection(rows[order], distances_within[order])
+    if filters.near is None:
+        facet_rows = _fewest_rows(index, filters)
+        if facet_rows is not None:
+            keep = combine(criterion_masks(index, filters, rows=facet_rows), len(facet_rows))
+            return Selection(facet_rows[keep])
     distances = None
     if filters.near is not None:
         distances = near_distances(index, filters.near)

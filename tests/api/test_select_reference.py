@@ -1,0 +1,152 @@
+"""Property test: the indexed search (inverted index, latitude bands) equals a plain row scan."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.filters import (
+    BBox,
+    CodeColumn,
+    FilterIndex,
+    FormationFilters,
+    LatitudeBands,
+    Near,
+    haversine_km,
+    select,
+)
+
+REGIONS = ("84", "11", "2A", None)
+TYPES = ("ecole", "association", None)
+WORDS = ("web", "data", "lyon")
+
+rows = st.tuples(
+    st.floats(4.0, 6.0) | st.sampled_from([179.9, -179.9, 55.5]),  # lon, a few far away
+    st.floats(45.0, 47.0) | st.sampled_from([-21.1, 88.9]),  # lat, a few far away
+    st.sampled_from(REGIONS),
+    st.sampled_from(TYPES),
+    st.none() | st.integers(1, 24),
+    st.lists(st.sampled_from(WORDS), max_size=2).map(" ".join),
+)
+near = st.builds(
+    Near,
+    lon=st.floats(4.0, 6.0) | st.just(179.95),
+    lat=st.floats(45.0, 47.0),
+    rayon_km=st.none() | st.floats(0.5, 150.0) | st.just(19_000.0),
+)
+boxes = st.builds(
+    BBox,
+    min_lon=st.floats(-180, 180),
+    min_lat=st.floats(-90, 45),
+    max_lon=st.floats(-180, 180),
+    max_lat=st.floats(45, 90),
+)
+filters = st.builds(
+    FormationFilters,
+    region=st.lists(st.sampled_from(REGIONS[:3]), max_size=2, unique=True).map(tuple),
+    type_structure=st.lists(st.sampled_from(TYPES[:2]), max_size=2, unique=True).map(tuple),
+    duree_min=st.none() | st.integers(0, 12),
+    duree_max=st.none() | st.integers(12, 30),
+    q=st.none() | st.sampled_from(WORDS),
+    near=st.none() | near,
+    bbox=st.none() | boxes,
+)
+
+
+Row = tuple[float, float, str | None, str | None, int | None, str]
+
+
+def scanned(data: list[Row], wanted: FormationFilters) -> tuple[list[int], list[float] | None]:
+    """The reference: every row tested on its own, then sorted by (distance, row)."""
+    kept: list[tuple[float, int]] = []
+    for row, (lon, lat, region, kind, duree, text) in enumerate(data):
+        if wanted.region and region not in wanted.region:
+            continue
+        if wanted.type_structure and kind not in wanted.type_structure:
+            continue
+        if wanted.duree_min is not None and (duree is None or duree < wanted.duree_min):
+            continue
+        if wanted.duree_max is not None and (duree is None or duree > wanted.duree_max):
+            continue
+        if any(word not in text for word in wanted.words):
+            continue
+        box = wanted.bbox
+        if box is not None:
+            inside_lon = (
+                box.min_lon <= lon <= box.max_lon
+                if box.min_lon <= box.max_lon
+                else lon >= box.min_lon or lon <= box.max_lon
+            )
+            if not (inside_lon and box.min_lat <= lat <= box.max_lat):
+                continue
+        distance = 0.0
+        if wanted.near is not None:
+            point = wanted.near
+            distance = float(
+                haversine_km(point.lon, point.lat, np.array([lon]), np.array([lat]))[0]
+            )
+            if point.rayon_km is not None and distance > point.rayon_km:
+                continue
+        kept.append((distance, row))
+    kept.sort()
+    return [row for _, row in kept], None if wanted.near is None else [d for d, _ in kept]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(rows, max_size=60), filters)
+def test_indexed_search_equals_a_row_scan(data: list[Row], wanted: FormationFilters) -> None:
+    check_against_scan(data, wanted)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(-1.5, 1.5), st.floats(-1.0, 1.0)), min_size=1, max_size=60),
+    st.floats(-60.0, 60.0),
+    st.floats(1.0, 120.0),
+)
+def test_radius_search_equals_a_row_scan(
+    offsets: list[tuple[float, float]], lat: float, rayon_km: float
+) -> None:
+    """Points all around the search point, many near the circle and the corners of its box."""
+    data: list[Row] = [(5.0 + dx, lat + dy, None, None, None, "") for dx, dy in offsets]
+    check_against_scan(data, FormationFilters(near=Near(5.0, lat, rayon_km)))
+
+
+def check_against_scan(data: list[Row], wanted: FormationFilters) -> None:
+    """Build an index of ``data`` and compare :func:`select` with :func:`scanned`."""
+    lons = np.array([r[0] for r in data], dtype=np.float64)
+    lats = np.array([r[1] for r in data], dtype=np.float64)
+    index = FilterIndex(
+        region=CodeColumn.from_values([r[2] for r in data]),
+        departement=CodeColumn.from_values([None] * len(data)),
+        type_structure=CodeColumn.from_values([r[3] for r in data]),
+        modalite=CodeColumn.from_values([None] * len(data)),
+        duree=np.array([math.nan if r[4] is None else r[4] for r in data], dtype=np.float64),
+        lon=lons,
+        lat=lats,
+        text=tuple(r[5] for r in data),
+        bands=LatitudeBands.of(lons, lats),
+    )
+    expected_rows, expected_distances = scanned(data, wanted)
+    selection = select(index, wanted)
+    if wanted.near is not None and wanted.near.rayon_km is not None:
+        # Rows right on the circle may fall either side of it by rounding: compare the rest.
+        radius = wanted.near.rayon_km
+        assert expected_distances is not None and selection.distances is not None
+
+        def clear(rows: list[int], distances: list[float]) -> list[int]:
+            return [r for r, d in zip(rows, distances, strict=True) if abs(d - radius) > 1e-6]
+
+        assert clear(selection.indices.tolist(), selection.distances.tolist()) == clear(
+            expected_rows, expected_distances
+        )
+        return
+    assert selection.indices.tolist() == expected_rows
+    if expected_distances is None:
+        assert selection.distances is None
+    else:
+        assert selection.distances is not None
+        assert np.allclose(selection.distances, expected_distances)
