@@ -7,13 +7,17 @@ and the search criteria with ``filters: Annotated[FormationFilters, Depends(form
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.datastructures import QueryParams
 
 from app.dataset import Dataset, DatasetStore
 from app.errors import DatasetUnavailable, InvalidParameter
 from app.filters import (
+    FACET_FIELDS,
     MAX_MULTI_VALUES,
     BBox,
     FormationFilters,
@@ -33,6 +37,7 @@ MAX_OFFSET: Final = 1_000_000_000
 MAX_Q_LENGTH: Final = 200
 TYPE_STRUCTURE_VALUES: Final = tuple(t.value for t in TYPE_STRUCTURE_LABELS)
 MODALITE_VALUES: Final = tuple(m.value for m in MODALITE_LABELS)
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 # --------------------------------------------------------------------------- app.state
@@ -82,113 +87,150 @@ def _check_codes(name: str, values: tuple[str, ...], allowed: tuple[str, ...] | 
             )
 
 
-RegionQuery = Annotated[
-    list[str] | None,
-    Query(
+class FormationQuery(BaseModel):
+    """The search criteria of a query string, validated in one go; their OpenAPI documentation.
+
+    FastAPI resolves declared query parameters one by one, with type introspection on every
+    request (≈ 0.15 ms for these eleven, as much as a whole search on 100,000 rows):
+    :func:`formation_filters` reads them from the query string itself and validates this
+    model once, and routes document them with :data:`FORMATION_QUERY_PARAMETERS`.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    region: list[str] | None = Field(
+        None,
         description="Code INSEE de région ; répétable ou séparé par des virgules.",
         examples=["84", "11,84"],
-    ),
-]
-DepartementQuery = Annotated[
-    list[str] | None,
-    Query(
+    )
+    departement: list[str] | None = Field(
+        None,
         description="Code INSEE de département ; répétable ou séparé par des virgules.",
         examples=["69", "2A,971"],
-    ),
-]
-TypeStructureQuery = Annotated[
-    list[str] | None,
-    Query(
+    )
+    type_structure: list[str] | None = Field(
+        None,
         description="Type de structure ; répétable ou séparé par des virgules. Valeurs : "
         + ", ".join(TYPE_STRUCTURE_VALUES)
         + ".",
         examples=["association", "ecole,entreprise"],
-    ),
-]
-ModaliteQuery = Annotated[
-    list[str] | None,
-    Query(
+    )
+    modalite: list[str] | None = Field(
+        None,
         description="Modalité ; répétable ou séparée par des virgules. Valeurs : "
         + ", ".join(MODALITE_VALUES)
         + ".",
         examples=["presentiel"],
-    ),
-]
+    )
+    duree_min: int | None = Field(
+        None, ge=0, le=MAX_DUREE, description="Durée minimale en mois (incluse).", examples=[6]
+    )
+    duree_max: int | None = Field(
+        None, ge=0, le=MAX_DUREE, description="Durée maximale en mois (incluse).", examples=[12]
+    )
+    q: str | None = Field(
+        None,
+        max_length=MAX_Q_LENGTH,
+        description="Texte cherché dans l'intitulé, la structure et la commune ; insensible "
+        "aux accents et à la casse ; tous les mots doivent être présents.",
+        examples=["développeur web lyon"],
+    )
+    lat: float | None = Field(
+        None,
+        ge=-90,
+        le=90,
+        allow_inf_nan=False,
+        description="Latitude WGS84 du point de recherche (avec `lon`).",
+        examples=[45.764],
+    )
+    lon: float | None = Field(
+        None,
+        ge=-180,
+        le=180,
+        allow_inf_nan=False,
+        description="Longitude WGS84 du point de recherche (avec `lat`).",
+        examples=[4.8357],
+    )
+    rayon_km: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_RAYON_KM,
+        allow_inf_nan=False,
+        description="Rayon de recherche en kilomètres autour de `lat`/`lon` ; les formations "
+        "portent alors `distance_km` et sont triées de la plus proche à la plus lointaine.",
+        examples=[30],
+    )
+    bbox: str | None = Field(
+        None,
+        max_length=200,
+        description="Emprise `minLon,minLat,maxLon,maxLat` (WGS84).",
+        examples=["2.2,48.8,2.5,48.95"],
+    )
 
 
-async def formation_filters(
-    region: RegionQuery = None,
-    departement: DepartementQuery = None,
-    type_structure: TypeStructureQuery = None,
-    modalite: ModaliteQuery = None,
-    duree_min: Annotated[
-        int | None,
-        Query(ge=0, le=MAX_DUREE, description="Durée minimale en mois (incluse).", examples=[6]),
-    ] = None,
-    duree_max: Annotated[
-        int | None,
-        Query(ge=0, le=MAX_DUREE, description="Durée maximale en mois (incluse).", examples=[12]),
-    ] = None,
-    q: Annotated[
-        str | None,
-        Query(
-            max_length=MAX_Q_LENGTH,
-            description="Texte cherché dans l'intitulé, la structure et la commune ; insensible "
-            "aux accents et à la casse ; tous les mots doivent être présents.",
-            examples=["développeur web lyon"],
-        ),
-    ] = None,
-    lat: Annotated[
-        float | None,
-        Query(
-            ge=-90,
-            le=90,
-            allow_inf_nan=False,
-            description="Latitude WGS84 du point de recherche (avec `lon`).",
-            examples=[45.764],
-        ),
-    ] = None,
-    lon: Annotated[
-        float | None,
-        Query(
-            ge=-180,
-            le=180,
-            allow_inf_nan=False,
-            description="Longitude WGS84 du point de recherche (avec `lat`).",
-            examples=[4.8357],
-        ),
-    ] = None,
-    rayon_km: Annotated[
-        float | None,
-        Query(
-            gt=0,
-            le=MAX_RAYON_KM,
-            allow_inf_nan=False,
-            description="Rayon de recherche en kilomètres autour de `lat`/`lon` ; les formations "
-            "portent alors `distance_km` et sont triées de la plus proche à la plus lointaine.",
-            examples=[30],
-        ),
-    ] = None,
-    bbox: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            description="Emprise `minLon,minLat,maxLon,maxLat` (WGS84).",
-            examples=["2.2,48.8,2.5,48.95"],
-        ),
-    ] = None,
-) -> FormationFilters:
+#: Parameters of :class:`FormationQuery` that may be repeated (``?region=11&region=84``).
+_REPEATABLE: Final = frozenset(FACET_FIELDS)
+_SINGLE: Final = tuple(name for name in FormationQuery.model_fields if name not in _REPEATABLE)
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """OpenAPI ``parameters`` of a query model, as FastAPI writes them for ``Query()`` ones."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", ()))
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": field_schema,
+            "description": field_schema.get("description"),
+        }
+        for name, field_schema in schema["properties"].items()
+    ]
+
+
+#: For a route's ``openapi_extra={"parameters": …}`` when it depends on ``formation_filters``.
+FORMATION_QUERY_PARAMETERS: Final = query_parameters(FormationQuery)
+
+
+def parse_query(model: type[ModelT], params: QueryParams, repeatable: frozenset[str]) -> ModelT:
+    """Validate ``model`` from a query string; raise FastAPI's ``RequestValidationError``.
+
+    Repeatable parameters keep every value; of the others the last one counts, as FastAPI does.
+    """
+    raw: dict[str, Any] = {}
+    for name in model.model_fields:
+        if name in repeatable:
+            values = params.getlist(name)
+            if values:
+                raw[name] = values
+        else:
+            value = params.get(name)
+            if value is not None:
+                raw[name] = value
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("query", *error["loc"])} for error in exc.errors()]
+        ) from None
+
+
+async def formation_filters(request: Request) -> FormationFilters:
     """Parse and validate the search criteria shared by the API, the OGC items and the pages."""
-    regions = split_values(region)
-    departements = split_values(departement)
-    types = split_values(type_structure)
-    modalites = split_values(modalite)
+    query = parse_query(FormationQuery, request.query_params, _REPEATABLE)
+    regions = split_values(query.region)
+    departements = split_values(query.departement)
+    types = split_values(query.type_structure)
+    modalites = split_values(query.modalite)
     _check_codes("region", regions, None)
     _check_codes("departement", departements, None)
     _check_codes("type_structure", types, TYPE_STRUCTURE_VALUES)
     _check_codes("modalite", modalites, MODALITE_VALUES)
+    duree_min, duree_max = query.duree_min, query.duree_max
     if duree_min is not None and duree_max is not None and duree_min > duree_max:
         raise InvalidParameter("duree_min", "duree_min doit être inférieure ou égale à duree_max")
+    lat, lon, rayon_km = query.lat, query.lon, query.rayon_km
     near = None
     if (lat is None) != (lon is None):
         missing = "lon" if lon is None else "lat"
@@ -200,9 +242,9 @@ async def formation_filters(
     elif rayon_km is not None:
         raise InvalidParameter("rayon_km", "rayon_km demande aussi lat et lon")
     box: BBox | None = None
-    if bbox is not None and bbox.strip():
+    if query.bbox is not None and query.bbox.strip():
         try:
-            box = parse_bbox(bbox)
+            box = parse_bbox(query.bbox)
         except ValueError as exc:
             raise InvalidParameter("bbox", str(exc)) from None
     return FormationFilters(
@@ -212,34 +254,46 @@ async def formation_filters(
         modalite=modalites,
         duree_min=duree_min,
         duree_max=duree_max,
-        q=q,
+        q=query.q,
         near=near,
         bbox=box,
     )
 
 
-async def pagination(
-    limit: Annotated[
-        int | None,
-        Query(
-            ge=1,
-            le=MAX_OFFSET,
-            description="Nombre maximal de formations renvoyées (toutes par défaut).",
-            examples=[50],
-        ),
-    ] = None,
-    offset: Annotated[
-        int,
-        Query(
-            ge=0,
-            le=MAX_OFFSET,
-            description="Nombre de formations à sauter (pagination).",
-            examples=[0],
-        ),
-    ] = 0,
-) -> tuple[int | None, int]:
-    """``limit`` (``None``: no limit) and ``offset`` of an answer."""
-    return limit, offset
+class AnswerQuery(BaseModel):
+    """How ``/api/formations`` writes its answer: format and page (see :class:`FormationQuery`)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    format: Literal["geojson", "csv"] = Field(
+        "geojson",
+        description="`geojson` (défaut) ou `csv` (UTF-8 avec BOM, séparateur `;`, "
+        "virgule décimale, pour Excel en français).",
+        examples=["csv"],
+    )
+    limit: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_OFFSET,
+        description="Nombre maximal de formations renvoyées (toutes par défaut).",
+        examples=[50],
+    )
+    offset: int = Field(
+        0,
+        ge=0,
+        le=MAX_OFFSET,
+        description="Nombre de formations à sauter (pagination).",
+        examples=[0],
+    )
+
+
+#: For ``openapi_extra`` of a route depending on ``answer_query``.
+ANSWER_QUERY_PARAMETERS: Final = query_parameters(AnswerQuery)
+
+
+async def answer_query(request: Request) -> AnswerQuery:
+    """Parse and validate ``format``, ``limit`` and ``offset``."""
+    return parse_query(AnswerQuery, request.query_params, frozenset())
 
 
 def canonical_query(filters: FormationFilters, **extra: Any) -> str:

@@ -13,12 +13,15 @@ from starlette.responses import Response
 
 from app.dataset import CachedBody, Dataset
 from app.dependencies import (
+    ANSWER_QUERY_PARAMETERS,
+    FORMATION_QUERY_PARAMETERS,
+    AnswerQuery,
+    answer_query,
     canonical_query,
     formation_filters,
     get_app_settings,
     get_dataset,
     get_gazetteer,
-    pagination,
 )
 from app.errors import InvalidParameter, NotFound
 from app.filters import FACET_FIELDS, FormationFilters, Selection, duration_range, facet_counts
@@ -298,6 +301,7 @@ async def _built_answer(
 @router.get(
     "/formations",
     summary="Formations (GeoJSON ou CSV)",
+    openapi_extra={"parameters": ANSWER_QUERY_PARAMETERS + FORMATION_QUERY_PARAMETERS},
     response_model=FormationCollection,
     response_class=GeoJSONResponse,
     responses={
@@ -314,18 +318,10 @@ async def formations(
     dataset: Annotated[Dataset, Depends(get_dataset)],
     settings: Annotated[Settings, Depends(get_app_settings)],
     filters: Annotated[FormationFilters, Depends(formation_filters)],
-    page: Annotated[tuple[int | None, int], Depends(pagination)],
-    format: Annotated[
-        Literal["geojson", "csv"],
-        Query(
-            description="`geojson` (défaut) ou `csv` (UTF-8 avec BOM, séparateur `;`, "
-            "virgule décimale, pour Excel en français).",
-            examples=["csv"],
-        ),
-    ] = "geojson",
+    page: Annotated[AnswerQuery, Depends(answer_query)],
 ) -> Response:
     """Trainings matching the filters, nearest first when a point is given."""
-    limit, offset = page
+    limit, offset, format = page.limit, page.offset, page.format
     key = canonical_query(filters, format=format, limit=limit, offset=offset)
     entry = dataset.cache.get(key)
     if entry is None:
@@ -395,6 +391,7 @@ def _facets(dataset: Dataset, filters: FormationFilters) -> dict[str, Any]:
 @router.get(
     "/filtres",
     summary="Valeurs des filtres (facettes)",
+    openapi_extra={"parameters": FORMATION_QUERY_PARAMETERS},
     response_model=FiltersAnswer,
     responses=ERRORS,
 )

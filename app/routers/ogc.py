@@ -13,7 +13,13 @@ from starlette.datastructures import URL
 from starlette.responses import Response
 
 from app.dataset import Dataset
-from app.dependencies import MAX_OFFSET, formation_filters, get_app_settings, get_dataset
+from app.dependencies import (
+    FORMATION_QUERY_PARAMETERS,
+    MAX_OFFSET,
+    formation_filters,
+    get_app_settings,
+    get_dataset,
+)
 from app.errors import InvalidParameter, NotFound
 from app.filters import FormationFilters
 from app.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, ORJSONResponse, collection_bytes
@@ -364,6 +370,7 @@ def _items_page(
 @router.get(
     "/collections/{collection_id}/items",
     summary="Formations (pages GeoJSON)",
+    openapi_extra={"parameters": FORMATION_QUERY_PARAMETERS},
     response_model=ItemsPage,
     response_class=GeoJSONResponse,
     responses={
