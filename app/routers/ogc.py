@@ -22,6 +22,7 @@ from app.dependencies import (
 )
 from app.errors import InvalidParameter, NotFound
 from app.filters import FormationFilters
+from app.oas30 import document_30
 from app.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, ORJSONResponse, collection_bytes
 from app.routers.api import FormationFeature, error_doc
 from app.settings import Settings
@@ -235,7 +236,7 @@ async def landing(
             "links": [
                 {"href": root, "rel": "self", "type": JSON, "title": "Cette page"},
                 {
-                    "href": f"{site}{request.app.openapi_url}",
+                    "href": f"{root}/api",
                     "rel": "service-desc",
                     "type": OPENAPI_MEDIA_TYPE,
                     "title": "Définition de l'API (OpenAPI)",
@@ -276,6 +277,31 @@ async def conformance(
     check_format(f)
     check_known_parameters(request, frozenset({"f"}))
     return json_answer({"conformsTo": list(CONFORMANCE)}, settings)
+
+
+@router.get(
+    "/api",
+    summary="Définition de l'API (OpenAPI 3.0)",
+    response_class=ORJSONResponse,
+    responses={200: {"content": {OPENAPI_MEDIA_TYPE: {}}}, **ERRORS},
+)
+async def api_definition(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    f: FormatQuery = None,
+) -> Response:
+    """Return the API definition as OpenAPI 3.0.3, as the ``oas30`` conformance class says."""
+    check_format(f)
+    check_known_parameters(request, frozenset({"f"}))
+    document = getattr(request.app.state, "openapi_30", None)
+    if document is None:  # made once per application: the routes do not change
+        document = await run_in_threadpool(document_30, request.app.openapi())
+        request.app.state.openapi_30 = document
+    return ORJSONResponse(
+        document,
+        media_type=OPENAPI_MEDIA_TYPE,
+        headers={"Cache-Control": f"public, max-age={settings.cache_max_age_s}"},
+    )
 
 
 @router.get("/collections", summary="Collections", response_model=Collections, responses=ERRORS)
