@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.dataset import DatasetStore
 from app.errors import add_exception_handlers
+from app.middleware import HeadAsGetMiddleware
 from app.responses import ORJSONResponse
 from app.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -137,8 +138,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         status["gazetteer"] = request.app.state.gazetteer_error or "ok"
         return status
 
-    # Outermost first: CORS answers pre-flights before anything else; compression wraps
-    # dynamic answers (cached ones arrive already compressed and are left alone).
+    # Each middleware wraps the ones added before it. Compression is innermost (cached answers
+    # arrive compressed and are left alone); CORS answers pre-flights before the app; HEAD is
+    # turned into GET outermost, so everything inside sees a GET.
     app.add_middleware(BrotliMiddleware, quality=4, minimum_size=500, gzip_fallback=True)
     app.add_middleware(
         CORSMiddleware,
@@ -148,4 +150,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Disposition"],
         allow_credentials=False,
     )
+    app.add_middleware(HeadAsGetMiddleware)
     return app

@@ -209,3 +209,15 @@ def test_geojson_response_writes_nan_as_null() -> None:
     response = GeoJSONResponse({"type": "Feature", "properties": {"duree_mois": math.nan}})
     assert response.body == b'{"type":"Feature","properties":{"duree_mois":null}}'
     assert response.media_type == "application/geo+json"
+
+
+@pytest.mark.parametrize("path", ["/api/formations?region=84", "/ogc/collections", "/healthz", "/"])
+def test_head_gives_the_get_headers_without_a_body(client: TestClient, path: str) -> None:
+    get = client.get(path, headers={"Accept-Encoding": "identity"})
+    head = client.head(path, headers={"Accept-Encoding": "identity"})
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == str(len(get.content))
+    if "etag" in get.headers:
+        assert head.headers["etag"] == get.headers["etag"]
