@@ -14,7 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -71,6 +71,10 @@ class CachedBody:
     media_type: str
     headers: dict[str, str]
     encoded: dict[str, bytes]
+    #: Encodings of ``encoded`` made at a fast level, to redo at a better one if asked again,
+    #: and those being redone.
+    fast: set[str] = field(default_factory=set)
+    upgrading: set[str] = field(default_factory=set)
 
     @property
     def size(self) -> int:
@@ -109,14 +113,35 @@ class ResponseCache:
             self._evict()
         return entry
 
-    def add_encoding(self, entry: CachedBody, encoding: str, data: bytes) -> None:
-        """Remember a compressed variant of an entry."""
+    def add_encoding(
+        self, entry: CachedBody, encoding: str, data: bytes, *, fast: bool = False
+    ) -> None:
+        """Remember a compressed variant of an entry (``fast``: made at a fast level)."""
         with self._lock:
             before = entry.size
             entry.encoded[encoding] = data
+            if fast:
+                entry.fast.add(encoding)
+            else:
+                entry.fast.discard(encoding)
+                entry.upgrading.discard(encoding)
             if any(held is entry for held in self._entries.values()):
                 self._bytes += entry.size - before
             self._evict()
+
+    def variant(self, entry: CachedBody, encoding: str) -> tuple[bytes, bool] | None:
+        """Return a compressed variant of an entry and whether it was made at a fast level."""
+        with self._lock:
+            data = entry.encoded.get(encoding)
+            return None if data is None else (data, encoding in entry.fast)
+
+    def claim_upgrade(self, entry: CachedBody, encoding: str) -> bool:
+        """Whether the caller should redo a fast variant at a better level (once per variant)."""
+        with self._lock:
+            if encoding not in entry.fast or encoding in entry.upgrading:
+                return False
+            entry.upgrading.add(encoding)  # from now on, nobody else claims it
+            return True
 
     def _evict(self) -> None:
         while self._entries and (

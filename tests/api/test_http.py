@@ -58,6 +58,32 @@ def test_compressed_answers_decode_to_the_plain_bytes(
     assert len(raw) < len(plain.content) / 3
 
 
+@pytest.mark.parametrize(
+    ("encoding", "decode"),
+    [("br", brotli.decompress), ("gzip", gzip.decompress)],
+)
+def test_a_large_answer_asked_again_is_compressed_better(
+    client: TestClient, encoding: str, decode: Any
+) -> None:
+    plain = client.get("/api/formations?offset=1", headers={"Accept-Encoding": "identity"})
+    assert len(plain.content) >= 64 * 1024  # compressed at a fast level the first time
+    sizes, etags = [], []
+    for _ in range(3):
+        with client.stream(
+            "GET", "/api/formations?offset=1", headers={"Accept-Encoding": encoding}
+        ) as answer:
+            raw = b"".join(answer.iter_raw())
+        assert decode(raw) == plain.content
+        sizes.append(len(raw))
+        etags.append(answer.headers["etag"])
+    # The second request finds it popular: the better variant is made after it was answered.
+    assert etags[0] == etags[1] != etags[2]
+    assert sizes[0] == sizes[1] > sizes[2]
+    for etag in etags:  # every variant revalidates the same data
+        again = client.get("/api/formations?offset=1", headers={"If-None-Match": etag})
+        assert again.status_code == 304
+
+
 def test_cors_for_any_origin_without_credentials_or_cookies(client: TestClient) -> None:
     response = client.get("/api/formations?limit=1", headers={"Origin": "https://exemple.gouv.fr"})
     assert response.headers["access-control-allow-origin"] == "*"
