@@ -9,7 +9,7 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.dataset import Dataset, encoded_distances
+from app.dataset import Dataset, distance_tails, distance_tenths, encoded_distances
 from app.filters import FormationFilters, Near
 
 distances = st.floats(0, 20_100, allow_nan=False, allow_infinity=False)
@@ -22,6 +22,15 @@ def test_encoded_distances_write_what_orjson_writes_for_python_round(values: lis
     """Each number is exactly ``orjson.dumps(round(d, 1))``, ties included."""
     encoded = encoded_distances(np.array(values, dtype=np.float64)) if values else []
     assert encoded == [orjson.dumps(round(v, 1)) for v in values]
+
+
+@given(st.lists(distances | ties, max_size=200))
+def test_distance_table_writes_what_orjson_writes_for_python_round(values: list[float]) -> None:
+    """The table path (tenths, then a pre-encoded ending) agrees with ``round(d, 1)``."""
+    tenths = distance_tenths(np.array(values, dtype=np.float64)).tolist() if values else []
+    assert [k / 10 for k in tenths] == [round(v, 1) for v in values]
+    tails = distance_tails(10)
+    assert tails[3] == b',"distance_km":0.3}},'
 
 
 def _feature(number: int, lon: float, lat: float, properties: dict[str, Any]) -> dict[str, Any]:
