@@ -206,11 +206,13 @@ def morton_keys(lons: FloatArray, lats: FloatArray) -> npt.NDArray[np.uint64]:
 
 
 def distance_tenths(distances: FloatArray) -> IntArray:
-    """``round(d, 1) * 10`` as integers, with Python's rounding (see :func:`encoded_distances`)."""
-    with np.errstate(invalid="ignore"):
-        scaled = distances * 10.0
-        tenths = np.rint(scaled)
-        near_tie = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    """``round(d, 1) * 10`` as integers, with Python's rounding (see :func:`encoded_distances`).
+
+    ``distances`` must be finite (they come from positions checked at load).
+    """
+    scaled = distances * 10.0
+    tenths = np.rint(scaled)
+    near_tie = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
     for position in near_tie.tolist():
         tenths[position] = round(round(float(distances[position]), 1) * 10)
     return tenths.astype(np.intp)
