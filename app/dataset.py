@@ -175,19 +175,8 @@ def _feature_bytes(feature_id: str, lon: float, lat: float, properties: dict[str
 
 
 def encoded_distances(distances: FloatArray) -> list[bytes]:
-    """JSON numbers of ``round(d, 1)`` for each distance, as ``orjson.dumps(round(d, 1))`` writes.
-
-    Vectorised: ``rint(d * 10) / 10`` is the double nearest to the decimal that Python's
-    ``round`` picks, except next to a tie, where ``d * 10`` may be off by an ulp; those few
-    values go through ``round`` itself.
-    """
-    with np.errstate(invalid="ignore"):
-        scaled = distances * 10.0
-        rounded = np.rint(scaled) / 10.0
-        near_tie = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
-    for position in near_tie.tolist():
-        rounded[position] = round(float(distances[position]), 1)
-    return orjson.dumps(rounded.tolist())[1:-1].split(b",")
+    """Each distance as the JSON number ``orjson.dumps(round(d, 1))`` writes."""
+    return orjson.dumps((distance_tenths(distances) / 10.0).tolist())[1:-1].split(b",")
 
 
 def morton_keys(lons: FloatArray, lats: FloatArray) -> npt.NDArray[np.uint64]:
@@ -206,8 +195,10 @@ def morton_keys(lons: FloatArray, lats: FloatArray) -> npt.NDArray[np.uint64]:
 
 
 def distance_tenths(distances: FloatArray) -> IntArray:
-    """``round(d, 1) * 10`` as integers, with Python's rounding (see :func:`encoded_distances`).
+    """``round(d, 1) * 10`` as integers, with Python's rounding.
 
+    Vectorised: ``rint(d * 10)`` is what Python's ``round`` picks, except next to a tie,
+    where ``d * 10`` may be off by an ulp; those few values go through ``round`` itself.
     ``distances`` must be finite (they come from positions checked at load).
     """
     scaled = distances * 10.0

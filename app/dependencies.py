@@ -170,7 +170,6 @@ class FormationQuery(BaseModel):
 
 #: Parameters of :class:`FormationQuery` that may be repeated (``?region=11&region=84``).
 _REPEATABLE: Final = frozenset(FACET_FIELDS)
-_SINGLE: Final = tuple(name for name in FormationQuery.model_fields if name not in _REPEATABLE)
 
 
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:

@@ -113,7 +113,7 @@ def cache_headers(max_age_s: int) -> dict[str, str]:
 
 def needs_compression(request: Request, entry: CachedBody) -> bool:
     """Whether answering ``request`` from ``entry`` means compressing a large body first."""
-    if len(entry.body) < 64 * 1024:
+    if len(entry.body) < LARGE_BODY_BYTES:
         return False
     encoding = preferred_encoding(request.headers.get("accept-encoding"))
     return encoding is not None and encoding not in entry.encoded
