@@ -14,6 +14,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from geo.geodesy import EARTH_RADIUS_KM, distances_km
 from geo.text import fold
 
 BoolArray = npt.NDArray[np.bool_]
@@ -22,9 +23,7 @@ IntArray = npt.NDArray[np.intp]
 
 #: Filters whose values are counted in ``/api/filtres`` (facets).
 FACET_FIELDS: Final[tuple[str, ...]] = ("region", "departement", "type_structure", "modalite")
-EARTH_RADIUS_KM: Final = 6371.0088
 #: Characters that make spreadsheet software read a cell as a formula (OWASP CSV injection).
-FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
 MAX_MULTI_VALUES: Final = 200
 
 
@@ -135,13 +134,6 @@ def parse_bbox(text: str) -> BBox:
     return BBox(min_lon, min_lat, max_lon, max_lat)
 
 
-def neutralise_cell(value: str) -> str:
-    """Prefix a text cell with ``'`` when a spreadsheet would read it as a formula."""
-    if value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
 def french_decimal(value: float) -> str:
     """Write a number with a decimal comma, as French spreadsheets read it (NaN → empty)."""
     if not math.isfinite(value):
@@ -240,17 +232,6 @@ class FilterIndex:
 
     def __len__(self) -> int:
         return len(self.lon)
-
-
-def haversine_km(lon: float, lat: float, lons: FloatArray, lats: FloatArray) -> FloatArray:
-    """Great-circle distance in km from one point to many (WGS84 sphere approximation)."""
-    lon1, lat1 = math.radians(lon), math.radians(lat)
-    lon2, lat2 = np.radians(lons), np.radians(lats)
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def _box_mask_of_rows(index: FilterIndex, box: BBox, rows: IntArray) -> BoolArray:
@@ -380,7 +361,7 @@ def rows_within(index: FilterIndex, near: Near) -> tuple[IntArray, FloatArray]:
     radius = near.rayon_km
     box = None if radius is None else _search_box(near.lat, radius)
     if radius is None or box is None:
-        distances = haversine_km(near.lon, near.lat, index.lon, index.lat)
+        distances = distances_km(near.lon, near.lat, index.lon, index.lat)
         rows = np.arange(len(index), dtype=np.intp)
         if radius is None:
             return rows, distances
@@ -396,7 +377,7 @@ def rows_within(index: FilterIndex, near: Near) -> tuple[IntArray, FloatArray]:
     else:
         band = np.flatnonzero((index.lat >= near.lat - dlat) & (index.lat <= near.lat + dlat))
         candidates = band[_inside_lon(index.lon[band], near.lon, dlon)]
-    distances = haversine_km(near.lon, near.lat, index.lon[candidates], index.lat[candidates])
+    distances = distances_km(near.lon, near.lat, index.lon[candidates], index.lat[candidates])
     within = distances <= radius
     return candidates[within], distances[within]
 
@@ -404,7 +385,7 @@ def rows_within(index: FilterIndex, near: Near) -> tuple[IntArray, FloatArray]:
 def near_distances(index: FilterIndex, near: Near) -> FloatArray:
     """Distances in km from ``near`` to every row; ``inf`` for rows beyond the radius."""
     if near.rayon_km is None:
-        return haversine_km(near.lon, near.lat, index.lon, index.lat)
+        return distances_km(near.lon, near.lat, index.lon, index.lat)
     rows, distances_within = rows_within(index, near)
     distances = np.full(len(index), np.inf)
     distances[rows] = distances_within

@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.dataset import CachedBody, ResponseCache
-from app.filters import french_decimal, neutralise_cell
+from app.filters import french_decimal
+from geo.io import neutralise_cell
 
 GEOJSON_MEDIA_TYPE: Final = "application/geo+json"
 CSV_MEDIA_TYPE: Final = "text/csv; charset=utf-8"

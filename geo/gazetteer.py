@@ -19,6 +19,7 @@ import numpy as np
 import orjson
 from rapidfuzz import fuzz, process
 
+from geo.geodesy import distances_km
 from geo.text import commune_key, commune_key_of_folded, fold
 
 #: Score of a name that is an official commune name (after folding).
@@ -42,7 +43,6 @@ CACHE_LIMIT = 200_000
 GRID_DEGREES = 0.25
 #: Rings of cells searched around a point before scanning every commune.
 MAX_RINGS = 40
-_EARTH_RADIUS_KM = 6371.0088
 #: Cached match answers: commune codes best first, and their scores.
 _Codes = tuple[str, ...]
 _Scores = tuple[float, ...]
@@ -94,13 +94,6 @@ def departement_of_postcode(code_postal: str) -> tuple[str, ...]:
     return (code_postal[:2],)
 
 
-def _haversine_km(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-    p1, p2 = math.radians(lat), np.radians(lats)
-    dp, dl = p2 - p1, np.radians(lons - lon)
-    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-
-
 class _Grid:
     """Communes bucketed in cells of GRID_DEGREES for nearest-point queries."""
 
@@ -138,7 +131,7 @@ class _Grid:
         block = self._block(column, row)
         best_index, best_km = -1, math.inf
         if len(block):
-            distances = _haversine_km(lon, lat, self.lons[block], self.lats[block])
+            distances = distances_km(lon, lat, self.lons[block], self.lats[block])
             position = int(np.argmin(distances))
             best_km, best_index = float(distances[position]), int(block[position])
             if best_km <= km_per_cell:  # anything outside the block is farther than a cell
@@ -150,13 +143,13 @@ class _Grid:
                     indices = self.cells.get((column + dx, row + dy))
                     if indices is None:
                         continue
-                    distances = _haversine_km(lon, lat, self.lons[indices], self.lats[indices])
+                    distances = distances_km(lon, lat, self.lons[indices], self.lats[indices])
                     position = int(np.argmin(distances))
                     if distances[position] < best_km:
                         best_km, best_index = float(distances[position]), int(indices[position])
             if best_index >= 0 and ring * km_per_cell >= best_km:
                 return self.communes[best_index]
-        distances = _haversine_km(lon, lat, self.lons, self.lats)  # far away: scan everything
+        distances = distances_km(lon, lat, self.lons, self.lats)  # far away: scan everything
         return self.communes[int(np.argmin(distances))]
 
 

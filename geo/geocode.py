@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Protocol
 
+from geo.geodesy import distance_km
 from geo.importer import FIELD_LABELS, ImportedRow, Issue, Level
 from geo.schema import GeocodingSource, Precision
 from geo.text import commune_key
@@ -87,14 +87,6 @@ def in_france(lon: float, lat: float) -> bool:
         lon_min <= lon <= lon_max and lat_min <= lat <= lat_max
         for lon_min, lat_min, lon_max, lat_max in TERRITORY_BOUNDS.values()
     )
-
-
-def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in kilometres (haversine)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
 
 
 def departement_of_postcode(code_postal: str) -> str:

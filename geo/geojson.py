@@ -14,7 +14,7 @@ from typing import Any, Final
 import orjson
 
 from geo.geocode import PlacedRow
-from geo.importer import write_bytes_atomic
+from geo.io import write_bytes_atomic
 from geo.schema import PROPERTY_FIELDS
 
 #: Decimals kept in coordinates (RFC 7946 §11.2 recommends no more than 6: about 10 cm).

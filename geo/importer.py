@@ -11,9 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,6 +23,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from geo.io import write_bytes_atomic
 from geo.schema import (
     DUREE_MAX_MOIS,
     DUREE_MIN_MOIS,
@@ -936,18 +935,3 @@ def write_report(path: Path, issues: Iterable[Issue]) -> None:
     writer.writerow(REPORT_HEADERS)
     writer.writerows(report_rows(issues))
     write_bytes_atomic(path, buffer.getvalue().encode("utf-8-sig"))
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write bytes through a temporary file in the same folder, then ``os.replace``."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -32,7 +32,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.importer import write_bytes_atomic  # noqa: E402
+from geo.geodesy import distance_km  # noqa: E402
+from geo.io import write_bytes_atomic  # noqa: E402
 from geo.text import commune_key, fold  # noqa: E402
 
 DECOUPAGE_DIR = ROOT / "node_modules" / "@etalab" / "decoupage-administratif"
@@ -127,14 +128,6 @@ def load_json(path: Path) -> Any:
     return json.loads(path.read_text("utf-8"))
 
 
-def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))
-
-
 def population_gap(a: int | None, b: int | None) -> float:
     """Distance between two populations on a log scale (unknown ones are far)."""
     if not a or not b:
@@ -192,7 +185,7 @@ def assign(
                 continue
             centre = centres.get(row.code)
             if centre is not None:
-                away = haversine_km(place.lon, place.lat, *centre)
+                away = distance_km(place.lon, place.lat, *centre)
                 if away > POSTCODE_NEIGHBOUR_KM:
                     continue
                 rank = away / POSTCODE_NEIGHBOUR_KM  # always ahead of population ranks
@@ -456,7 +449,7 @@ def build(stats: Counter[str] | None = None) -> dict[str, Any]:
         limit = OUTLIER_KM_OVERSEAS if len(departement) == 3 else OUTLIER_KM_METRO
         for row in placed:
             assert row.lon is not None and row.lat is not None
-            if haversine_km(row.lon, row.lat, mid_lon, mid_lat) > limit:
+            if distance_km(row.lon, row.lat, mid_lon, mid_lat) > limit:
                 row.lon = row.lat = row.position = None
                 stats["geonames: rejeté (trop loin du département)"] += 1
 
@@ -479,7 +472,7 @@ def build(stats: Counter[str] | None = None) -> dict[str, Any]:
             continue
         centre = mean_position(neighbours.values())
         assert centre is not None and row.lon is not None and row.lat is not None
-        if haversine_km(row.lon, row.lat, *centre) > POSTCODE_NEIGHBOUR_KM:
+        if distance_km(row.lon, row.lat, *centre) > POSTCODE_NEIGHBOUR_KM:
             suspicious.append(row)
     for row in suspicious:
         row.lon = row.lat = row.position = None

@@ -9,7 +9,6 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from app.filters import (
-    FORMULA_TRIGGERS,
     BBox,
     CodeColumn,
     FilterIndex,
@@ -17,14 +16,14 @@ from app.filters import (
     Near,
     facet_counts,
     french_decimal,
-    haversine_km,
     near_distances,
-    neutralise_cell,
     parse_bbox,
     select,
     split_values,
 )
 from app.responses import etag_matches, preferred_encoding
+from geo.geodesy import distances_km as haversine_km
+from geo.io import FORMULA_TRIGGERS, neutralise_cell
 
 lons = st.floats(-180, 180, allow_nan=False)
 lats = st.floats(-90, 90, allow_nan=False)

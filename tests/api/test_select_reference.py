@@ -15,9 +15,9 @@ from app.filters import (
     FormationFilters,
     LatitudeBands,
     Near,
-    haversine_km,
     select,
 )
+from geo.geodesy import distances_km as haversine_km
 
 REGIONS = ("84", "11", "2A", None)
 TYPES = ("ecole", "association", None)

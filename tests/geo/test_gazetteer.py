@@ -17,19 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.gazetteer import Commune, Gazetteer, normalise_postcode
+from geo.geodesy import distance_km
 from geo.text import commune_key
 
 REPO = Path(__file__).resolve().parents[2]
 UNINHABITED = ("984", "989")  # TAAF districts and Clipperton: no postcode, no position source
-
-
-def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))
 
 
 def load_build_script():
@@ -128,7 +120,7 @@ def test_the_45_arrondissements(gazetteer, source_communes):
         for code_postal in raw["codesPostaux"]:
             assert raw["code"] in [c.code_insee for c in gazetteer.by_postcode(code_postal)]
         parent = gazetteer.by_insee(raw["commune"])
-        assert haversine_km(commune.lon, commune.lat, parent.lon, parent.lat) < 15
+        assert distance_km(commune.lon, commune.lat, parent.lon, parent.lat) < 15
 
 
 def test_paris_lyon_marseille_cities_and_arrondissements(gazetteer):
@@ -187,7 +179,7 @@ KNOWN_POSITIONS = {  # public facts: city-hall area coordinates (lon, lat)
 @pytest.mark.parametrize(("code", "expected"), sorted(KNOWN_POSITIONS.items()))
 def test_known_positions_within_10_km(gazetteer, code, expected):
     commune = gazetteer.by_insee(code)
-    assert haversine_km(commune.lon, commune.lat, *expected) < 10
+    assert distance_km(commune.lon, commune.lat, *expected) < 10
 
 
 def test_every_position_is_finite_labelled_and_in_its_departement(gazetteer):
@@ -208,7 +200,7 @@ def test_every_position_is_finite_labelled_and_in_its_departement(gazetteer):
         lon = sorted(c.lon for c in communes)[len(communes) // 2]
         lat = sorted(c.lat for c in communes)[len(communes) // 2]
         limit = 700 if len(departement) == 3 else 200
-        far = [c.nom for c in communes if haversine_km(c.lon, c.lat, lon, lat) > limit]
+        far = [c.nom for c in communes if distance_km(c.lon, c.lat, lon, lat) > limit]
         assert not far, (departement, far)
 
 
@@ -349,7 +341,7 @@ def test_nearest_returns_the_commune_at_its_own_position(gazetteer):
     communes = [c for c in gazetteer if c.code_insee not in ("75056", "69123", "13055")]
     for commune in random.Random(7).sample(communes, 3000):
         found = gazetteer.nearest(commune.lon, commune.lat)
-        assert haversine_km(found.lon, found.lat, commune.lon, commune.lat) < 1e-6
+        assert distance_km(found.lon, found.lat, commune.lon, commune.lat) < 1e-6
 
 
 @settings(max_examples=200, deadline=None)
@@ -360,11 +352,11 @@ def test_nearest_returns_the_commune_at_its_own_position(gazetteer):
 def test_nearest_agrees_with_a_full_scan(gazetteer, lon, lat):
     found = gazetteer.nearest(lon, lat)
     best = min(
-        haversine_km(lon, lat, c.lon, c.lat)
+        distance_km(lon, lat, c.lon, c.lat)
         for c in gazetteer
         if c.code_insee not in ("75056", "69123", "13055")
     )
-    assert haversine_km(lon, lat, found.lon, found.lat) == pytest.approx(best, abs=1e-6)
+    assert distance_km(lon, lat, found.lon, found.lat) == pytest.approx(best, abs=1e-6)
 
 
 def test_nearest_in_paris_is_an_arrondissement(gazetteer):

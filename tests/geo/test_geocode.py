@@ -15,11 +15,11 @@ from geo.geocode import (
     AddressQuery,
     OfflineGeocoder,
     apply_address_outcomes,
-    distance_km,
     geocode_offline,
     in_france,
     refine_with_addresses,
 )
+from geo.geodesy import distance_km
 from geo.importer import ImportedRow, Level
 from geo.schema import GeocodingSource, Precision, TypeStructure
 
