@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final
 
+from geo.address import (
+    PRECISION_BY_RESULT_TYPE,
+    AddressGeocoder,
+    AddressOutcome,
+    AddressQuery,
+    same_commune,
+)
 from geo.geodesy import distance_km
 from geo.importer import FIELD_LABELS, ImportedRow, Issue, Level
 from geo.schema import GeocodingSource, Precision
@@ -14,47 +21,6 @@ from geo.text import commune_key
 
 if TYPE_CHECKING:
     from geo.gazetteer import Commune, Gazetteer
-
-
-@dataclass(frozen=True, slots=True)
-class AddressQuery:
-    """One address to place precisely, inside a commune already resolved offline."""
-
-    key: str  # row key, unique within a build
-    adresse: str
-    code_postal: str | None
-    commune: str  # name of the matched commune
-    code_insee: str  # INSEE code of the matched commune (the BAN `citycode` filter)
-
-
-@dataclass(frozen=True, slots=True)
-class AddressMatch:
-    """What an online geocoder found for one address."""
-
-    lon: float
-    lat: float
-    score: float  # 0..1
-    type: str  # addok result_type: housenumber, street, locality, municipality
-    label: str
-    citycode: str | None
-    postcode: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AddressOutcome:
-    """The answer for one query: a match, or the French reason why there is none."""
-
-    key: str
-    match: AddressMatch | None  # None: not found, refused by the quality gate, or an error
-    reason: str | None  # short French reason when match is None (counted in the summary)
-
-
-class AddressGeocoder(Protocol):
-    """An online geocoder that places addresses (implemented by ``geo.ban``)."""
-
-    async def geocode(self, queries: Sequence[AddressQuery]) -> list[AddressOutcome]:
-        """Answer every query, in any order, with exactly one outcome per query key."""
-        ...
 
 
 # --------------------------------------------------------------------------- offline chain
@@ -476,11 +442,6 @@ class OfflineGeocoder:
         )
 
 
-def locate_row(row: ImportedRow, gazetteer: Gazetteer) -> RowOutcome:
-    """Place one row with the offline chain (convenience for a single row; no shared cache)."""
-    return OfflineGeocoder(gazetteer).locate(row)
-
-
 # --------------------------------------------------------------------------- orchestration
 
 
@@ -530,14 +491,6 @@ def address_queries(placed: Iterable[PlacedRow]) -> list[AddressQuery]:
     ]
 
 
-#: addok result types → precision; anything else is no better than the commune.
-PRECISION_BY_RESULT_TYPE: Final[Mapping[str, Precision]] = {
-    "housenumber": Precision.ADRESSE,
-    "street": Precision.RUE,
-    "locality": Precision.RUE,
-}
-
-
 def apply_address_outcomes(
     placed: Sequence[PlacedRow], outcomes: Iterable[AddressOutcome]
 ) -> tuple[list[PlacedRow], Counter[str]]:
@@ -546,8 +499,6 @@ def apply_address_outcomes(
     Returns the rows (same order) and, for rows sent but kept at the commune, the count of
     each reason (the part of the reason before any parenthesis).
     """
-    from geo.ban import same_commune  # geo.ban imports this module: import at call time
-
     by_key = {outcome.key: outcome for outcome in outcomes}
     fallbacks: Counter[str] = Counter()
     result: list[PlacedRow] = []

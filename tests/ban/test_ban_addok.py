@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from geo.ban import REASON_UNREACHABLE, BanConfig, BanGeocoder, precision_of
-from geo.ban_cache import BanCache
-from geo.geocode import AddressOutcome, AddressQuery
+from geo.address import PRECISION_BY_RESULT_TYPE, AddressOutcome, AddressQuery
+from geo.ban import BanCache, BanConfig, BanGeocoder
+from geo.ban.reasons import REASON_UNREACHABLE
 from geo.schema import Precision
 
 pytestmark = pytest.mark.addok
@@ -96,7 +96,8 @@ def test_known_addresses_are_placed_at_the_door(addok, addok_documents, mode: st
     outcomes, _ = geocode(addok.url, KNOWN, mode=mode)
     for outcome in outcomes:
         assert outcome.reason is None, outcome
-        assert outcome.match is not None and precision_of(outcome.match) is Precision.ADRESSE
+        assert outcome.match is not None
+        assert PRECISION_BY_RESULT_TYPE[outcome.match.type] is Precision.ADRESSE
     by_key = {outcome.key: outcome.match for outcome in outcomes}
     oberkampf = by_key["oberkampf"]
     assert oberkampf is not None
@@ -110,7 +111,8 @@ def test_known_addresses_are_placed_at_the_door(addok, addok_documents, mode: st
 @pytest.mark.parametrize("mode", ["batch", "row"])
 def test_street_without_number_is_placed_at_the_street(addok, mode: str) -> None:
     [outcome], _ = geocode(addok.url, [STREET], mode=mode)
-    assert outcome.match is not None and precision_of(outcome.match) is Precision.RUE
+    assert outcome.match is not None
+    assert PRECISION_BY_RESULT_TYPE[outcome.match.type] is Precision.RUE
 
 
 @pytest.mark.parametrize("mode", ["batch", "row"])

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from geo.ban import commune_base_name
+from geo.address import commune_base_name
 
 pytestmark = pytest.mark.addok
 

@@ -9,10 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from geo.address import AddressMatch, AddressOutcome, AddressQuery
 from geo.geocode import (
-    AddressMatch,
-    AddressOutcome,
-    AddressQuery,
     OfflineGeocoder,
     apply_address_outcomes,
     geocode_offline,
