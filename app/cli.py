@@ -224,8 +224,8 @@ def print_ban_stats(stats: BanStats, url: str, stream: TextIO) -> None:
 
 def print_timings(timings: dict[str, float], stream: TextIO) -> None:
     """Print the seconds each step of the build took, and their total."""
-    steps = " ; ".join(f"{step} {seconds:.2f} s" for step, seconds in timings.items())
-    print(f"Durées : {steps} ; total {sum(timings.values()):.2f} s", file=stream)
+    steps = " ; ".join(f"{step} {seconds:.3f} s" for step, seconds in timings.items())
+    print(f"Durées : {steps} ; total {sum(timings.values()):.3f} s", file=stream)
 
 
 _SOURCE_LABELS: Final = {
