@@ -1,7 +1,7 @@
 """The BAN client's configuration: one frozen value, and the single source of its defaults.
 
-``app.settings.Settings`` takes the defaults of its ``CARTE_GEN_BAN_*`` fields from here, and the
-CLI maps those settings back with :func:`BanConfig` keyword arguments.
+``app.settings.Settings`` takes the defaults of its ``CARTE_GEN_BAN_*`` fields from here, and
+the CLI maps those settings back to a ``BanConfig``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@
 (:class:`RateLimiter`), retries transport errors, 429 and 5xx answers with exponential backoff
 and jitter (or the server's ``Retry-After``), and stops asking a service that failed several
 requests in a row. The clock, the sleep and the jitter are injectable for the fault tests.
+
+Written by hand rather than with ``aiolimiter`` (no injectable clock, no way to hold every
+request back after a 429) or ``tenacity`` (``Retry-After``, the longest allowed wait and the
+shared hold-back would each need a custom hook: no shorter, and harder to follow).
 """
 
 from __future__ import annotations
