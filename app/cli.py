@@ -185,6 +185,7 @@ def build_request(args: argparse.Namespace, settings: Settings) -> BuildRequest:
         sheet=args.feuille,
         online=online,
         progress=not args.quiet and sys.stderr.isatty(),
+        tune_gc=True,
     )
 
 

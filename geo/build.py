@@ -60,6 +60,9 @@ class BuildRequest:
     online: OnlineGeocoding | None = None
     #: Show tqdm progress bars on stderr.
     progress: bool = False
+    #: Tune the process's garbage collector for the build (:func:`tune_gc_for_build`): for a
+    #: process that ends with the build, as ``carte-gen build``, not for a long-lived one.
+    tune_gc: bool = False
 
 
 @dataclass(slots=True)
@@ -114,7 +117,8 @@ def geocode_file(request: BuildRequest) -> Build:
         imported = import_table(table)
     with _timed(timings, "gazetteer"):
         gazetteer = load_gazetteer(request.gazetteer)
-    tune_gc_for_build()
+    if request.tune_gc:
+        tune_gc_for_build()
     with _timed(timings, "géocodage hors ligne"):
         report = _geocode_offline(imported, gazetteer, request.progress)
     online_stats: BanStats | None = None
