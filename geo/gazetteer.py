@@ -324,6 +324,14 @@ class Gazetteer:
         return keys_of
 
     @cached_property
+    def _folded_of(self) -> dict[str, str]:
+        """Folded official name of each commune code."""
+        return {
+            commune.code_insee: folded
+            for commune, folded in zip(self._communes, self._folded_names, strict=True)
+        }
+
+    @cached_property
     def _all_keys(self) -> list[str]:
         """Every name key, sorted."""
         return sorted(self._names)
@@ -635,11 +643,10 @@ class Gazetteer:
         """
         words_of = self._scope_words.get(scope)
         if words_of is None:
-            codes = self._scope_codes[scope]
+            folded_of = self._folded_of
             words_of = tuple(
-                (c.code_insee, tuple(commune_key(word) for word in folded.split()))
-                for c, folded in zip(self._communes, self._folded_names, strict=True)
-                if c.code_insee in codes
+                (code, tuple(commune_key(word) for word in folded_of[code].split()))
+                for code in sorted(self._scope_codes[scope])
             )
             self._scope_words[scope] = words_of
         found = []
