@@ -102,12 +102,25 @@ def main() -> None:
     upto = f" (up to {far[-1]:.0f} km)" if far else ""
     print(f"  beyond {FAR_KM:.0f} km: {len(far)} rows{upto}")
     if gazetteer.has_boundaries:
-        same = 0
+        # rows whose own lon/lat lie in another commune than the one they name are errors of
+        # the file (some carry another site's coordinates): the figures without them
+        own: list[float] = []
         for placement, (_, lon, lat) in zip(placements, rows, strict=True):
             truth = gazetteer.commune_at(lon, lat)
-            if placement is not None and truth is not None:
-                same += gazetteer.is_within(truth, placement.commune)
-        print(f"  placed in the commune containing the file's lon/lat: {same / total:7.2%}")
+            if (
+                placement is not None
+                and truth is not None
+                and gazetteer.is_within(truth, placement.commune)
+            ):
+                own.append(distance_km(placement.lon, placement.lat, lon, lat))
+        print(
+            f"  placed in the commune containing the file's lon/lat: {len(own) / total:7.2%} "
+            f"({len(own)}); among those rows:"
+        )
+        for threshold in THRESHOLDS_KM:
+            within = sum(1 for d in own if d <= threshold)
+            print(f"    within {threshold:4.0f} km: {within / len(own):7.2%} ({within})")
+        print(f"    beyond {FAR_KM:.0f} km: {sum(1 for d in own if d > FAR_KM)} rows")
 
 
 if __name__ == "__main__":
