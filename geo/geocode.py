@@ -396,7 +396,7 @@ class OfflineGeocoder:
                     row,
                     "commune",
                     f"commune « {row.commune} » "
-                    + ("ambiguë" if ambiguous else "introuvable")
+                    + (f"ambiguë ({_describe(ambiguous)})" if ambiguous else "introuvable")
                     + f" : localisation par le code postal {code_postal}",
                     warn,
                 )

@@ -299,6 +299,27 @@ def test_points_just_outside_a_coast_or_border_belong_to_it(gazetteer, code, dir
     assert gazetteer.commune_at(*near, tolerance_m=0) is None
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    lon=st.floats(min_value=-5.5, max_value=9.7, allow_nan=False),
+    lat=st.floats(min_value=41.3, max_value=51.2, allow_nan=False),
+)
+def test_commune_at_agrees_with_a_scan_of_every_boundary(gazetteer, lon, lat):
+    """The STRtree answers what testing every boundary in code order answers."""
+    point = shapely.Point(lon, lat)
+    found = gazetteer.commune_at(lon, lat, tolerance_m=0)
+    expected = next(
+        (
+            commune
+            for commune in gazetteer
+            if (boundary := gazetteer.boundary(commune.code_insee)) is not None
+            and boundary.intersects(point)
+        ),
+        None,
+    )
+    assert found == expected
+
+
 def test_commune_at_rejects_non_finite_coordinates(gazetteer):
     with pytest.raises(ValueError):
         gazetteer.commune_at(float("nan"), 48.0)

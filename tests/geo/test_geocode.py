@@ -311,6 +311,7 @@ def test_an_ambiguity_within_the_postcode_is_warned_about(real_chain):
     assert outcome.placement.precision is Precision.CODE_POSTAL
     (warning,) = warnings(outcome)
     assert "ambiguë" in warning.motif and "01000" in warning.motif
+    assert "Bourg-en-Bresse (01" in warning.motif and "Saint-Denis-lès-Bourg (01" in warning.motif
 
 
 def test_homonyms_in_other_departements_are_never_chosen_silently(real_chain):
@@ -319,7 +320,7 @@ def test_homonyms_in_other_departements_are_never_chosen_silently(real_chain):
     assert outcome.placement.commune.code_insee == "75111"
     assert outcome.placement.precision is Precision.COMMUNE
     (warning,) = warnings(outcome)
-    assert "ambiguë" in warning.motif
+    assert "ambiguë" in warning.motif and "Beaumont (63" in warning.motif
 
 
 # --------------------------------------------------------------------------- INSEE code
