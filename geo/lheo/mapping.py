@@ -1,7 +1,7 @@
 """The one table from LHEO elements to Carte GEN record fields, and the rules that convert them.
 
 :data:`FIELD_MAP` is read by the reader (which elements to look at, how to convert them) and
-rendered into ``docs/lheo.md`` by :func:`mapping_markdown` (a test keeps the two identical).
+rendered into ``docs/lheo.md`` by :mod:`geo.lheo.doc` (a test keeps the two identical).
 Paths are relative to ``<formation>`` in a full offer (``action/…`` is read on each action,
 ``action/lieu-de-formation/…`` on each training site) and to ``<resume-offre>`` in an index;
 ``@name`` is an attribute. The first path that has a value wins unless the rule says otherwise.
@@ -334,27 +334,3 @@ FIELD_MAP: Final[tuple[FieldRule, ...]] = (
 
 #: Keys of every record, in table order.
 RECORD_FIELDS: Final[tuple[str, ...]] = tuple(rule.field for rule in FIELD_MAP)
-
-
-def _cell(paths: Sequence[str], root: str) -> str:
-    if not paths:
-        return "—"
-    return "<br>".join(f"`{root}/{path}`" for path in paths)
-
-
-def mapping_markdown() -> str:
-    """Render the mapping table of ``docs/lheo.md`` from :data:`FIELD_MAP`."""
-    lines = [
-        "| field | full offer (`<lheo><offres>`) | index (`<lheo-index><resumes-offres>`) | rule |",
-        "|---|---|---|---|",
-    ]
-    for rule in FIELD_MAP:
-        lines.append(
-            f"| `{rule.field}` | {_cell(rule.offre, 'formation')} "
-            f"| {_cell(rule.index, 'resume-offre')} | {rule.rule} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    print(mapping_markdown(), end="")
