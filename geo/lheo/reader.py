@@ -11,7 +11,7 @@ nesting deeper than :data:`MAX_DEPTH`, and malformed XML, each with its line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any, Final
 
 from lxml import etree
@@ -23,6 +23,10 @@ from geo.lheo.records import Record, RecordPlan
 #: Deepest element nesting accepted. LHEO's deepest path is about a dozen levels; a deeper
 #: document is a nesting bomb or not LHEO, and is refused at the first element too deep.
 MAX_DEPTH: Final = 64
+
+#: Elements one child of ``<offres>`` (a formation) may hold: memory holds one at a time, so
+#: this bounds it. A real formation, even with hundreds of sessions, holds far fewer.
+MAX_RECORD_ELEMENTS: Final = 200_000
 
 #: Bytes the prolog (XML declaration, comments) may take before the root element.
 MAX_PROLOG_BYTES: Final = 64 * 1024
@@ -102,8 +106,12 @@ def _split_tag(tag: str) -> tuple[str, str]:
     return "", tag
 
 
-def _root_plan(root: Any) -> tuple[RecordPlan, str]:
-    """Check the root element and return the plan and the qualified record tag."""
+#: What turns one record element into records.
+RecordsOf = Callable[[Any], Iterable[Record]]
+
+
+def _root_plan(root: Any) -> tuple[str, RecordsOf]:
+    """Check the root element; return the qualified record tag and what reads one."""
     if not isinstance(root.tag, str):
         raise LheoError("fichier LHEO illisible : élément racine inattendu", root.sourceline)
     namespace, local = _split_tag(root.tag)
@@ -122,7 +130,14 @@ def _root_plan(root: Any) -> tuple[RecordPlan, str]:
     if root.getroottree().docinfo.doctype:
         raise LheoError("fichier LHEO refusé : il contient une déclaration DOCTYPE", 1)
     prefix = f"{{{namespace}}}" if namespace else ""
-    return RecordPlan(namespace), prefix + _RECORD_ELEMENT[local]
+    plan = RecordPlan(namespace)
+    if local == "lheo":
+        return prefix + _RECORD_ELEMENT[local], plan.formation_records
+    return prefix + _RECORD_ELEMENT[local], lambda resume: [plan.resume_record(resume)]
+
+
+def _no_records(element: Any) -> Iterable[Record]:
+    return ()
 
 
 def read_lheo(stream: IO[bytes]) -> Iterator[Record]:
@@ -133,7 +148,8 @@ def read_lheo(stream: IO[bytes]) -> Iterator[Record]:
     Nothing is validated beyond the XML mapping: the importer judges the values.
 
     Raises :class:`LheoError` (French message, with the line) for a DOCTYPE, nesting deeper
-    than :data:`MAX_DEPTH`, malformed XML, or a document that is not LHEO.
+    than :data:`MAX_DEPTH`, a formation of more than :data:`MAX_RECORD_ELEMENTS` elements,
+    malformed XML, or a document that is not LHEO.
     """
     context = etree.iterparse(
         _PrologGuard(stream),
@@ -146,35 +162,42 @@ def read_lheo(stream: IO[bytes]) -> Iterator[Record]:
         remove_pis=True,
     )
     depth = 0
-    plan: RecordPlan | None = None
+    started = False
     record_tag = ""
+    records_of: RecordsOf = _no_records
+    elements = 0  # elements started in the current child of <offres> / <resumes-offres>
     try:
         for event, element in context:
             if event == "start":
                 depth += 1
+                elements += 1
                 if depth > MAX_DEPTH:
                     raise LheoError(
                         f"fichier LHEO refusé : éléments imbriqués sur plus de {MAX_DEPTH} "
                         "niveaux (LHEO n'en utilise qu'une douzaine)",
                         element.sourceline,
                     )
+                if depth <= 3:
+                    elements = 0
+                elif elements > MAX_RECORD_ELEMENTS:
+                    raise LheoError(
+                        f"fichier LHEO refusé : une formation contient plus de "
+                        f"{MAX_RECORD_ELEMENTS} éléments (elle est lue en mémoire d'un bloc)",
+                        element.sourceline,
+                    )
                 if depth == 1:
-                    plan, record_tag = _root_plan(element)
+                    started = True
+                    record_tag, records_of = _root_plan(element)
                 continue
             depth -= 1
             if depth == 2:  # a child of <offres> or <resumes-offres>
-                if element.tag == record_tag and plan is not None:
-                    if record_tag.endswith("}formation") or record_tag == "formation":
-                        yield from plan.formation_records(element)
-                    else:
-                        yield plan.resume_record(element)
+                if element.tag == record_tag:
+                    yield from records_of(element)
                 _drop(element)
             elif depth == 1:
                 _drop(element)
     except etree.XMLSyntaxError as error:
-        raise _syntax_error(
-            error, context.error_log, started=depth > 0 or plan is not None
-        ) from None
+        raise _syntax_error(error, context.error_log, started) from None
 
 
 def _syntax_error(error: Any, log: Any, started: bool) -> LheoError:

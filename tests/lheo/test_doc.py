@@ -11,6 +11,7 @@ from geo.gazetteer import Gazetteer
 from geo.lheo.codes import HEURES_PAR_MOIS, UNKNOWN_INFO
 from geo.lheo.doc import TABLES
 from geo.lheo.mapping import FIELD_MAP
+from geo.lheo.reader import MAX_DEPTH, MAX_RECORD_ELEMENTS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -30,6 +31,8 @@ def test_every_table_of_the_code_is_in_the_docs_unchanged(lheo_doc, render):
 def test_the_docs_state_the_rules_the_tables_do_not_show(lheo_doc):
     assert f"{HEURES_PAR_MOIS:.2f}" in lheo_doc
     assert f'info="{UNKNOWN_INFO}"' in lheo_doc
+    assert f"deeper than {MAX_DEPTH} elements" in lheo_doc
+    assert f"more than {MAX_RECORD_ELEMENTS:,} elements" in lheo_doc
     for rule in FIELD_MAP:
         assert f"| `{rule.field}` |" in lheo_doc
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from geo.lheo import LheoError, read_lheo
-from geo.lheo.reader import MAX_DEPTH
+from geo.lheo.reader import MAX_DEPTH, MAX_RECORD_ELEMENTS
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -115,6 +115,22 @@ def test_100_mb_of_nesting_is_refused_at_the_first_element_too_deep(tmp_path):
     assert f"plus de {MAX_DEPTH} niveaux" in str(caught.value)
     assert caught.value.line == 3  # the nesting starts on the file's third line
     assert stream.bytes_read < 1024 * 1024  # stopped within the first mebibyte
+
+
+def test_a_formation_too_big_to_hold_is_refused_before_the_end_of_the_file(tmp_path):
+    path = tmp_path / "formation-geante.xml"
+    with path.open("wb") as out:
+        out.write(b"<lheo><offres><formation><intitule-formation>x</intitule-formation>\n")
+        for _ in range(4 * MAX_RECORD_ELEMENTS // 1000):
+            out.write(b"<extras/>" * 1000)
+        out.write(b"</formation></offres></lheo>")
+    stream = CountingStream(path)
+    try:
+        with pytest.raises(LheoError, match=f"plus de {MAX_RECORD_ELEMENTS} éléments"):
+            list(read_lheo(stream))
+    finally:
+        stream.close()
+    assert stream.bytes_read < path.stat().st_size / 2
 
 
 def test_an_unclosed_tag_is_malformed_xml_with_its_line():
