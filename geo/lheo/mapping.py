@@ -163,6 +163,7 @@ class FieldRule:
 
 
 _ADRESSE = LIEU_PREFIX + "coordonnees/adresse/"
+_ANY_GEOLOCALISATION = LIEU_PREFIX + ".//geolocalisation/"
 _ORGANISME = "organisme-formation-responsable/"
 _CONTACT = "contact-formation/coordonnees/"
 _CONTACT_ORGANISME = _ORGANISME + "contact-organisme/coordonnees/"
@@ -221,17 +222,18 @@ FIELD_MAP: Final[tuple[FieldRule, ...]] = (
     ),
     FieldRule(
         "latitude",
-        (_ADRESSE + "geolocalisation/latitude",),
+        (_ADRESSE + "geolocalisation/latitude", _ANY_GEOLOCALISATION + "latitude"),
         (),
         first_text,
-        "WGS84 decimal degrees; with `longitude`, explicit coordinates.",
+        "WGS84 decimal degrees, from the address, else from any `geolocalisation` of the site "
+        "(e.g. in its `extras`); with `longitude`, explicit coordinates.",
     ),
     FieldRule(
         "longitude",
-        (_ADRESSE + "geolocalisation/longitude",),
+        (_ADRESSE + "geolocalisation/longitude", _ANY_GEOLOCALISATION + "longitude"),
         (),
         first_text,
-        "WGS84 decimal degrees.",
+        "WGS84 decimal degrees, found like `latitude`.",
     ),
     FieldRule("site_web", ("url-formation/urlweb",), (), first_text, "The training's page."),
     FieldRule(

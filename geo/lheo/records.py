@@ -31,7 +31,7 @@ def _step(path: str, context: str, relative: str, namespace: str) -> _Step:
     parts = relative.split("/")
     if parts[-1].startswith("@"):
         attribute = parts.pop()[1:]
-    xpath = "/".join(f"{namespace}{part}" for part in parts)
+    xpath = "/".join(f"{namespace}{part}" if part not in ("", ".") else part for part in parts)
     return _Step(path, context, xpath, attribute)
 
 

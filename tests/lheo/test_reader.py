@@ -191,3 +191,16 @@ def test_every_public_code_reads_as_a_known_public():
 @pytest.mark.parametrize(("heures", "mois"), [(0, 1), (76, 1), (152, 1), (455, 3), (1820, 12)])
 def test_hours_to_months_rule(heures, mois):
     assert duree_mois_depuis_heures(heures) == mois
+
+
+@pytest.mark.parametrize("namespace", [NAMESPACE_2_3, None])
+def test_coordinates_in_the_sites_extras_are_read_when_the_address_has_none(namespace, read_bytes):
+    xmlns = f' xmlns="{namespace}"' if namespace else ""
+    data = f"""<lheo{xmlns}><offres><formation><intitule-formation>x</intitule-formation>
+    <action><lieu-de-formation><coordonnees><adresse><ligne>-</ligne><codepostal>29200
+    </codepostal><ville>Brest</ville></adresse></coordonnees><extras info="geo">
+    <geolocalisation><latitude>48.39</latitude><longitude>-4.49</longitude></geolocalisation>
+    </extras></lieu-de-formation></action></formation></offres></lheo>""".encode()
+    (record,) = read_bytes(data)
+    assert (record["latitude"], record["longitude"]) == ("48.39", "-4.49")
+    assert record["code_postal"] == "29200"  # surrounding blanks are not part of a value
