@@ -4,7 +4,8 @@ Generates an LHEO 2.3 feed (formations of two actions, each with a training site
 certification and five sessions) streamed to a temporary file, then reads it with
 ``geo.lheo.read_lheo`` in a fresh subprocess per size, which reports CPU seconds and its peak
 resident memory (``ru_maxrss``). A baseline subprocess (interpreter + imports, no reading)
-is measured the same way, so the printed growth is what reading costs.
+is measured the same way, so the printed growth is what reading costs. Last, the records of
+the smallest feed are written back with ``geo.lheo.writer.write_lheo`` (the export's cost).
 
     uv run --no-sync python bench/bench_lheo.py [--sizes 20000 100000]
 """
@@ -116,9 +117,28 @@ def child(path: str | None) -> None:
     )
 
 
+def child_write(path: str) -> None:
+    """Read the feed into memory, then time writing its records as LHEO; print JSON."""
+    sys.path.insert(0, str(ROOT))
+    from geo.lheo import read_lheo
+    from geo.lheo.writer import write_lheo
+
+    with open(path, "rb") as stream:
+        records = list(read_lheo(stream))
+    start = time.process_time()
+    with open(path + ".out", "wb") as out:
+        written = write_lheo(records, out)
+    seconds = time.process_time() - start
+    print(json.dumps({"records": written, "cpu_s": seconds}))
+
+
 def measure(path: Path | None) -> dict[str, float]:
     """Run :func:`child` in a fresh interpreter so each peak memory is its own."""
-    arguments = [sys.executable, __file__, "--child", str(path) if path else "-"]
+    return _run("--child", str(path) if path else "-")
+
+
+def _run(*options: str) -> dict[str, float]:
+    arguments = [sys.executable, __file__, *options]
     output = subprocess.run(arguments, check=True, capture_output=True, text=True).stdout
     return json.loads(output)
 
@@ -127,9 +147,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-write", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
         child(None if arguments.child == "-" else arguments.child)
+        return
+    if arguments.child_write:
+        child_write(arguments.child_write)
         return
     baseline = measure(None)
     print(f"baseline (interpreter + imports): peak {baseline['peak_kib'] / 1024:.1f} MiB")
@@ -137,6 +161,7 @@ def main() -> None:
         f"{'sessions':>9} {'records':>8} {'file MiB':>9} {'CPU s':>7} {'sessions/s':>11} "
         f"{'peak MiB':>9} {'growth MiB':>11}"
     )
+    write_line = ""
     with tempfile.TemporaryDirectory() as folder:
         for size in arguments.sizes:
             path = Path(folder) / f"lheo-{size}.xml"
@@ -149,9 +174,16 @@ def main() -> None:
                 f"{path.stat().st_size / 2**20:>9.1f} {figures['cpu_s']:>7.2f} {rate:>11,.0f} "
                 f"{figures['peak_kib'] / 1024:>9.1f} {growth:>11.1f}"
             )
+            if size == min(arguments.sizes):
+                written = _run("--child-write", str(path))
+                write_line = (
+                    f"write: {int(written['records'])} records in {written['cpu_s']:.2f} CPU s, "
+                    f"{written['records'] / written['cpu_s']:,.0f} records/s"
+                )
             path.unlink()
             verdict = "meets" if rate >= TARGET_SESSIONS_PER_S else "MISSES"
             print(f"  {verdict} the target of {TARGET_SESSIONS_PER_S:,} sessions/s")
+    print(write_line)
 
 
 if __name__ == "__main__":

@@ -157,3 +157,26 @@ def test_a_truncated_file_names_its_last_line():
 
 def test_an_empty_file_says_so():
     assert "vide" in str(_refusal(b""))
+
+
+class TrickleStream(io.RawIOBase):
+    """A stream that hands out at most three bytes per read, as a slow network would."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        return self._data.read(3 if size < 0 else min(size, 3))
+
+
+def test_the_prolog_check_waits_for_bytes_split_across_reads(demo_bytes, read_bytes):
+    assert list(read_lheo(TrickleStream(demo_bytes))) == read_bytes(demo_bytes)
+    with pytest.raises(LheoError, match="DOCTYPE"):
+        list(read_lheo(TrickleStream(BILLION_LAUGHS)))
+
+
+def test_a_doctype_after_a_byte_order_mark_is_refused():
+    assert "DOCTYPE" in str(_refusal(b"\xef\xbb\xbf" + BILLION_LAUGHS))
