@@ -6,7 +6,8 @@ an LHEO namespace. ``lxml.etree.iterparse`` parses without loading DTDs, resolvi
 or touching the network; each ``<formation>`` is dropped once its records are out, so memory
 holds one formation at a time. Hostile input is refused early with :class:`LheoError`:
 a DOCTYPE (the carrier of entity bombs and external entities, which LHEO never needs),
-nesting deeper than :data:`MAX_DEPTH`, and malformed XML, each with its line.
+nesting deeper than :data:`MAX_DEPTH`, a formation larger than :data:`MAX_RECORD_ELEMENTS`,
+and malformed XML, each with its line.
 """
 
 from __future__ import annotations
