@@ -2,6 +2,6 @@
 
 from geo.lheo.errors import LheoError
 from geo.lheo.mapping import FIELD_MAP, RECORD_FIELDS
-from geo.lheo.reader import read_lheo
+from geo.lheo.reader import read_lheo, read_lheo_lines
 
-__all__ = ["FIELD_MAP", "RECORD_FIELDS", "LheoError", "read_lheo"]
+__all__ = ["FIELD_MAP", "RECORD_FIELDS", "LheoError", "read_lheo", "read_lheo_lines"]

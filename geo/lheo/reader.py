@@ -19,7 +19,7 @@ from lxml import etree
 
 from geo.lheo.codes import KNOWN_NAMESPACE
 from geo.lheo.errors import LheoError
-from geo.lheo.records import Record, RecordPlan
+from geo.lheo.records import Located, Record, RecordPlan
 
 #: Deepest element nesting accepted. LHEO's deepest path is about a dozen levels; a deeper
 #: document is a nesting bomb or not LHEO, and is refused at the first element too deep.
@@ -108,7 +108,7 @@ def _split_tag(tag: str) -> tuple[str, str]:
 
 
 #: What turns one record element into records.
-RecordsOf = Callable[[Any], Iterable[Record]]
+RecordsOf = Callable[[Any], Iterable[Located]]
 
 
 def _root_plan(root: Any) -> tuple[str, RecordsOf]:
@@ -134,10 +134,10 @@ def _root_plan(root: Any) -> tuple[str, RecordsOf]:
     plan = RecordPlan(namespace)
     if local == "lheo":
         return prefix + _RECORD_ELEMENT[local], plan.formation_records
-    return prefix + _RECORD_ELEMENT[local], lambda resume: [plan.resume_record(resume)]
+    return prefix + _RECORD_ELEMENT[local], plan.resume_records
 
 
-def _no_records(element: Any) -> Iterable[Record]:
+def _no_records(element: Any) -> Iterable[Located]:
     return ()
 
 
@@ -147,6 +147,17 @@ def read_lheo(stream: IO[bytes]) -> Iterator[Record]:
     Each record is a dict with the keys of :data:`geo.lheo.mapping.RECORD_FIELDS`: strings,
     None, ``public_vise`` a list of strings and ``sessions`` a list of ``{debut, fin}``.
     Nothing is validated beyond the XML mapping: the importer judges the values.
+    Raises :class:`LheoError` as :func:`read_lheo_lines` does.
+    """
+    for _, record in read_lheo_lines(stream):
+        yield record
+
+
+def read_lheo_lines(stream: IO[bytes]) -> Iterator[Located]:
+    """Yield ``(line, record)``: each record of :func:`read_lheo` with the line it comes from.
+
+    The line is that of the training site (``lieu-de-formation``), else of the action, else of
+    the formation, or of the ``resume-offre``: what an import report points the user to.
 
     Raises :class:`LheoError` (French message, with the line) for a DOCTYPE, nesting deeper
     than :data:`MAX_DEPTH`, a formation of more than :data:`MAX_RECORD_ELEMENTS` elements,

@@ -14,6 +14,8 @@ from typing import Any
 from geo.lheo.mapping import ACTION_PREFIX, FIELD_MAP, LIEU_PREFIX, FieldRule, Found
 
 Record = dict[str, object]
+#: A record and the line of the element it comes from (site, action, formation or summary).
+Located = tuple[int, Record]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +75,12 @@ class RecordPlan:
             for rule in FIELD_MAP
         ]
 
-    def formation_records(self, formation: Any) -> Iterator[Record]:
-        """One record per action and training site (an action without a site gives one)."""
+    def formation_records(self, formation: Any) -> Iterator[Located]:
+        """Yield one record per action and training site, with the line of the site.
+
+        An action without a site gives one record (line of the action), and a formation
+        without an action one record too (line of the formation): nothing is dropped.
+        """
         formation_found: dict[str, list[Found]] = {}
         actions = formation.findall(self._action_tag) or [None]
         for action in actions:
@@ -95,14 +101,15 @@ class RecordPlan:
                     record[rule.field] = rule.convert(found)
                 if len(lieux) > 1 and record.get("id"):
                     record["id"] = f"{record['id']}-{number}"
-                yield record
+                origin = next(e for e in (lieu, action, formation) if e is not None)
+                yield origin.sourceline, record
 
-    def resume_record(self, resume: Any) -> Record:
-        """Return the record of one ``<resume-offre>`` of an index."""
+    def resume_records(self, resume: Any) -> Iterator[Located]:
+        """Yield the record of one ``<resume-offre>`` of an index, with its line."""
         record: Record = {}
         for rule, steps in self._index:
             found: list[Found] = []
             for step in steps:
                 found.extend(_evaluate(step, resume))
             record[rule.field] = rule.convert(found)
-        return record
+        yield resume.sourceline, record

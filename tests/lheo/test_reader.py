@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from lxml import etree
 
-from geo.lheo import RECORD_FIELDS, LheoError
+from geo.lheo import RECORD_FIELDS, LheoError, read_lheo_lines
 from geo.lheo.codes import (
     NAMESPACE_2_3,
     NIVEAU_BY_LHEO_CODE,
@@ -204,3 +206,15 @@ def test_coordinates_in_the_sites_extras_are_read_when_the_address_has_none(name
     (record,) = read_bytes(data)
     assert (record["latitude"], record["longitude"]) == ("48.39", "-4.49")
     assert record["code_postal"] == "29200"  # surrounding blanks are not part of a value
+
+
+def test_each_record_knows_the_line_it_comes_from(demo_bytes, index_document):
+    lines = demo_bytes.decode().splitlines()
+    located = list(read_lheo_lines(io.BytesIO(demo_bytes)))
+    assert len(located) == 7
+    for line, _ in located:
+        assert lines[line - 1].strip() == "<lieu-de-formation>"
+    (first, _), (second, _) = read_lheo_lines(io.BytesIO(index_document(None)))
+    index_lines = index_document(None).decode().splitlines()
+    assert index_lines[first - 1].strip().startswith("<resume-offre")
+    assert index_lines[second - 1].strip() == "<resume-offre>"
