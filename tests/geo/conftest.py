@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import subprocess
 import json
+import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
