@@ -190,8 +190,9 @@ def validate_row(
 def import_table(table: Table) -> ImportResult:
     """Validate every row of a table; reading problems come first in the result's issues.
 
-    The same id given twice rejects the second row, naming the first; an id that was derived
-    or cleaned and meets another takes a ``-2``, ``-3``… suffix, with a warning. Raises
+    The same id written twice rejects the second row, naming the first; any other meeting of
+    ids (one of them derived or cleaned) gives the later row a ``-2``, ``-3``… suffix, with a
+    warning. Raises
     :class:`InputFileError` when no column names a training or none can place it.
     """
     mapping = map_headers(table.headers)
@@ -239,6 +240,7 @@ def import_table(table: Table) -> ImportResult:
     id_index = mapping.columns.get("id")
     id_column = table.headers[id_index] if id_index is not None else FIELD_LABELS["id"]
     first_seen: dict[str, int] = {}
+    given_ids: set[str] = set()  # ids taken as written in the file
     for line, cells in table.rows:
         empty = not any(c.strip() if isinstance(c, str) else c is not None for c in cells)
         if empty and line not in refused:
@@ -253,7 +255,7 @@ def import_table(table: Table) -> ImportResult:
                 if id_index is not None and id_index < len(cells)
                 else ""
             )
-            if given == row.id:
+            if given == row.id and row.id in given_ids:
                 issues.append(
                     Issue(
                         line,
@@ -268,6 +270,11 @@ def import_table(table: Table) -> ImportResult:
                 row = _with_unique_id(row, first_seen, issues, id_column)
         if row is not None:
             first_seen[row.id] = line
+            written = (
+                cell_text(cells[id_index]) if id_index is not None and id_index < len(cells) else ""
+            )
+            if written.strip() == row.id:
+                given_ids.add(row.id)
             result.rows.append(row)
         result.issues.extend(issues)
     if result.rows_read == 0:
