@@ -240,7 +240,6 @@ TYPE_STRUCTURE_ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "msa",
         "france travail",
         "pôle emploi",
-        "france services",
     ),
     TypeStructure.AUTRE: ("autre", "autres", "non renseigné"),
 }
