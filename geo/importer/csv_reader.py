@@ -16,8 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
-from geo.importer.encoding import MOJIBAKE, DecodedText, repair_mojibake, repaired_issue
-from geo.importer.headers import find_header
+from geo.importer.encoding import (
+    MOJIBAKE,
+    DecodedText,
+    may_hold_mojibake,
+    repair_mojibake,
+    repaired_issue,
+)
+from geo.importer.headers import HEADER_SEARCH_ROWS, find_header
 from geo.importer.model import (
     MAX_CELL_CHARS,
     Cell,
@@ -148,6 +154,23 @@ def _looks_like_a_record(line: str, delimiter: str, width: int | None) -> bool:
     return width is not None and width > 2 and line.count(delimiter) >= width - 1
 
 
+def _read_simple(lines: list[str], delimiter: str) -> _Reading | None:
+    """Read a file whose every record is one line, at :mod:`csv`'s speed; ``None`` otherwise."""
+    reading = _Reading()
+    records = reading.records
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if reader.line_num != number:
+                return None  # a record over several lines: judged by _read
+            records.append(_Record(number, number - 1, tuple(cells)))
+    except csv.Error:
+        return None
+    if lines and '"' in lines[-1]:
+        return None  # the last line may end inside quotes
+    return reading
+
+
 def _read(lines: list[str], delimiter: str, width: int | None) -> _Reading:
     """Read every record; with ``width`` (the header's), judge multi-line records by it."""
     reading = _Reading()
@@ -203,29 +226,31 @@ def parse_csv(
     lines = split_lines(decoded.text)
     issues: list[Issue] = []
     repaired_lines: list[int] = []
-    if MOJIBAKE.search(decoded.text):
+    if may_hold_mojibake(decoded.text) and MOJIBAKE.search(decoded.text):
         for index, line in enumerate(lines):
             fixed = repair_mojibake(line)
             if fixed != line:
                 lines[index] = fixed
                 repaired_lines.append(index)
     delimiter = delimiter or sniff_delimiter(decoded.text)
-    reading = _read(lines, delimiter, None)
-    records = [(r.number, r.cells) for r in reading.records]
+    reading = _read_simple(lines, delimiter) or _read(lines, delimiter, None)
+    records = [(r.number, r.cells) for r in reading.records[: HEADER_SEARCH_ROWS * 10]]
     headers, header_line, _ = find_header(records)
     if reading.multi_line:
         reading = _read(lines, delimiter, len(headers))
     width = len(headers)
-    line_to_record: dict[int, int] = {}
     rows: list[tuple[int, tuple[Cell, ...]]] = []
     for record in reading.records:
-        for offset in range(record.lines):
-            line_to_record[record.first_line + offset] = record.number
         if record.number <= header_line:
             continue
         cells: tuple[Cell, ...] = record.cells
-        if not any(cells):
-            rows.append((record.number, cells))
+        if (
+            len(cells) == width
+            and not record.broken_quote
+            and record.lines == 1
+            and len(lines[record.first_line]) <= MAX_CELL_CHARS
+        ) or not any(cells):
+            rows.append((record.number, cells))  # the common case: nothing to check
             continue
         where = _where(record)
         if record.broken_quote:
@@ -272,6 +297,7 @@ def parse_csv(
                 cut.append(value)
             cells = tuple(cut)
         rows.append((record.number, cells))
+    line_to_record = _line_numbers(reading) if repaired_lines or decoded.other_lines else {}
     for index in repaired_lines:
         number = line_to_record.get(index, index + 1)
         issues.append(repaired_issue(number))
@@ -296,6 +322,15 @@ def parse_csv(
         delimiter,
         tuple(issues),
     )
+
+
+def _line_numbers(reading: _Reading) -> dict[int, int]:
+    """Record number of each physical line (0-based), for messages about lines."""
+    return {
+        record.first_line + offset: record.number
+        for record in reading.records
+        for offset in range(record.lines)
+    }
 
 
 def _where(record: _Record) -> str:

@@ -32,6 +32,26 @@ MOJIBAKE: Final = re.compile(
 )
 
 
+#: What Windows-1252 makes of the first bytes of UTF-8 for Latin letters (Ã, Â, Å),
+#: punctuation and symbols (â then a byte 0x80–0x8F: â€, â‚, â„…) and emoji (ð): mojibake of
+#: European text holds one of them. Much rarer in French than é or à, which start
+#: :data:`MOJIBAKE` matches, so a file without any is skipped fast.
+_MOJIBAKE_HINT: Final = re.compile(
+    "[ÃÂÅð]|â[{}]".format(
+        re.escape(
+            "".join(
+                bytes([b]).decode(CP1252) for b in range(0x80, 0x90) if b not in (0x81, 0x8D, 0x8F)
+            )
+        )
+    )
+)
+
+
+def may_hold_mojibake(text: str) -> bool:
+    """Cheap test, before :data:`MOJIBAKE`, of whether ``text`` may need repairing."""
+    return not text.isascii() and _MOJIBAKE_HINT.search(text) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class DecodedText:
     """Text of a file, the encoding used, and the lines read otherwise (1-based, physical)."""
@@ -48,7 +68,7 @@ def repair_mojibake(text: str) -> str:
     Only runs of characters that Windows-1252 makes of UTF-8 sequences are touched, so text
     that is right stays as it is.
     """
-    if text.isascii():
+    if not may_hold_mojibake(text):
         return text
 
     def fix(match: re.Match[str]) -> str:
