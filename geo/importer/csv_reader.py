@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
@@ -39,6 +40,7 @@ _DELIMITERS: Final = (";", "\t", ",")
 MAX_RECORD_LINES: Final = 50
 _DELIMITER_NAMES: Final = {";": "« ; »", ",": "« , »", "\t": "tabulation"}
 _START, _FIELD, _QUOTED, _QUOTE_IN_QUOTED = range(4)
+_ANY_LINE_END: Final = re.compile(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)")
 
 
 def sniff_delimiter(text: str) -> str:
@@ -94,10 +96,11 @@ class _Reading:
 
 
 def split_lines(text: str) -> list[str]:
-    r"""Physical lines with their line ends (``\\r\\n``, ``\\n`` or, alone, ``\\r``)."""
-    separator = "\n" if "\n" in text or "\r" not in text else "\r"
-    parts = text.split(separator)
-    lines = [part + separator for part in parts[:-1]]
+    r"""Physical lines with their line ends (``\r\n``, ``\n`` or a lone ``\r``)."""
+    if text.count("\r") != text.count("\r\n"):  # some lone \r: an old Mac file, or a mix
+        return [line for line in _ANY_LINE_END.split(text) if line]
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
     if parts[-1]:
         lines.append(parts[-1])
     return lines

@@ -229,3 +229,11 @@ def test_decoding_keeps_every_line_of_a_mixed_file():
     decoded = decode_lines(data)
     assert decoded.text == "é\nè\nà\n"
     assert decoded.other_lines == (2,)
+
+
+@pytest.mark.parametrize("ending", ["\r", "\n", "\r\n"])
+def test_every_line_ending_gives_one_row_per_line_even_mixed(ending: str):
+    text = f"{HEADER}{ending}R1;Dev;Simplon;Asso;Paris\rR2;Data;Ada;Asso;Lyon{ending}"
+    text += "R3;IA;X;Asso;Brest\n"
+    result = imported(text)
+    assert [row.commune for row in result.rows] == ["Paris", "Lyon", "Brest"]
