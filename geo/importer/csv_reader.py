@@ -169,8 +169,8 @@ def _read_simple(lines: list[str], delimiter: str) -> _Reading | None:
             records.append(_Record(number, number - 1, tuple(cells)))
     except csv.Error:
         return None
-    if lines and '"' in lines[-1]:
-        return None  # the last line may end inside quotes
+    if lines and '"' in lines[-1] and not _scan(lines, len(lines) - 1, delimiter)[2]:
+        return None  # the last line ends inside quotes: judged by _read
     return reading
 
 

@@ -237,3 +237,19 @@ def test_every_line_ending_gives_one_row_per_line_even_mixed(ending: str):
     text += "R3;IA;X;Asso;Brest\n"
     result = imported(text)
     assert [row.commune for row in result.rows] == ["Paris", "Lyon", "Brest"]
+
+
+def test_an_unbalanced_quote_on_the_last_line_is_reported():
+    result = imported(f'{HEADER}\nR1;Dev;Simplon;Asso;Paris\nR2;"Data;Ada;Asso;Lyon')
+    assert [row.commune for row in result.rows] == ["Paris", "Lyon"]
+    assert any(i.ligne == 3 and "guillemet" in i.motif for i in result.issues)
+
+
+def test_a_file_quoted_everywhere_is_read_as_written():
+    text = "\n".join(
+        ['"Identifiant";"Intitulé";"Structure";"Type";"Commune"']
+        + [f'"R{n}";"Dev ""web""";"Simplon";"Asso";"Paris"' for n in range(3)]
+    )
+    result = imported(text)
+    assert [row.intitule for row in result.rows] == ['Dev "web"'] * 3
+    assert not [i for i in result.issues if "guillemet" in i.motif or "champs" in i.motif]
