@@ -54,11 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser(
         "build",
-        help="géocode un tableur CSV ou XLSX en GeoJSON",
-        description="Lit un tableur (CSV ou XLSX), valide et géocode chaque ligne, écrit un "
-        "GeoJSON et un rapport des lignes rejetées.",
+        help="géocode un tableur CSV, XLSX, JSON ou GeoJSON en GeoJSON",
+        description="Lit un tableur (CSV, XLSX, JSON ou GeoJSON), valide et géocode chaque "
+        "ligne, écrit un GeoJSON et un rapport des lignes rejetées.",
     )
-    build.add_argument("input", type=Path, metavar="ENTREE", help="fichier CSV ou XLSX")
+    build.add_argument(
+        "input", type=Path, metavar="ENTREE", help="fichier CSV, XLSX, JSON ou GeoJSON"
+    )
     build.add_argument(
         "-o",
         "--output",
@@ -275,6 +277,7 @@ _ENCODING_LABELS: Final = {
     "utf-8-sig": "UTF-8 avec BOM",
     "utf-16": "UTF-16",
     "cp1252": "Windows-1252",
+    "utf-8+cp1252": "UTF-8 avec des lignes en Windows-1252",
 }
 _DELIMITER_LABELS: Final = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
 
@@ -283,6 +286,9 @@ def describe_table(table: Table) -> str:
     """Say in French how the input was read (format, encoding, delimiter, header row)."""
     if table.format == "xlsx":
         return f"classeur XLSX, en-têtes ligne {table.header_line}"
+    if table.format in ("json", "geojson"):
+        kind = "GeoJSON (FeatureCollection)" if table.format == "geojson" else "JSON"
+        return f"{kind}, {len(table.rows)} objets"
     encoding = _ENCODING_LABELS.get(table.encoding or "", table.encoding or "?")
     delimiter = _DELIMITER_LABELS.get(table.delimiter or "", repr(table.delimiter))
     return f"CSV {encoding}, séparateur {delimiter}, en-têtes ligne {table.header_line}"

@@ -53,6 +53,7 @@ _STRUCTURES: Final = {
     TypeStructure.COLLECTIVITE: ("Ville de", "Communauté de communes de", "Métropole de"),
     TypeStructure.ENTREPRISE: ("Atelier logiciel", "Société coopérative", "Agence digitale"),
     TypeStructure.ETABLISSEMENT_PUBLIC: ("GRETA", "Université de", "Lycée des métiers de"),
+    TypeStructure.AUTRE: ("Tiers-lieu", "Espace numérique", "Point d'accueil numérique"),
 }
 _RUES: Final = ("rue de la République", "avenue Jean Jaurès", "place de la Mairie", "rue Pasteur")
 

@@ -19,6 +19,7 @@ class TypeStructure(StrEnum):
     COLLECTIVITE = "collectivite"
     ENTREPRISE = "entreprise"
     ETABLISSEMENT_PUBLIC = "etablissement_public"
+    AUTRE = "autre"  # an unknown or missing type: the row is kept, with a warning
 
 
 TYPE_STRUCTURE_LABELS: Final[dict[TypeStructure, str]] = {
@@ -27,6 +28,7 @@ TYPE_STRUCTURE_LABELS: Final[dict[TypeStructure, str]] = {
     TypeStructure.COLLECTIVITE: "Collectivité territoriale",
     TypeStructure.ENTREPRISE: "Entreprise",
     TypeStructure.ETABLISSEMENT_PUBLIC: "Établissement public",
+    TypeStructure.AUTRE: "Autre structure",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -190,3 +191,47 @@ def source_postcodes() -> list[dict]:
     """Entries of the npm package codes-postaux (codes-postaux-full.json)."""
     path = NODE_MODULES / "codes-postaux" / "codes-postaux-full.json"
     return json.loads(path.read_text("utf-8"))
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def donnees_reelles() -> Path:
+    """The real public files of ``shared/donnees-reelles`` (beside the clone, or the env var).
+
+    A test that needs them fails, never skips, when they are missing.
+    """
+    import os
+
+    candidates = [REPO_ROOT.parent / "shared" / "donnees-reelles"]
+    if os.environ.get("CARTE_GEN_DONNEES_REELLES"):
+        candidates.append(Path(os.environ["CARTE_GEN_DONNEES_REELLES"]))
+    for folder in candidates:
+        if (folder / "README.md").is_file():
+            return folder
+    pytest.fail(
+        "real files not found: expected ../shared/donnees-reelles beside the clone, or "
+        "CARTE_GEN_DONNEES_REELLES; looked in " + ", ".join(map(str, candidates))
+    )
+
+
+@pytest.fixture(scope="session")
+def carte_gen() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the real ``carte-gen`` console script in a subprocess (French messages, exit code)."""
+    import os
+    import sys
+
+    def run(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        script = Path(sys.executable).parent / "carte-gen"
+        return subprocess.run(
+            [str(script), *map(str, args)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"},
+            cwd=REPO_ROOT,
+            timeout=timeout,
+            check=False,
+        )
+
+    return run

@@ -106,14 +106,12 @@ BROKEN_HEADER = [
     "Latitude",
     "Longitude",
 ]
-#: spreadsheet row → column the report must name
+#: spreadsheet row → column the report must name (a bad duration, an unknown type and a
+#: missing title only warn: those rows are kept)
 EXPECTED_REJECTIONS = {
-    3: "Durée (mois)",
-    4: "Type de structure",
     5: "Commune",
     6: "Commune",
     7: "Identifiant",
-    8: "Intitulé de la formation",
     9: "Latitude",
     10: "Latitude",
 }
@@ -137,8 +135,20 @@ def test_broken_csv_reports_every_bad_row_and_writes_the_good_ones(broken_csv: P
     assert_no_traceback(result)
     assert result.returncode == 0, result.stderr
     collection = json.loads(output.read_text(encoding="utf-8"))
-    assert [f["id"] for f in collection["features"]] == ["B01", "B09", "B10", "B11"]
+    assert [f["id"] for f in collection["features"]] == [
+        "B01",
+        "B02",
+        "B03",
+        "B06",
+        "B09",
+        "B10",
+        "B11",
+    ]
     by_id = {f["id"]: f for f in collection["features"]}
+    assert by_id["B02"]["properties"]["duree_mois"] is None
+    assert by_id["B03"]["properties"]["type_structure"] == "autre"
+    assert by_id["B06"]["properties"]["intitule"] is None
+    assert by_id["B06"]["properties"]["structure"] == "X"
     assert by_id["B09"]["properties"]["intitule"] == "Œuvre numérique"
     assert by_id["B09"]["properties"]["commune"] == "Saint-Étienne"
     assert by_id["B10"]["geometry"]["coordinates"] == [2.3522, 48.8566]
@@ -154,8 +164,8 @@ def test_broken_csv_reports_every_bad_row_and_writes_the_good_ones(broken_csv: P
 
     assert "CSV Windows-1252, séparateur tabulation" in result.stdout
     assert "Lignes lues : 12" in result.stdout
-    assert "Placées : 4" in result.stdout
-    assert "Rejetées : 8" in result.stdout
+    assert "Placées : 7" in result.stdout
+    assert "Rejetées : 5" in result.stdout
 
 
 def test_strict_mode_exits_1_when_a_row_is_rejected(broken_csv: Path):
@@ -224,7 +234,7 @@ def test_custom_report_path(tmp_path: Path, broken_csv: Path):
     report = tmp_path / "rapport.csv"
     result = carte_gen("build", broken_csv, "-o", tmp_path / "o.geojson", "--rejets", report)
     assert result.returncode == 0
-    assert len([r for r in read_report(report) if r["Niveau"] == "rejet"]) == 8
+    assert len([r for r in read_report(report) if r["Niveau"] == "rejet"]) == 5
 
 
 @pytest.mark.parametrize(
@@ -279,11 +289,12 @@ def test_missing_output_folder_exits_2(tmp_path: Path):
 
 def test_all_rows_rejected_writes_no_geojson_and_exits_1(tmp_path: Path):
     path = tmp_path / "bad.csv"
-    path.write_text("Titre;Structure;Type;Commune\nA;B;Club;Paris\n", encoding="utf-8")
+    path.write_text("Titre;Structure;Type;Commune\nA;B;Asso;\n", encoding="utf-8")
     result = carte_gen("build", path, "-o", tmp_path / "out.geojson")
     assert result.returncode == 1
     assert not (tmp_path / "out.geojson").exists()
-    assert read_report(tmp_path / "out.rejets.csv")[0]["Colonne"] == "Type"
+    rejected = [r for r in read_report(tmp_path / "out.rejets.csv") if r["Niveau"] == "rejet"]
+    assert rejected[0]["Colonne"] == "Commune"
 
 
 def test_serve_without_data_explains_how_to_build_it(tmp_path: Path):

@@ -47,6 +47,12 @@ def table_of(text: str):
     return parse_bytes(text.encode("utf-8"))
 
 
+def row_issues(result):
+    """Issues of the data rows (not the header's notes about absent or unknown columns)."""
+    header_lines = {i.ligne for i in result.issues if "colonne" in i.motif}
+    return [i for i in result.issues if i.ligne not in header_lines]
+
+
 # --------------------------------------------------------------------------- decoding
 
 
@@ -231,13 +237,12 @@ def test_first_of_two_columns_for_one_field_wins_and_the_second_is_reported():
 
 def test_missing_required_columns_name_what_is_required_and_what_was_found():
     with pytest.raises(InputFileError) as info:
-        import_table(table_of("Nom;Téléphone;Ville\nA;0102;Paris\n"))
+        import_table(table_of("Remarque;Téléphone;Ville\nA;0102;Paris\n"))
     message = str(info.value)
     for expected in (
-        "Intitulé de la formation",
-        "Structure",
+        "Intitulé de la formation ou Structure",
         "Type de structure",
-        "« Nom »",
+        "« Remarque »",
         "« Téléphone »",
     ):
         assert expected in message
@@ -448,16 +453,30 @@ def test_good_row_is_validated_into_typed_values():
 def test_every_problem_of_a_row_is_reported_with_row_and_column():
     result = import_table(
         table_of(
-            "ID;Titre;Structure;Type de structure;Commune;Durée (mois)\nG1;;Simplon;Club;Paris;36\n"
+            "ID;Titre;Structure;Type de structure;Commune;Durée (mois);Modalité\n"
+            "G1;;Simplon;Club;Paris;36;en alternance\n"
         )
     )
-    assert result.rows == []
+    (row,) = result.rows
+    assert (row.intitule, row.structure, row.type_structure) == (
+        None,
+        "Simplon",
+        TypeStructure.AUTRE,
+    )
+    assert row.duree_mois is None and row.modalite is None
     found = {(i.ligne, i.colonne, i.niveau) for i in result.issues}
     assert found == {
-        (2, "Titre", Level.REJET),
-        (2, "Type de structure", Level.REJET),
-        (2, "Durée (mois)", Level.REJET),
+        (2, "Type de structure", Level.AVERTISSEMENT),
+        (2, "Durée (mois)", Level.AVERTISSEMENT),
+        (2, "Modalité", Level.AVERTISSEMENT),
     }
+
+
+def test_a_row_without_title_nor_structure_is_rejected():
+    result = import_table(table_of("Titre;Structure;Type;Commune\n;;Asso;Paris\n"))
+    assert result.rows == []
+    (issue,) = row_issues(result)
+    assert issue.niveau is Level.REJET and "ni intitulé ni structure" in issue.motif
 
 
 def test_bad_website_and_date_are_warnings_and_the_row_is_kept():
@@ -470,20 +489,20 @@ def test_bad_website_and_date_are_warnings_and_the_row_is_kept():
     (row,) = result.rows
     assert row.site_web is None and row.date_labellisation is None
     assert {i.niveau for i in result.issues} == {Level.AVERTISSEMENT}
-    assert {i.colonne for i in result.issues} == {"Site web", "Date de labellisation"}
+    assert {i.colonne for i in row_issues(result)} == {"Site web", "Date de labellisation"}
 
 
 def test_row_without_any_location_is_rejected():
     result = import_table(table_of("Titre;Structure;Type;Commune;CP\nA;B;Asso;;\n"))
     assert result.rows == []
-    (issue,) = result.issues
+    (issue,) = row_issues(result)
     assert issue.niveau is Level.REJET and "localisation" in issue.motif
 
 
 def test_unreadable_coordinates_reject_a_row_that_has_nothing_else():
     result = import_table(table_of("Titre;Structure;Type;Lat;Lon\nA;B;Asso;nord;2.3\n"))
     assert result.rows == []
-    assert result.issues[0].colonne == "Lat"
+    assert row_issues(result)[0].colonne == "Lat"
 
 
 def test_unreadable_coordinates_are_a_warning_when_a_commune_is_given():
@@ -492,7 +511,7 @@ def test_unreadable_coordinates_are_a_warning_when_a_commune_is_given():
     )
     (row,) = result.rows
     assert row.latitude is None and row.longitude is None
-    assert result.issues[0].niveau is Level.AVERTISSEMENT
+    assert row_issues(result)[0].niveau is Level.AVERTISSEMENT
 
 
 def test_duplicate_id_rejects_the_second_row_naming_the_first():
@@ -503,7 +522,7 @@ def test_duplicate_id_rejects_the_second_row_naming_the_first():
         )
     )
     assert [r.id for r in result.rows] == ["G1", "G2"]
-    (issue,) = result.issues
+    (issue,) = row_issues(result)
     assert (issue.ligne, issue.colonne, issue.niveau) == (4, "Id", Level.REJET)
     assert "ligne 2" in issue.motif
 
@@ -515,8 +534,9 @@ def test_missing_id_gets_a_stable_derived_id_and_a_warning():
     first, second = import_table(table_of(text)), import_table(table_of(text))
     assert [r.id for r in first.rows] == [r.id for r in second.rows]
     assert first.rows[0].id != first.rows[1].id
-    assert all(i.niveau is Level.AVERTISSEMENT and "dérivé" in i.motif for i in first.issues)
-    assert first.issues[0].identifiant == first.rows[0].id
+    issues = row_issues(first)
+    assert all(i.niveau is Level.AVERTISSEMENT and "dérivé" in i.motif for i in issues)
+    assert issues[0].identifiant == first.rows[0].id
 
 
 def test_empty_rows_are_not_counted_and_every_other_row_is_accounted_for():
@@ -529,7 +549,9 @@ def test_empty_rows_are_not_counted_and_every_other_row_is_accounted_for():
 
 def test_unknown_columns_are_reported_as_warnings_on_the_header_row():
     result = import_table(
-        table_of("Id;Titre;Structure;Type;Commune;Remarques\nG1;A;B;Asso;Paris;x\n")
+        table_of(
+            "Id;Titre;Structure;Type;Commune;Durée;Modalité;Remarques\nG1;A;B;Asso;Paris;6;Mixte;x\n"
+        )
     )
     (issue,) = result.issues
     assert (issue.ligne, issue.colonne, issue.niveau) == (1, "Remarques", Level.AVERTISSEMENT)
@@ -589,6 +611,7 @@ def test_xlsx_import_end_to_end(xlsx_bytes):
                 "Date de labellisation",
                 "Lat",
                 "Lon",
+                "Modalité",
             ],
             [
                 "G1",
@@ -601,8 +624,9 @@ def test_xlsx_import_end_to_end(xlsx_bytes):
                 datetime(2016, 2, 1),
                 46.2,
                 5.22,
+                "Mixte",
             ],
-            [None] * 10,
+            [None] * 11,
             [
                 "G2",
                 "Data",
@@ -614,6 +638,7 @@ def test_xlsx_import_end_to_end(xlsx_bytes):
                 "2017-03-04",
                 None,
                 None,
+                "Présentiel",
             ],
         ]
     )
@@ -659,12 +684,12 @@ def test_report_is_semicolon_utf8_bom_sorted_by_row(tmp_path: Path):
 
 def test_report_cells_cannot_run_as_formulas(tmp_path: Path):
     result = import_table(
-        table_of('Id;Titre;Structure;Type;Commune\n=HYPERLINK("x");A;B;Club;Paris\n')
+        table_of('Id;Titre;Structure;Type;Commune;=HYPERLINK("x")\nG1;A;B;Club;Paris;y\n')
     )
     path = tmp_path / "r.csv"
     write_report(path, result.issues)
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))
-    assert rows[1][1] == '\'=HYPERLINK("x")'
+    assert '\'=HYPERLINK("x")' in [row[2] for row in rows[1:]]
 
 
 def test_xlsx_with_a_wrong_recorded_size_is_read_entirely(xlsx_bytes):

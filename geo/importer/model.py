@@ -1,0 +1,127 @@
+"""The import's data types: problems, parsed tables, validated rows, results, and cell text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Final
+
+from geo.schema import Modalite, TypeStructure
+
+#: A spreadsheet cell: text from a CSV, or whatever openpyxl or JSON gave for the cell.
+Cell = object
+
+#: Longest cell kept, in characters; a longer one is cut here with a warning (CSV, XLSX, JSON).
+MAX_CELL_CHARS: Final = 2_000
+
+
+class InputFileError(Exception):
+    """A fatal problem with the input file as a whole; the message is French and user-facing."""
+
+
+class ValueProblem(ValueError):
+    """A cell value that cannot be used; the message is French."""
+
+
+class Level(StrEnum):
+    """Severity of a reported problem."""
+
+    REJET = "rejet"  # the row is not in the output
+    AVERTISSEMENT = "avertissement"  # the row is in the output, something was corrected or dropped
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem of one row, as shown in the rejection report."""
+
+    ligne: int  # row number as the user sees it in the spreadsheet (the header is usually row 1)
+    identifiant: str | None
+    colonne: str | None  # the header as written in the file, or the field name
+    motif: str  # French, says what is wrong and what was expected
+    niveau: Level = Level.REJET
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A parsed input: its header row, its data rows with their numbers, and reading problems."""
+
+    headers: tuple[str, ...]
+    header_line: int
+    rows: tuple[tuple[int, tuple[Cell, ...]], ...]
+    format: str  # "csv", "xlsx", "json" or "geojson"
+    encoding: str | None = None
+    delimiter: str | None = None
+    #: Problems met while reading (broken quotes, field counts, encodings, long cells).
+    issues: tuple[Issue, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedRow:
+    """A validated training row, not yet placed (``intitule`` or ``structure`` may be missing)."""
+
+    ligne: int
+    id: str
+    intitule: str | None
+    structure: str | None
+    type_structure: TypeStructure
+    adresse: str | None = None
+    code_postal: str | None = None
+    commune: str | None = None
+    code_insee: str | None = None
+    duree_mois: int | None = None
+    modalite: Modalite | None = None
+    site_web: str | None = None
+    date_labellisation: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+    @property
+    def has_place_hint(self) -> bool:
+        """Whether the row has any textual location (INSEE code, postcode or commune name)."""
+        return bool(self.code_insee or self.code_postal or self.commune)
+
+
+@dataclass(slots=True)
+class ImportResult:
+    """Rows that passed validation, and every problem found (rejections and warnings)."""
+
+    rows: list[ImportedRow] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    rows_read: int = 0
+    header_map: dict[str, int] = field(default_factory=dict)
+    #: field → the header as written in the file, for messages of later stages
+    column_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rejected_lines(self) -> set[int]:
+        """Spreadsheet row numbers of rejected rows."""
+        return {i.ligne for i in self.issues if i.niveau is Level.REJET}
+
+
+def cell_text(value: Cell) -> str:
+    """Text of a cell, with integral floats written without ``.0`` (Excel numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def cut_text(value: str) -> tuple[str, bool]:
+    """Cut a text cell to :data:`MAX_CELL_CHARS`; the flag says whether it was cut."""
+    if len(value) > MAX_CELL_CHARS:
+        return value[:MAX_CELL_CHARS], True
+    return value, False
+
+
+def long_cell_issue(line: int, column: str | None) -> Issue:
+    """Make the warning for a cell cut to :data:`MAX_CELL_CHARS`."""
+    return Issue(
+        line,
+        None,
+        column,
+        f"cellule de plus de {MAX_CELL_CHARS} caractères : coupée à {MAX_CELL_CHARS} caractères",
+        Level.AVERTISSEMENT,
+    )

@@ -1,0 +1,306 @@
+"""Rows of a table to validated trainings, and every problem found, row by row.
+
+A row is rejected only when nothing can place it (no commune, postcode, INSEE code or
+coordinates that can be read) or when it has neither a title nor a structure name to show.
+Every other problem leaves the value empty, or the type « Autre structure », with a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Final
+
+from geo.importer.headers import (
+    EXPECTED_FIELDS,
+    FIELD_LABELS,
+    HeaderMapping,
+    check_columns,
+    map_headers,
+)
+from geo.importer.ids import MAX_ID_CHARS, SAFE_ID_ALPHABET, derive_id, is_safe_id, safe_id
+from geo.importer.model import (
+    Cell,
+    ImportedRow,
+    ImportResult,
+    InputFileError,
+    Issue,
+    Level,
+    Table,
+    ValueProblem,
+    cell_text,
+)
+from geo.importer.values import (
+    match_type_structure,
+    parse_code_insee,
+    parse_code_postal,
+    parse_coordinate,
+    parse_date,
+    parse_duree,
+    parse_modalite,
+    parse_site_web,
+)
+from geo.schema import TYPE_STRUCTURE_LABELS, Modalite, TypeStructure
+
+_AUTRE_LABEL: Final = TYPE_STRUCTURE_LABELS[TypeStructure.AUTRE]
+_MISSING_COLUMN_NOTES: Final = {
+    "type_structure": f"toutes les formations sont classées « {_AUTRE_LABEL} »",
+    "duree_mois": "durée non précisée pour toutes les formations",
+    "modalite": "modalité non précisée pour toutes les formations",
+}
+_SOFT_PARSERS: Final = (
+    ("duree_mois", parse_duree),
+    ("modalite", parse_modalite),
+    ("code_postal", parse_code_postal),
+    ("code_insee", parse_code_insee),
+    ("site_web", parse_site_web),
+    ("date_labellisation", parse_date),
+)
+
+
+def validate_row(
+    line: int, cells: Sequence[Cell], mapping: HeaderMapping, headers: Sequence[str]
+) -> tuple[ImportedRow | None, list[Issue]]:
+    """Validate one data row: the row (``None`` when rejected) and its issues."""
+    raw: dict[str, Cell] = {}
+    text: dict[str, str] = {}
+    for name, index in mapping.columns.items():
+        value = cells[index] if index < len(cells) else None
+        raw[name] = value
+        text[name] = cell_text(value).strip()
+    issues: list[Issue] = []
+    given_id = text.get("id") or None
+    row_id = given_id if given_id is None or is_safe_id(given_id) else safe_id(given_id)
+
+    def column(name: str) -> str:
+        index = mapping.columns.get(name)
+        return headers[index] if index is not None else FIELD_LABELS[name]
+
+    def reject(name: str, motif: str) -> None:
+        issues.append(Issue(line, row_id, column(name), motif))
+
+    def warn(name: str, motif: str) -> None:
+        issues.append(Issue(line, row_id, column(name), motif, Level.AVERTISSEMENT))
+
+    if not text.get("intitule") and not text.get("structure"):
+        name = "intitule" if "intitule" in mapping.columns else "structure"
+        reject(name, "ni intitulé ni structure : rien à afficher pour cette ligne")
+
+    type_structure = TypeStructure.AUTRE
+    if "type_structure" in mapping.columns:
+        label = text["type_structure"]
+        found, guessed = match_type_structure(label) if label else (None, False)
+        if found is not None:
+            type_structure = found
+            if guessed:
+                warn(
+                    "type_structure",
+                    f"accents illisibles (�) dans « {label} » : lu comme "
+                    f"« {TYPE_STRUCTURE_LABELS[found]} »",
+                )
+        elif label:
+            allowed = ", ".join(TYPE_STRUCTURE_LABELS.values())
+            warn(
+                "type_structure",
+                f"type de structure « {label} » inconnu : classée « {_AUTRE_LABEL} » "
+                f"(valeurs admises : {allowed}, ou une catégorie juridique INSEE)",
+            )
+        else:
+            warn("type_structure", f"type de structure vide : classée « {_AUTRE_LABEL} »")
+
+    parsed: dict[str, object] = {}
+    for name, parser in _SOFT_PARSERS:
+        if text.get(name):
+            try:
+                parsed[name] = parser(raw[name])
+            except ValueProblem as exc:
+                warn(name, f"{exc} ; valeur ignorée")
+        elif name == "duree_mois" and name in mapping.columns:
+            warn(name, "durée absente : « durée non précisée »")
+
+    coords: dict[str, float] = {}
+    has_other_place = any(name in parsed for name in ("code_postal", "code_insee")) or bool(
+        text.get("commune")
+    )
+    if text.get("latitude") or text.get("longitude"):
+        for name in ("latitude", "longitude"):
+            if not text.get(name):
+                motif = f"{FIELD_LABELS[name]} manquante alors que l'autre coordonnée est remplie"
+                (warn if has_other_place else reject)(name, motif)
+                continue
+            try:
+                coords[name] = parse_coordinate(raw[name])
+            except ValueProblem as exc:
+                (warn if has_other_place else reject)(name, str(exc))
+        if len(coords) < 2:
+            coords = {}
+    if not coords and not has_other_place and not any(i.niveau is Level.REJET for i in issues):
+        reject(
+            "commune",
+            "aucune localisation : renseignez le code INSEE, le code postal, la commune "
+            "ou les coordonnées",
+        )
+
+    if any(i.niveau is Level.REJET for i in issues):
+        return None, issues
+    if given_id is not None and row_id != given_id:
+        if row_id is not None:
+            motif = (
+                f"identifiant « {given_id} » : caractères hors de {SAFE_ID_ALPHABET} (ou plus "
+                f"de {MAX_ID_CHARS} caractères) remplacés : « {row_id} »"
+            )
+        else:
+            row_id = derive_id(text)
+            motif = f"identifiant « {given_id} » inutilisable : identifiant dérivé « {row_id} »"
+        issues = [Issue(i.ligne, row_id, i.colonne, i.motif, i.niveau) for i in issues]
+        issues.append(Issue(line, row_id, column("id"), motif, Level.AVERTISSEMENT))
+    elif row_id is None:
+        row_id = derive_id(text)
+        issues = [Issue(i.ligne, row_id, i.colonne, i.motif, i.niveau) for i in issues]
+        issues.append(
+            Issue(
+                line,
+                row_id,
+                column("id"),
+                f"identifiant absent : identifiant dérivé du contenu « {row_id} »",
+                Level.AVERTISSEMENT,
+            )
+        )
+    modalite = parsed.get("modalite")
+    row = ImportedRow(
+        ligne=line,
+        id=row_id,
+        intitule=text.get("intitule") or None,
+        structure=text.get("structure") or None,
+        type_structure=type_structure,
+        adresse=text.get("adresse") or None,
+        code_postal=parsed.get("code_postal"),  # type: ignore[arg-type]
+        commune=text.get("commune") or None,
+        code_insee=parsed.get("code_insee"),  # type: ignore[arg-type]
+        duree_mois=parsed.get("duree_mois"),  # type: ignore[arg-type]
+        modalite=modalite if isinstance(modalite, Modalite) else None,
+        site_web=parsed.get("site_web"),  # type: ignore[arg-type]
+        date_labellisation=parsed.get("date_labellisation"),  # type: ignore[arg-type]
+        latitude=coords.get("latitude"),
+        longitude=coords.get("longitude"),
+    )
+    return row, issues
+
+
+def import_table(table: Table) -> ImportResult:
+    """Validate every row of a table; reading problems come first in the result's issues.
+
+    The same id written twice rejects the second row, naming the first; any other meeting of
+    ids (one of them derived or cleaned) gives the later row a ``-2``, ``-3``… suffix, with a
+    warning. Raises
+    :class:`InputFileError` when no column names a training or none can place it.
+    """
+    mapping = map_headers(table.headers)
+    check_columns(mapping, table.headers)
+    result = ImportResult(
+        header_map=dict(mapping.columns),
+        column_names={name: table.headers[i] for name, i in mapping.columns.items()},
+    )
+    header_issues = [
+        *(
+            Issue(
+                table.header_line,
+                None,
+                header,
+                "colonne non reconnue, ignorée",
+                Level.AVERTISSEMENT,
+            )
+            for header in mapping.unknown
+        ),
+        *(
+            Issue(
+                table.header_line,
+                None,
+                header,
+                f"deuxième colonne pour « {FIELD_LABELS[name]} », ignorée",
+                Level.AVERTISSEMENT,
+            )
+            for header, name in mapping.duplicates
+        ),
+        *(
+            Issue(
+                table.header_line,
+                None,
+                FIELD_LABELS[name],
+                f"colonne « {FIELD_LABELS[name]} » absente : {_MISSING_COLUMN_NOTES[name]}",
+                Level.AVERTISSEMENT,
+            )
+            for name in EXPECTED_FIELDS
+            if name not in mapping.columns
+        ),
+    ]
+    result.issues.extend(header_issues)
+    result.issues.extend(table.issues)
+    refused = {i.ligne for i in table.issues if i.niveau is Level.REJET}
+    id_index = mapping.columns.get("id")
+    id_column = table.headers[id_index] if id_index is not None else FIELD_LABELS["id"]
+    first_seen: dict[str, int] = {}
+    given_ids: set[str] = set()  # ids taken as written in the file
+    for line, cells in table.rows:
+        empty = not any(c.strip() if isinstance(c, str) else c is not None for c in cells)
+        if empty and line not in refused:
+            continue  # an empty spreadsheet row is not a training
+        result.rows_read += 1
+        if line in refused:
+            continue
+        row, issues = validate_row(line, cells, mapping, table.headers)
+        if row is not None and row.id in first_seen:
+            given = (
+                cell_text(cells[id_index]).strip()
+                if id_index is not None and id_index < len(cells)
+                else ""
+            )
+            if given == row.id and row.id in given_ids:
+                issues.append(
+                    Issue(
+                        line,
+                        row.id,
+                        id_column,
+                        f"identifiant « {row.id} » en double (déjà utilisé ligne "
+                        f"{first_seen[row.id]})",
+                    )
+                )
+                row = None
+            else:
+                row = _with_unique_id(row, first_seen, issues, id_column)
+        if row is not None:
+            first_seen[row.id] = line
+            written = (
+                cell_text(cells[id_index]) if id_index is not None and id_index < len(cells) else ""
+            )
+            if written.strip() == row.id:
+                given_ids.add(row.id)
+            result.rows.append(row)
+        result.issues.extend(issues)
+    if result.rows_read == 0:
+        raise InputFileError(
+            f"aucune ligne de données sous les en-têtes (ligne {table.header_line}) : "
+            "le tableau est vide."
+        )
+    return result
+
+
+def _with_unique_id(
+    row: ImportedRow, seen: dict[str, int], issues: list[Issue], id_column: str
+) -> ImportedRow:
+    """Give a row a ``-N`` suffix on its derived or cleaned id, which another row has."""
+    suffix = 2
+    while f"{row.id}-{suffix}" in seen:
+        suffix += 1
+    unique = f"{row.id}-{suffix}"
+    issues.append(
+        Issue(
+            row.ligne,
+            unique,
+            id_column,
+            f"identifiant « {row.id} » déjà pris ligne {seen[row.id]} (ligne identique ?) : "
+            f"« {unique} »",
+            Level.AVERTISSEMENT,
+        )
+    )
+    return replace(row, id=unique)
