@@ -309,20 +309,20 @@ function dansBbox(r, b) {
  */
 export function selectionner(lignes, f) {
   const mots = motsDe(f);
-  const ensembles = {};
-  for (const nom of ['region', 'departement', 'type_structure', 'modalite']) {
-    ensembles[nom] = f[nom].length ? new Set(f[nom]) : null;
-  }
+  const ensemble = (nom) => (f[nom].length ? new Set(f[nom]) : null);
+  const regions = ensemble('region');
+  const departements = ensemble('departement');
+  const types = ensemble('type_structure');
+  const modalites = ensemble('modalite');
   const avecPosition = f.lat !== null && f.lon !== null;
   const resultat = [];
   for (let i = 0; i < lignes.length; i++) {
     const r = lignes[i];
-    let garde = true;
-    for (const nom in ensembles) {
-      // A null value (a missing modalite) matches no filter on it.
-      if (ensembles[nom] !== null && !ensembles[nom].has(r[nom] ?? null)) { garde = false; break; }
-    }
-    if (!garde) { continue; }
+    // A missing (null) value is in no set: a filter on it never matches it.
+    if (regions !== null && !regions.has(r.region)) { continue; }
+    if (departements !== null && !departements.has(r.departement)) { continue; }
+    if (types !== null && !types.has(r.type_structure)) { continue; }
+    if (modalites !== null && !modalites.has(r.modalite)) { continue; }
     const duree = r.duree_mois ?? null;
     if (f.duree_min !== null && !(duree !== null && duree >= f.duree_min)) { continue; }
     if (f.duree_max !== null && !(duree !== null && duree <= f.duree_max)) { continue; }

@@ -266,7 +266,7 @@ def open_page(browser: Any) -> Iterator[Any]:
 def wait_ready(page: Any, timeout_ms: int = 20_000) -> None:
     """Wait until the page script has loaded the data and drawn the markers."""
     page.wait_for_function(
-        "() => window.carteGen && window.carteGen.pret && window.carteGen.lastMarkersMs !== null",
+        "() => window.carteGen && window.carteGen.pret",
         timeout=timeout_ms,
     )
 
