@@ -13,6 +13,7 @@ import struct
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Iterator
@@ -73,6 +74,14 @@ class Server(LiveServer):
         url = f"{self.url}{path}" + (f"?{query}" if query else "")
         with urllib.request.urlopen(url, timeout=30) as answer:
             return json.loads(answer.read())
+
+    def get_json_status(self, path: str) -> dict[str, Any]:
+        """GET a JSON answer of this server, refusals included: ``{"status", "body"}``."""
+        try:
+            with urllib.request.urlopen(f"{self.url}{path}", timeout=30) as answer:
+                return {"status": answer.status, "body": json.loads(answer.read())}
+        except urllib.error.HTTPError as error:
+            return {"status": error.code, "body": json.loads(error.read())}
 
     def features(self, query: str) -> list[dict[str, Any]]:
         """Features the API returns for a query string, in answer order."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.routers.pages import CHAMPS_CARTE
 from app.settings import Settings
-from geo.schema import PROPERTY_FIELDS
+from geo.schema import PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
 from geo.synthetic import write_synthetic
 
 
@@ -66,3 +67,9 @@ def test_map_data_is_prepared_when_the_dataset_loads(client: TestClient) -> None
     answer = client.get("/carte/donnees.json", headers={"Accept-Encoding": "identity"})
     assert answer.content == entry.body
     assert len(json.loads(entry.body)["formations"]) == len(dataset)
+
+
+def test_every_structure_type_has_its_marker_icon() -> None:
+    icons = Path(__file__).resolve().parents[2] / "static" / "icones"
+    for kind in TYPE_STRUCTURE_LABELS:
+        assert (icons / f"{kind}.svg").is_file(), kind
