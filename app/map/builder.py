@@ -9,11 +9,7 @@ import folium
 from branca.element import Figure
 from markupsafe import Markup
 
-from app.dependencies import (
-    MODALITE_VALUES,
-    TYPE_STRUCTURE_VALUES,
-    FormationQuery,
-)
+from app.dependencies import CODE_VALUES, FormationQuery
 from app.filters import FACET_FIELDS, MAX_MULTI_VALUES
 from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran
 from app.settings import Basemap
@@ -95,15 +91,17 @@ def filter_rules() -> dict[str, Any]:
     """
     return {
         "facettes": list(FACET_FIELDS),
-        "valeurs": {
-            "type_structure": list(TYPE_STRUCTURE_VALUES),
-            "modalite": list(MODALITE_VALUES),
-        },
+        "valeurs": {name: list(values) for name, values in CODE_VALUES.items()},
         "valeurs_max": MAX_MULTI_VALUES,
         "bornes": {
             name: _bounds(name) for name in ("duree_min", "duree_max", "lat", "lon", "rayon_km")
         },
         "longueurs_max": {name: _query_field(name)["maxLength"] for name in ("q", "bbox")},
+        "motifs": {
+            name: field["pattern"]
+            for name in FormationQuery.model_fields
+            if "pattern" in (field := _query_field(name))
+        },
     }
 
 

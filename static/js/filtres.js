@@ -168,6 +168,18 @@ function valeurs(toutes) {
   return vues;
 }
 
+/** Whether a text matches the pattern the API's query model sets for a parameter, if any.
+ *
+ * The API's patterns run on Rust's regex engine: `\s` is Unicode White_Space there. Its `\d`
+ * also takes other scripts' digits, which no number of the API accepts anyway.
+ */
+function conforme(regles, nom, texte) {
+  const motif = (regles.motifs || {})[nom];
+  if (!motif) { return true; }
+  const traduit = motif.replace(/\\s/g, '[' + ESPACES_NOMBRES + ']').replace(/\\d/g, '[0-9]');
+  return new RegExp(traduit, 'u').test(texte);
+}
+
 /** A region or département code as the API accepts one: 1 to 3 ASCII letters or digits. */
 const CODE_INSEE = /^[0-9A-Za-z]{1,3}$/;
 
@@ -217,11 +229,15 @@ export function lireFiltres(recherche, regles) {
   }
   const q = dernier('q');
   if (q !== null) {
-    if (longueur(q) > regles.longueurs_max.q) { ignores.add('q'); } else { f.q = q; }
+    if (longueur(q) > regles.longueurs_max.q || !conforme(regles, 'q', q)) {
+      ignores.add('q');
+    } else {
+      f.q = q;
+    }
   }
   const bbox = dernier('bbox');
   if (bbox !== null) {
-    if (longueur(bbox) > regles.longueurs_max.bbox) {
+    if (longueur(bbox) > regles.longueurs_max.bbox || !conforme(regles, 'bbox', bbox)) {
       ignores.add('bbox');
     } else if (rognerPython(bbox)) {
       f.bbox = lireBbox(bbox);
