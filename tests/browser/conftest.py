@@ -148,6 +148,27 @@ def xss_server(work_dir: Path) -> Iterator[Server]:
     running.stop()
 
 
+def nulls_collection() -> dict[str, Any]:
+    """Three trainings with the nulls real files keep: no title, no duration, no mode."""
+    base = synthetic_collection(3, seed=11)
+    untitled, undated, unknown_mode = (feature["properties"] for feature in base["features"])
+    untitled["intitule"] = None
+    undated["duree_mois"] = None
+    unknown_mode["modalite"] = None
+    base["metadonnees"]["version"] = "nulls"
+    return base
+
+
+@pytest.fixture(scope="session")
+def nulls_server(work_dir: Path) -> Iterator[Server]:
+    """Carte GEN on trainings with null title, duration and mode."""
+    data = work_dir / "formations-nulls.geojson"
+    data.write_text(json.dumps(nulls_collection(), ensure_ascii=False), encoding="utf-8")
+    running = start_server(data, work_dir)
+    yield running
+    running.stop()
+
+
 class _HostHandler(BaseHTTPRequestHandler):
     """Serves one HTML page embedding the map (the « ministry site »)."""
 

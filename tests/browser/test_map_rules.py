@@ -136,3 +136,46 @@ def test_a_tiny_radius_is_applied_as_by_the_api(watched, server, helpers):
     assert ids == server.ids(query)
     assert parse_qs(urlsplit(page.url).query)["rayon_km"] == ["0.0001"]
     assert watched.errors == []
+
+
+def test_missing_values_are_said_not_guessed(watched, nulls_server, helpers):
+    page = watched.page
+    page.goto(nulls_server.url + "/")
+    helpers.wait_ready(page)
+    features = {
+        f["id"]: f["properties"] for f in nulls_server.get_json("/api/formations")["features"]
+    }
+    items = page.eval_on_selector_all(
+        "#liste-formations button.formation",
+        """els => els.map(e => ({
+            id: e.dataset.id,
+            titre: e.querySelector('.titre').textContent,
+            structure: e.querySelector('.structure')?.textContent ?? null,
+            details: e.querySelector('.details').textContent,
+        }))""",
+    )
+    assert len(items) == 3
+    for item in items:
+        props = features[item["id"]]
+        if props["intitule"] is None:  # the structure stands for the missing title
+            assert item["titre"] == props["structure"]
+            assert item["structure"] is None
+        else:
+            assert (item["titre"], item["structure"]) == (props["intitule"], props["structure"])
+        if props["duree_mois"] is None:
+            assert "Durée non précisée" in item["details"]
+    unknown_mode = next(
+        i for i, item in enumerate(items) if features[item["id"]]["modalite"] is None
+    )
+    page.click(f"#liste-formations button.formation >> nth={unknown_mode}")
+    page.wait_for_selector(".leaflet-popup .popup-formation")
+    terms = page.eval_on_selector_all(".popup-details dt", "els => els.map(e => e.textContent)")
+    assert "Modalité" not in terms
+    # a modalite filter never matches a null mode, as in the API
+    page.check("input[name=modalite][value=presentiel]")
+    expected = nulls_server.count("modalite=presentiel")
+    page.wait_for_function(
+        "n => document.getElementById('compte').getAttribute('data-nombre') === String(n)",
+        arg=expected,
+    )
+    assert watched.errors == []
