@@ -66,11 +66,7 @@ function rogner(texte, espaces) {
 export function rognerPython(texte) { return rogner(texte, ESPACES_PYTHON); }
 
 /** Length in code points, as Python (and the API's max_length) counts it. */
-function longueur(texte) {
-  let n = 0;
-  for (const _ of texte) { n++; } // eslint-disable-line no-unused-vars
-  return n;
-}
+function longueur(texte) { return [...texte].length; }
 
 // ---------------------------------------------------------------- numbers (as the API reads them)
 
