@@ -16,6 +16,8 @@ from folium.elements import JSCSSMixin
 from folium.plugins import Fullscreen, LocateControl
 from folium.template import Template
 
+from app.settings import PROJECT_ROOT
+
 #: URL prefix under which whitelisted ``node_modules/<package>/dist`` folders are served.
 VENDOR_PREFIX = "/vendor"
 #: URL prefix of our own static files.
@@ -127,6 +129,11 @@ class PleinEcran(Fullscreen):
 
 #: The page's entry module; it imports the others by relative specifiers (``./filtres.js``).
 ENTREE_JS = f"{STATIC_PREFIX}/js/carte.js"
+#: Every module of the page, fetched at once (``modulepreload``) rather than import by import.
+MODULES_JS = tuple(
+    f"{STATIC_PREFIX}/js/{path.name}"
+    for path in sorted((PROJECT_ROOT / "static" / "js").glob("*.js"))
+)
 
 
 class CarteGenApp(JSCSSMixin, MacroElement):
@@ -142,6 +149,9 @@ class CarteGenApp(JSCSSMixin, MacroElement):
     _template = Template(
         """
         {% macro header(this, kwargs) %}
+            {% for module in this.modules %}
+            <link rel="modulepreload" href={{ module|tojson }}>
+            {% endfor %}
             <script type="module" src={{ this.entree|tojson }}></script>
         {% endmacro %}
 
@@ -168,3 +178,4 @@ class CarteGenApp(JSCSSMixin, MacroElement):
         self.localisation = localisation
         self.config = config
         self.entree = ENTREE_JS
+        self.modules = MODULES_JS
