@@ -133,7 +133,10 @@ export const formulaire = {
     if (f.modalite.length) { parties.push(f.modalite.map((c) => this.libelle('modalite', c)).join(', ')); }
     if (f.duree_min !== null) { parties.push('au moins ' + f.duree_min + ' mois'); }
     if (f.duree_max !== null) { parties.push('au plus ' + f.duree_max + ' mois'); }
-    if (f.q.trim() && this.config.mode !== 'embed') { parties.push('votre recherche : « ' + f.q.trim() + ' »'); }
+    if (f.q.trim()) {
+      // The embed names no searched text: it could be anyone's words in a shared link.
+      parties.push(this.config.mode === 'embed' ? 'une recherche par mots' : 'votre recherche : « ' + f.q.trim() + ' »');
+    }
     if (f.lat !== null && f.rayon_km !== null) { parties.push('à moins de ' + formatKm.format(f.rayon_km) + ' km'); }
     if (f.bbox !== null) { parties.push('dans une zone de la carte'); }
     resume.textContent = parties.length ? 'Sélection : ' + parties.join(' ; ') : 'Toutes les formations';

@@ -60,6 +60,7 @@ def test_the_embed_applies_the_searched_text_without_showing_it(watched, server,
     helpers.wait_ready(page)
     assert shown_count(page) == api_total(server, query)
     assert page.input_value("#f-q") == ""
+    assert page.inner_text("#resume-filtres") == "Sélection : une recherche par mots"
     text = page.evaluate("document.body.innerText")
     for marker in MARKERS:
         assert marker not in text
