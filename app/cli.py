@@ -3,53 +3,35 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import gc
 import sys
 import traceback
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
-from geo.geocode import (
-    AddressGeocoder,
-    GeocodeReport,
-    address_queries,
-    geocode_offline,
-    refine_with_addresses,
+from geo.ban import BanConfig, BanStats
+from geo.build import (
+    Build,
+    BuildError,
+    BuildRequest,
+    OnlineGeocoding,
+    default_report_path,
+    geocode_file,
+    write_outputs,
 )
-from geo.geojson import (
-    SidecarError,
-    build_feature_collection,
-    generation_date,
-    metadata_from_sidecar,
-    read_sidecar,
-    write_geojson_atomic,
-)
-from geo.importer import (
-    ImportResult,
-    InputFileError,
-    Issue,
-    Level,
-    Table,
-    import_table,
-    read_table,
-    write_report,
-)
+from geo.geojson import SidecarError
+from geo.importer import InputFileError, Level, Table
 from geo.schema import PRECISION_LABELS, GeocodingSource, Precision
 
 if TYPE_CHECKING:
     from app.settings import Settings
-    from geo.ban import BanConfig, BanStats
-    from geo.gazetteer import Gazetteer
 
 EXIT_OK: Final = 0
 EXIT_REJECTIONS: Final = 1  # --strict and some rows rejected, or nothing could be placed
 EXIT_FATAL: Final = 2
 GEOCODERS: Final = ("offline", "ban", "gazetteer")  # "gazetteer" is another name for "offline"
-OFFLINE_GEOCODERS: Final = frozenset({"gazetteer", "offline"})
+ONLINE_GEOCODERS: Final = frozenset({"ban"})
 
 
 class CliError(Exception):
@@ -116,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "-q", "--quiet", action="store_true", help="ni barre de progression ni résumé"
     )
+    build.add_argument(
+        "-v", "--verbose", action="store_true", help="affiche aussi la durée de chaque étape"
+    )
 
     serve = commands.add_parser("serve", help="sert la carte et l'API")
     serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (127.0.0.1)")
@@ -131,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "build":
             return run_build(args)
         return run_serve(args)
-    except (CliError, InputFileError, SidecarError) as exc:
+    except (CliError, BuildError, InputFileError, SidecarError) as exc:
         print(f"carte-gen : erreur : {exc}", file=sys.stderr)
         return EXIT_FATAL
     except KeyboardInterrupt:
@@ -165,188 +150,83 @@ def _settings(**overrides: object) -> Settings:
 # --------------------------------------------------------------------------- build
 
 
-def default_report_path(output: Path) -> Path:
-    """Rejection report next to the output: ``formations.geojson`` → ``formations.rejets.csv``."""
-    return output.with_name(output.stem + ".rejets.csv")
-
-
 def ban_config(settings: Settings) -> BanConfig:
     """Map the ``CARTE_GEN_BAN_*`` settings to the BAN client's configuration."""
-    from geo.ban import BanConfig
-
-    return BanConfig(
-        base_url=settings.ban_url,
-        timeout_s=settings.ban_timeout_s,
-        max_retries=settings.ban_max_retries,
-        concurrency=settings.ban_concurrency,
-        rate_limit_per_s=settings.ban_rate_limit_per_s,
-        batch_size=settings.ban_batch_size,
-        min_score=settings.ban_min_score,
-    )
-
-
-def open_address_geocoder(
-    name: str,
-    settings: Settings,
-    *,
-    use_cache: bool = True,
-    refresh_cache: bool = False,
-    on_progress: Callable[[int], object] | None = None,
-    stats: list[BanStats] | None = None,
-) -> AbstractAsyncContextManager[AddressGeocoder]:
-    """Open the online geocoder chosen with ``--geocoder`` (an async context manager).
-
-    ``stats`` receives the BAN client's counters (requests, cache hits) for the summary.
-    """
-    if name != "ban":
-        raise CliError(f"géocodeur inconnu : « {name} »")
-    return _open_ban(settings, use_cache, refresh_cache, on_progress, stats)
-
-
-@asynccontextmanager
-async def _open_ban(
-    settings: Settings,
-    use_cache: bool,
-    refresh_cache: bool,
-    on_progress: Callable[[int], object] | None,
-    stats: list[BanStats] | None,
-) -> AsyncIterator[AddressGeocoder]:
-    from geo.ban import BanGeocoder
-    from geo.ban_cache import BanCache
-
     try:
-        config = ban_config(settings)
+        return BanConfig(
+            base_url=settings.ban_url,
+            timeout_s=settings.ban_timeout_s,
+            max_retries=settings.ban_max_retries,
+            concurrency=settings.ban_concurrency,
+            rate_limit_per_s=settings.ban_rate_limit_per_s,
+            batch_size=settings.ban_batch_size,
+            min_score=settings.ban_min_score,
+        )
     except ValueError as exc:
         raise CliError(f"configuration du géocodeur BAN invalide : {exc}") from exc
-    cache = await asyncio.to_thread(BanCache, settings.ban_cache_path) if use_cache else None
-    try:
-        async with BanGeocoder(
-            config, cache=cache, refresh_cache=refresh_cache, on_progress=on_progress
-        ) as geocoder:
-            yield geocoder
-            if stats is not None:
-                stats.append(geocoder.stats)
-    finally:
-        if cache is not None:
-            await asyncio.to_thread(cache.close)
 
 
-async def _refine_online(
-    report: GeocodeReport, args: argparse.Namespace, settings: Settings, stats: list[BanStats]
-) -> GeocodeReport:
-    from tqdm import tqdm
-
-    with tqdm(
-        total=len(address_queries(report.placed)),
-        unit=" adresse",
-        desc="Adresses (BAN)",
-        file=sys.stderr,
-        disable=args.quiet or not sys.stderr.isatty(),
-        leave=False,
-    ) as bar:
-        async with open_address_geocoder(
-            args.geocoder,
-            settings,
-            use_cache=not args.no_cache,
+def build_request(args: argparse.Namespace, settings: Settings) -> BuildRequest:
+    """Turn the ``build`` arguments and the settings into the pipeline's request."""
+    input_path: Path = args.input
+    output: Path = args.output or input_path.with_suffix(".geojson")
+    online = None
+    if args.geocoder in ONLINE_GEOCODERS:
+        online = OnlineGeocoding(
+            ban_config(settings),
+            cache_path=None if args.no_cache else settings.ban_cache_path,
             refresh_cache=args.refresh_cache,
-            on_progress=bar.update,
-            stats=stats,
-        ) as geocoder:
-            return await refine_with_addresses(report, geocoder)
-
-
-def _load_gazetteer(path: Path) -> Gazetteer:
-    from geo.gazetteer import Gazetteer
-
-    if not path.is_file():
-        raise CliError(
-            f"gazetteer des communes introuvable : {path}. Construisez-le avec "
-            "« uv run python scripts/build_gazetteer.py » ou indiquez-le avec --gazetteer."
         )
-    try:
-        return Gazetteer.load(path)
-    except Exception as exc:
-        raise CliError(f"gazetteer {path} illisible ({type(exc).__name__} : {exc})") from exc
-
-
-def tune_gc_for_build() -> None:
-    """Make the cyclic garbage collector cheap for a build's many long-lived small objects.
-
-    The gazetteer and the input live until the process ends, so they are frozen out of
-    collections (about 10 % of geocoding time); the rows, outcomes and features the build
-    creates hold almost no cycles, so collecting every 700 allocations mostly rescans live
-    objects: a larger first threshold made a 100,000-row build about 1.6 times faster
-    (bench/bench_geocode.py). Reference counting still frees everything as usual.
-    """
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
+    return BuildRequest(
+        input=input_path,
+        output=output,
+        report=args.rejets or default_report_path(output),
+        gazetteer=args.gazetteer or settings.gazetteer_path,
+        sheet=args.feuille,
+        online=online,
+        progress=not args.quiet and sys.stderr.isatty(),
+        tune_gc=True,
+    )
 
 
 def run_build(args: argparse.Namespace) -> int:
     """Read, validate, geocode and write; print a summary; return the exit code."""
     settings = _settings()
-    input_path: Path = args.input
-    output: Path = args.output or input_path.with_suffix(".geojson")
-    report_path: Path = args.rejets or default_report_path(output)
-    for target in (output, report_path):
-        if not target.parent.is_dir():
-            raise CliError(f"dossier de sortie introuvable : {target.parent}")
-    if output.resolve() == input_path.resolve():
-        raise CliError("la sortie écraserait le fichier d'entrée : choisissez un autre -o")
-
-    table = read_table(input_path, args.feuille)
-    imported = import_table(table)
-    sidecar = read_sidecar(input_path)
-    gazetteer = _load_gazetteer(args.gazetteer or settings.gazetteer_path)
-    tune_gc_for_build()
-
-    from tqdm import tqdm
-
-    with tqdm(
-        total=len(imported.rows),
-        unit=" ligne",
-        desc="Géocodage",
-        file=sys.stderr,
-        disable=args.quiet or not sys.stderr.isatty(),
-        leave=False,
-    ) as bar:
-        report = geocode_offline(
-            imported.rows,
-            gazetteer,
-            imported.column_names,
-            on_row=bar.update,
-        )
-    online_stats: list[BanStats] = []
-    if args.geocoder not in OFFLINE_GEOCODERS:
-        report = asyncio.run(_refine_online(report, args, settings, online_stats))
-
-    issues = [*imported.issues, *report.issues]
-    metadata = metadata_from_sidecar(sidecar, input_path.name, generation_date())
-    try:
-        if report.placed:
-            write_geojson_atomic(output, build_feature_collection(report.placed, metadata))
-        write_report(report_path, issues)
-    except OSError as exc:
-        raise CliError(f"écriture impossible : {exc.strerror or exc} ({exc.filename})") from exc
+    request = build_request(args, settings)
+    build = geocode_file(request)
+    write_outputs(request, build)
 
     if not args.quiet:
-        print_summary(imported, report, issues, output, report_path, sys.stdout, table)
-        for stats in online_stats:
-            print(
-                f"Base Adresse Nationale ({settings.ban_url}) : {stats.requests} requête(s), "
-                f"{stats.cache_hits} réponse(s) tirée(s) du cache"
-                + (" ; service abandonné après des échecs répétés" if stats.breaker_open else ""),
-                file=sys.stdout,
-            )
-    if not report.placed:
+        print_summary(build, request, sys.stdout)
+        if build.online_stats is not None:
+            print_ban_stats(build.online_stats, settings.ban_url, sys.stdout)
+        if args.verbose:
+            print_timings(build.timings, sys.stdout)
+    if not build.report.placed:
         print(
-            f"carte-gen : aucune formation placée, {output} n'a pas été écrit ; "
-            f"voir {report_path}.",
+            f"carte-gen : aucune formation placée, {request.output} n'a pas été écrit ; "
+            f"voir {request.report}.",
             file=sys.stderr,
         )
         return EXIT_REJECTIONS
-    rejected = any(issue.niveau is Level.REJET for issue in issues)
+    rejected = any(issue.niveau is Level.REJET for issue in build.issues)
     return EXIT_REJECTIONS if args.strict and rejected else EXIT_OK
+
+
+def print_ban_stats(stats: BanStats, url: str, stream: TextIO) -> None:
+    """Say how much the BAN was asked, and whether it was given up on."""
+    print(
+        f"Base Adresse Nationale ({url}) : {stats.requests} requête(s), "
+        f"{stats.cache_hits} réponse(s) tirée(s) du cache"
+        + (" ; service abandonné après des échecs répétés" if stats.breaker_open else ""),
+        file=stream,
+    )
+
+
+def print_timings(timings: dict[str, float], stream: TextIO) -> None:
+    """Print the seconds each step of the build took, and their total."""
+    steps = " ; ".join(f"{step} {seconds:.3f} s" for step, seconds in timings.items())
+    print(f"Durées : {steps} ; total {sum(timings.values()):.3f} s", file=stream)
 
 
 _SOURCE_LABELS: Final = {
@@ -356,22 +236,15 @@ _SOURCE_LABELS: Final = {
 }
 
 
-def print_summary(
-    imported: ImportResult,
-    report: GeocodeReport,
-    issues: Sequence[Issue],
-    output: Path,
-    report_path: Path,
-    stream: TextIO,
-    table: Table | None = None,
-) -> None:
+def print_summary(build: Build, request: BuildRequest, stream: TextIO) -> None:
     """Print what happened to every row: read, placed (by precision and source), rejected."""
+    report, issues = build.report, build.issues
     rejected_lines = {i.ligne for i in issues if i.niveau is Level.REJET}
     warnings = sum(1 for i in issues if i.niveau is Level.AVERTISSEMENT)
     by_kind = Counter((item.placement.precision, item.placement.source) for item in report.placed)
-    lines = [f"Fichier lu : {describe_table(table)}"] if table is not None else []
-    lines += [
-        f"Lignes lues : {imported.rows_read}",
+    lines = [
+        f"Fichier lu : {describe_table(build.table)}",
+        f"Lignes lues : {build.imported.rows_read}",
         f"Placées : {len(report.placed)}",
     ]
     for precision in Precision:
@@ -392,8 +265,8 @@ def print_summary(
             lines.append(f"  - {reason} : {count}")
     lines.append(f"Avertissements : {warnings}")
     if report.placed:
-        lines.append(f"GeoJSON écrit : {output}")
-    lines.append(f"Rapport des rejets et avertissements : {report_path}")
+        lines.append(f"GeoJSON écrit : {request.output}")
+    lines.append(f"Rapport des rejets et avertissements : {request.report}")
     print("\n".join(lines), file=stream)
 
 

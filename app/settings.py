@@ -9,9 +9,13 @@ from pathlib import Path
 from pydantic import Field, HttpUrl
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from geo.ban import BanConfig
+
 #: Root of the repository (or of the installed project in the Docker image).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
+#: The BAN client's defaults are the settings' defaults (one source).
+_BAN = BanConfig()
 
 
 class Basemap(StrEnum):
@@ -40,15 +44,15 @@ class Settings(BaseSettings):
     )
 
     # Online geocoding (BAN / addok)
-    ban_url: str = Field(
-        "https://data.geopf.fr/geocodage", description="Base URL of an addok-compatible geocoder."
+    ban_url: str = Field(_BAN.base_url, description="Base URL of an addok-compatible geocoder.")
+    ban_timeout_s: float = Field(_BAN.timeout_s, gt=0)
+    ban_max_retries: int = Field(_BAN.max_retries, ge=0)
+    ban_concurrency: int = Field(_BAN.concurrency, ge=1)
+    ban_rate_limit_per_s: float = Field(
+        _BAN.rate_limit_per_s, gt=0, description="Stay below the 50 req/s per IP."
     )
-    ban_timeout_s: float = Field(10.0, gt=0)
-    ban_max_retries: int = Field(4, ge=0)
-    ban_concurrency: int = Field(8, ge=1)
-    ban_rate_limit_per_s: float = Field(40.0, gt=0, description="Stay below the 50 req/s per IP.")
-    ban_batch_size: int = Field(1000, ge=1, description="Rows per /search/csv/ upload.")
-    ban_min_score: float = Field(0.5, ge=0, le=1)
+    ban_batch_size: int = Field(_BAN.batch_size, ge=1, description="Rows per /search/csv/ upload.")
+    ban_min_score: float = Field(_BAN.min_score, ge=0, le=1)
     ban_cache_path: Path = Field(
         Path.home() / ".cache" / "carte-gen" / "ban.sqlite3",
         description="SQLite cache of geocoder answers.",

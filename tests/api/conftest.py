@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
-from geo.synthetic import DEFAULT_GAZETTEER, synthetic_collection
+from bench.synthetic import DEFAULT_GAZETTEER, synthetic_collection
 from tests.live_server import LiveServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from geo.synthetic import synthetic_collection
+from bench.synthetic import synthetic_collection
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app.main import create_app
 from app.settings import Settings
-from geo.synthetic import DEFAULT_GAZETTEER, write_synthetic
+from bench.synthetic import DEFAULT_GAZETTEER, write_synthetic
 
 DATA_DIR = Path(tempfile.mkdtemp(prefix="carte-gen-schemathesis-"))
 APP = create_app(

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from geo.ban import REASON_UNREACHABLE, BanConfig, BanGeocoder, precision_of
-from geo.ban_cache import BanCache
-from geo.geocode import AddressOutcome, AddressQuery
+from geo.address import PRECISION_BY_RESULT_TYPE, AddressOutcome, AddressQuery
+from geo.ban import BanCache, BanConfig, BanGeocoder
+from geo.ban.reasons import REASON_UNREACHABLE
 from geo.schema import Precision
 
 pytestmark = pytest.mark.addok
@@ -60,8 +60,8 @@ def geocode(
 
 
 def logged_requests(server: Any, expected: int, settle_s: float = 0.3) -> list[str]:
-    """Access-log lines since the last reset, once ``expected`` are there (or time is up)."""
-    deadline = time.monotonic() + 5
+    """Access-log lines since the last reset, once ``expected`` are there (bounded wait)."""
+    deadline = time.monotonic() + 60  # generous for a busy machine: the wait ends on the count
     lines = server.requests_logged()
     while len(lines) < expected and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -96,7 +96,8 @@ def test_known_addresses_are_placed_at_the_door(addok, addok_documents, mode: st
     outcomes, _ = geocode(addok.url, KNOWN, mode=mode)
     for outcome in outcomes:
         assert outcome.reason is None, outcome
-        assert outcome.match is not None and precision_of(outcome.match) is Precision.ADRESSE
+        assert outcome.match is not None
+        assert PRECISION_BY_RESULT_TYPE[outcome.match.type] is Precision.ADRESSE
     by_key = {outcome.key: outcome.match for outcome in outcomes}
     oberkampf = by_key["oberkampf"]
     assert oberkampf is not None
@@ -110,7 +111,8 @@ def test_known_addresses_are_placed_at_the_door(addok, addok_documents, mode: st
 @pytest.mark.parametrize("mode", ["batch", "row"])
 def test_street_without_number_is_placed_at_the_street(addok, mode: str) -> None:
     [outcome], _ = geocode(addok.url, [STREET], mode=mode)
-    assert outcome.match is not None and precision_of(outcome.match) is Precision.RUE
+    assert outcome.match is not None
+    assert PRECISION_BY_RESULT_TYPE[outcome.match.type] is Precision.RUE
 
 
 @pytest.mark.parametrize("mode", ["batch", "row"])
@@ -200,7 +202,7 @@ def test_a_server_stopped_mid_run_leaves_every_row_with_an_outcome(fresh_addok) 
         backoff_base_s=0.05,
         breaker_threshold=2,
     )
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 120  # bounded: no unbounded wait on a dead server
     assert [o.key for o in outcomes] == [q.key for q in queries]
     placed = [o for o in outcomes if o.match is not None]
     assert [o.key for o in placed] == [f"q{n}" for n in range(1, 6)]

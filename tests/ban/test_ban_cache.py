@@ -10,9 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from geo.ban import BanConfig, BanGeocoder
-from geo.ban_cache import BanCache
-from geo.geocode import AddressOutcome, AddressQuery
+from geo.address import AddressOutcome, AddressQuery
+from geo.ban import BanCache, BanConfig, BanGeocoder
 
 HIT = {
     "lon": 2.37,
@@ -54,7 +53,7 @@ def test_a_corrupt_file_is_rebuilt_with_a_warning(
 ) -> None:
     path = tmp_path / "ban.sqlite3"
     path.write_bytes(b"this is not an SQLite database, just bytes " * 100)
-    with caplog.at_level(logging.WARNING, logger="geo.ban_cache"):
+    with caplog.at_level(logging.WARNING, logger="geo.ban.cache"):
         cache = BanCache(path)
     assert cache.available
     assert "rebuilding" in caplog.text

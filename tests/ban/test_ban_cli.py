@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from geo.ban import commune_base_name
+from geo.address import commune_base_name
 
 pytestmark = pytest.mark.addok
 
@@ -100,8 +100,20 @@ def ban_env(url: str, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def settled_requests(server: Any) -> list[str]:
-    time.sleep(0.5)  # gunicorn writes its access log right after answering
+#: Generous bound for gunicorn's access log on a busy machine: the wait ends on the count.
+LOG_WAIT_S = 60.0
+
+
+def settled_requests(server: Any, expected: int, settle_s: float = 0.5) -> list[str]:
+    """Access-log lines since the last reset, once ``expected`` are there (bounded wait).
+
+    gunicorn writes a line right after answering; the short settle afterwards lets a request
+    the test does not expect show up and fail it.
+    """
+    deadline = time.monotonic() + LOG_WAIT_S
+    while len(server.requests_logged()) < expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(settle_s)
     return server.requests_logged()
 
 
@@ -124,7 +136,7 @@ def test_build_places_at_the_door_what_the_server_knows_and_asks_nothing_twice(
     [oberkampf] = [d for d in addok_documents if d.get("name") == "Rue Oberkampf"]
     door = oberkampf["housenumbers"]["12"]
     assert first["GEN-0001"]["geometry"]["coordinates"] == [door["lon"], door["lat"]]
-    requests = settled_requests(addok)
+    requests = settled_requests(addok, expected=2)
     assert len(requests) == 2  # 6 addresses, batches of 3
     assert all("POST /search/csv/" in line for line in requests)
     assert "Géocodage en ligne : 6 adresses demandées, 4 placées, 2 laissées à la commune" in (
@@ -133,13 +145,13 @@ def test_build_places_at_the_door_what_the_server_knows_and_asks_nothing_twice(
 
     addok.reset_access_log()
     summary = build(source, output, env)
-    assert settled_requests(addok) == []
+    assert settled_requests(addok, expected=0) == []
     assert features(output) == first
     assert "0 requête(s), 6 réponse(s) tirée(s) du cache" in summary
 
     addok.reset_access_log()
     build(source, output, env, "--no-cache")
-    assert len(settled_requests(addok)) == 2
+    assert len(settled_requests(addok, expected=2)) == 2
 
 
 def test_build_finishes_at_the_commune_when_the_service_is_down(tmp_path: Path) -> None:
@@ -253,11 +265,11 @@ def test_demo_build_places_known_addresses_at_the_door_and_keeps_every_row(
             assert online[key]["geometry"] == before["geometry"], key
             assert after["geocodage_precision"] == before["properties"]["geocodage_precision"]
     assert expected_door > 0
-    requests = settled_requests(demo_addok)
+    requests = settled_requests(demo_addok, expected=1)
     assert len(requests) == 1 and "POST /search/csv/" in requests[0]
 
     demo_addok.reset_access_log()
     build(DEMO, output, env)
-    assert settled_requests(demo_addok) == []
+    assert settled_requests(demo_addok, expected=0) == []
     second = json.loads(output.read_text(encoding="utf-8"))["features"]
     assert {feature["id"]: feature for feature in second} == online

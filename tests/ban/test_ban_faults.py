@@ -13,16 +13,11 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from geo.ban import (
-    REASON_INVALID,
-    REASON_TOO_MANY,
-    REASON_UNREACHABLE,
-    ROW_COLUMN,
-    BanConfig,
-    BanGeocoder,
-    RateLimiter,
-)
-from geo.geocode import AddressOutcome, AddressQuery
+from geo.address import AddressOutcome, AddressQuery
+from geo.ban import BanConfig, BanGeocoder
+from geo.ban.reasons import REASON_INVALID, REASON_TOO_MANY, REASON_UNREACHABLE
+from geo.ban.resilience import RateLimiter
+from geo.ban.wire import ROW_COLUMN
 
 BASE = "http://addok.test"
 NOW = datetime(2026, 11, 29, 6, 0, 0, tzinfo=UTC)

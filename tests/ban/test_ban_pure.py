@@ -12,27 +12,30 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.ban import (
+from geo.address import (
     ARRONDISSEMENTS,
+    PRECISION_BY_RESULT_TYPE,
+    AddressMatch,
+    AddressQuery,
+    same_commune,
+)
+from geo.ban.cache import cache_key
+from geo.ban.gate import judge
+from geo.ban.reasons import (
     REASON_MUNICIPALITY,
     REASON_NOT_FOUND,
     REASON_UNCHECKABLE,
+    reason_category,
+)
+from geo.ban.resilience import backoff_delay, parse_retry_after
+from geo.ban.wire import (
     ROW_COLUMN,
     InvalidAnswer,
-    backoff_delay,
     build_csv_upload,
-    judge,
     lookup_for,
     parse_csv_answer,
-    parse_retry_after,
     parse_search_json,
-    precision_of,
-    reason_category,
-    same_commune,
 )
-from geo.ban_cache import cache_key
-from geo.geocode import AddressMatch, AddressQuery
-from geo.schema import Precision
 
 ALL_ARRONDISSEMENTS = sorted(code for codes in ARRONDISSEMENTS.values() for code in codes)
 insee_codes = st.one_of(
@@ -116,7 +119,7 @@ def test_an_accepted_answer_agrees_scores_and_is_precise(
     assert (outcome.match is None) == (outcome.reason is not None)
     if outcome.match is not None:
         assert outcome.match.score >= min_score
-        assert precision_of(outcome.match) in {Precision.ADRESSE, Precision.RUE}
+        assert outcome.match.type in PRECISION_BY_RESULT_TYPE
         if citycode is not None:
             assert same_commune(code, citycode)
     elif citycode is not None and same_commune(code, citycode) and score >= min_score:
@@ -154,13 +157,10 @@ def test_municipality_results_keep_the_gazetteer() -> None:
     assert judge(query(), match(type="municipality"), 0.5).reason == REASON_MUNICIPALITY
 
 
-@pytest.mark.parametrize(
-    ("type", "precision"),
-    [("housenumber", Precision.ADRESSE), ("street", Precision.RUE), ("locality", Precision.RUE)],
-)
-def test_precision_of_result_types(type: str, precision: Precision) -> None:
+@pytest.mark.parametrize("type", ["housenumber", "street", "locality", "municipality", "poi"])
+def test_the_gate_passes_exactly_the_types_that_improve_on_the_commune(type: str) -> None:
     outcome = judge(query(), match(type=type), 0.5)
-    assert outcome.match is not None and precision_of(outcome.match) == precision
+    assert (outcome.match is not None) == (type in PRECISION_BY_RESULT_TYPE)
 
 
 def test_without_citycode_postcode_and_name_must_agree() -> None:

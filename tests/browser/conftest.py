@@ -26,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from geo.synthetic import synthetic_collection, write_synthetic
+from bench.synthetic import synthetic_collection, write_synthetic
 from tests.live_server import LiveServer, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Basemap, Settings
-from geo.synthetic import write_synthetic
+from bench.synthetic import write_synthetic
 
 CDN_HINTS = ("cdn", "jsdelivr", "unpkg", "jquery", "bootstrap", "fontawesome", "googleapis")
 

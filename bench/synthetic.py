@@ -5,7 +5,7 @@ Positions and codes come from real communes of ``data/gazetteer.json.gz`` when i
 Every value is generated here: names are made up and web sites use the reserved
 ``.invalid`` top-level domain.
 
-    python -m geo.synthetic 50000 -o /tmp/formations-50k.geojson --seed 1
+    python -m bench.synthetic 50000 -o /tmp/formations-50k.geojson --seed 1
 """
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ def synthetic_collection(
             "demo": True,
             "version": features_version(features),
             "date_generation": date_generation,
-            "source": f"geo.synthetic seed={seed}",
+            "source": f"bench.synthetic seed={seed}",
             "licence": "Données générées, sans valeur réelle",
             "nombre": len(features),
         },
@@ -237,7 +237,7 @@ def write_synthetic(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Write a synthetic collection: ``python -m geo.synthetic N -o FILE [--seed S]``."""
+    """Write a synthetic collection: ``python -m bench.synthetic N -o FILE [--seed S]``."""
     parser = argparse.ArgumentParser(description="Génère des formations synthétiques (GeoJSON).")
     parser.add_argument("count", type=int, help="nombre de formations")
     parser.add_argument("-o", "--output", type=Path, required=True, help="GeoJSON à écrire")
