@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.routers.pages import CHAMPS_CARTE
 from app.settings import Settings
+from bench.synthetic import write_synthetic
 from geo.schema import PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
-from geo.synthetic import write_synthetic
 
 
 @pytest.fixture(scope="module")
