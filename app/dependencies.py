@@ -37,6 +37,11 @@ MAX_OFFSET: Final = 1_000_000_000
 MAX_Q_LENGTH: Final = 200
 TYPE_STRUCTURE_VALUES: Final = tuple(t.value for t in TYPE_STRUCTURE_LABELS)
 MODALITE_VALUES: Final = tuple(m.value for m in MODALITE_LABELS)
+#: Valid values of the code parameters that have a closed list (the map page checks them too).
+CODE_VALUES: Final[dict[str, tuple[str, ...]]] = {
+    "type_structure": TYPE_STRUCTURE_VALUES,
+    "modalite": MODALITE_VALUES,
+}
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 

@@ -13,6 +13,7 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import TypeAdapter, ValidationError
 
 from geo.geodesy import EARTH_RADIUS_KM, distances_km
 from geo.text import fold
@@ -105,6 +106,11 @@ def split_values(values: Iterable[str] | None) -> tuple[str, ...]:
     return tuple(seen)
 
 
+#: Numbers of a bbox are read like ``lat``/``lon`` (the query model's float): one grammar for
+#: every number of a query string, which the page's filter script reproduces.
+_COORDINATE: Final = TypeAdapter(float)
+
+
 def parse_bbox(text: str) -> BBox:
     """Parse ``minLon,minLat,maxLon,maxLat`` (WGS84); raise ``ValueError`` with a French message.
 
@@ -118,8 +124,8 @@ def parse_bbox(text: str) -> BBox:
     numbers = []
     for part in parts:
         try:
-            number = float(part)
-        except ValueError:
+            number = _COORDINATE.validate_python(part)
+        except ValidationError:
             raise ValueError(f"« {part[:20]} » n'est pas un nombre") from None
         if not math.isfinite(number):
             raise ValueError("les coordonnées doivent être des nombres finis")

@@ -4,15 +4,19 @@ For each size it starts uvicorn on a loopback port, opens ``/`` in a fresh brows
 (cold cache), and prints:
 
 - bytes transferred, compressed (sum of the network's ``encodedDataLength``, tiles excluded);
-- time from navigation start until the first markers are drawn (``performance.now()``);
-- time from the page script's start until the compact data is parsed (``data loaded``);
+- time from navigation start until the first markers are drawn (the page's
+  ``carte-gen:premiers-marqueurs`` performance mark);
+- time from the page script's start until the map data is parsed (``carte-gen:donnees``);
 - time for a filter change to update markers and list, as measured by the page script
-  (``carteGen.lastUpdateMs``: filter, cluster index, markers of the view, list, count, URL;
-  ``lastMarkersMs``: until the markers of the view are drawn), median and max of several
+  (``carte-gen:mise-a-jour``: filter, cluster index, markers of the view, list, count, URL;
+  ``carte-gen:marqueurs``: until the markers of the view are drawn), median and max of several
   changes. Every other change goes back to no filter, whose cluster index (built for the first
   markers) the page keeps; the others build an index of their results.
 
-The server prepares the compact data when it loads a dataset version (not on a request): the
+The page keeps only its last measure of each name; the benchmark collects them as they come
+with a ``PerformanceObserver`` it installs before the page's scripts run.
+
+The server prepares the map data when it loads a dataset version (not on a request): the
 script also times that preparation in-process (build, then br and gzip compression) and the
 first request for the data, which is what the first visitor waits for.
 
@@ -67,8 +71,20 @@ FILTER_CHANGES = (
 )
 
 
+#: Collects the page's performance measures as they come (the page keeps only the last ones).
+OBSERVER = """
+window.__mesures = {};
+new PerformanceObserver((liste) => {
+    for (const e of liste.getEntries()) {
+        (window.__mesures[e.name] = window.__mesures[e.name] || []).push(e.duration);
+    }
+}).observe({ type: 'measure' });
+"""
+
+
 def _new_page(browser: Any, width: int, height: int) -> tuple[Any, Any, dict[str, int]]:
     context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    context.add_init_script(OBSERVER)
     page = context.new_page()
     tile = FIXTURES.blank_png()
     counters = {"bytes": 0, "requests": 0, "tiles": 0}
@@ -106,11 +122,11 @@ def time_preparation(path: Path) -> dict[str, float]:
     """Time, in this process, what the server does with a new version: build, compress."""
     from app.dataset import Dataset
     from app.responses import compress
-    from app.routers.pages import compact_data
+    from app.routers.pages import map_data
 
     dataset = Dataset.load(path)
     started = time.perf_counter()
-    body = compact_data(dataset)
+    body = map_data(dataset)
     built = time.perf_counter()
     for encoding in ("br", "gzip"):
         compress(body, encoding)
@@ -128,16 +144,20 @@ def measure(browser: Any, base_url: str) -> dict[str, float]:
     page.goto(base_url + "/")
     FIXTURES.wait_ready(page, timeout_ms=120_000)
     page.wait_for_load_state("networkidle")
-    first = page.evaluate("window.carteGen.firstMarkersAt")  # ms since navigation start
-    data_ms = page.evaluate("window.carteGen.donneesMs")
-    updates: list[float] = []
-    markers: list[float] = []
+    # ms since navigation start
+    first = page.evaluate(
+        "performance.getEntriesByName('carte-gen:premiers-marqueurs')[0].startTime"
+    )
+    data_ms = page.evaluate("window.__mesures['carte-gen:donnees'][0]")
+    count = "window.__mesures['carte-gen:mise-a-jour'].length"
     for selector, value in FILTER_CHANGES:
-        before = page.evaluate("window.carteGen.mesures.length")
+        before = page.evaluate(count)
         page.select_option(selector, value)
-        page.wait_for_function("n => window.carteGen.mesures.length > n", arg=before)
-        updates.append(page.evaluate("window.carteGen.lastUpdateMs"))
-        markers.append(page.evaluate("window.carteGen.lastMarkersMs"))
+        page.wait_for_function(f"n => {count} > n", arg=before)
+    mesures = page.evaluate("window.__mesures")
+    changes = len(FILTER_CHANGES)
+    updates: list[float] = mesures["carte-gen:mise-a-jour"][-changes:]
+    markers: list[float] = mesures["carte-gen:marqueurs"][-changes:]
     context.close()
     return {
         "bytes": counters["bytes"],
@@ -200,12 +220,12 @@ def main() -> int:
                 prepared = time_preparation(data)
                 started = time.perf_counter()
                 request = urllib.request.Request(
-                    server.base_url + "/carte/donnees.json", headers={"Accept-Encoding": "br"}
+                    server.url + "/carte/donnees.json", headers={"Accept-Encoding": "br"}
                 )
                 with urllib.request.urlopen(request, timeout=120) as answer:
                     answer.read()
                 warm_up_ms = (time.perf_counter() - started) * 1000
-                figures = measure(browser, server.base_url)
+                figures = measure(browser, server.url)
             finally:
                 server.stop()
             print(
@@ -216,7 +236,7 @@ def main() -> int:
                 flush=True,
             )
             print(
-                f"{'':>10} (server: compact data prepared at load in"
+                f"{'':>10} (server: map data prepared at load in"
                 f" {prepared['build_ms'] + prepared['compress_ms']:.0f} ms (build"
                 f" {prepared['build_ms']:.0f}, br+gzip {prepared['compress_ms']:.0f});"
                 f" {prepared['raw_kb']:.0f} kB raw; first request answered in"
@@ -228,7 +248,7 @@ def main() -> int:
             write_synthetic(data, 171, seed=2016)
             server = FIXTURES.start_server(data, work)
             try:
-                for shot in screenshots(browser, server.base_url, REPO_ROOT / "docs/screenshots"):
+                for shot in screenshots(browser, server.url, REPO_ROOT / "docs/screenshots"):
                     print(f"screenshot: {shot.relative_to(REPO_ROOT)}")
             finally:
                 server.stop()

@@ -27,3 +27,5 @@ uv run --no-sync ruff check .
 uv run --no-sync ruff format --check .
 uv run --no-sync mypy
 uv run --no-sync pytest "$@"
+# The page's modules (filter rules shared with the API through tests/data/filter_cases.json).
+node --test tests/js/

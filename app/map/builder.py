@@ -9,6 +9,8 @@ import folium
 from branca.element import Figure
 from markupsafe import Markup
 
+from app.dependencies import CODE_VALUES, FormationQuery
+from app.filters import FACET_FIELDS, MAX_MULTI_VALUES
 from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran
 from app.settings import Basemap
 from geo.schema import (
@@ -68,6 +70,41 @@ class CarteRendue:
     script: Markup
 
 
+def _query_field(name: str) -> dict[str, Any]:
+    """Return the JSON schema of a query parameter of the API (its non-null branch)."""
+    field: dict[str, Any] = FormationQuery.model_json_schema()["properties"][name]
+    return next(b for b in field.get("anyOf", [field]) if b.get("type") != "null")
+
+
+def _bounds(name: str) -> dict[str, float]:
+    """Limits of a numeric query parameter, named as ``static/js/filtres.js`` reads them."""
+    field = _query_field(name)
+    names = {"minimum": "minimum", "maximum": "maximum", "exclusiveMinimum": "minimum_exclu"}
+    return {ours: field[theirs] for theirs, ours in names.items() if theirs in field}
+
+
+def filter_rules() -> dict[str, Any]:
+    """Limits and allowed values of the search parameters, from the API's query model.
+
+    The page reads a query string with these (``static/js/filtres.js``), so a limit changed
+    in :class:`~app.dependencies.FormationQuery` changes the page too.
+    """
+    return {
+        "facettes": list(FACET_FIELDS),
+        "valeurs": {name: list(values) for name, values in CODE_VALUES.items()},
+        "valeurs_max": MAX_MULTI_VALUES,
+        "bornes": {
+            name: _bounds(name) for name in ("duree_min", "duree_max", "lat", "lon", "rayon_km")
+        },
+        "longueurs_max": {name: _query_field(name)["maxLength"] for name in ("q", "bbox")},
+        "motifs": {
+            name: field["pattern"]
+            for name in FormationQuery.model_fields
+            if "pattern" in (field := _query_field(name))
+        },
+    }
+
+
 def client_config(
     *,
     mode: str,
@@ -89,6 +126,7 @@ def client_config(
         "afficher_liste": afficher_liste,
         "afficher_filtres": afficher_filtres,
         "vue_metropole": VUE_METROPOLE,
+        "regles": filter_rules(),
         "libelles": {
             "type_structure": {str(k): v for k, v in TYPE_STRUCTURE_LABELS.items()},
             "modalite": {str(k): v for k, v in MODALITE_LABELS.items()},

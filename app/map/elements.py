@@ -16,6 +16,8 @@ from folium.elements import JSCSSMixin
 from folium.plugins import Fullscreen, LocateControl
 from folium.template import Template
 
+from app.settings import PROJECT_ROOT
+
 #: URL prefix under which whitelisted ``node_modules/<package>/dist`` folders are served.
 VENDOR_PREFIX = "/vendor"
 #: URL prefix of our own static files.
@@ -125,25 +127,41 @@ class PleinEcran(Fullscreen):
     )
 
 
+#: The page's entry module; it imports the others by relative specifiers (``./filtres.js``).
+ENTREE_JS = f"{STATIC_PREFIX}/js/carte.js"
+#: Every module of the page, fetched at once (``modulepreload``) rather than import by import.
+MODULES_JS = tuple(
+    f"{STATIC_PREFIX}/js/{path.name}"
+    for path in sorted((PROJECT_ROOT / "static" / "js").glob("*.js"))
+)
+
+
 class CarteGenApp(JSCSSMixin, MacroElement):
     """Our client: loads the data, draws the markers, runs the filters, the list and the URL.
 
-    It hands the Leaflet objects Folium created (map, cluster layer, locate control) and a
-    JSON configuration to ``carteGen.demarrer`` from ``/static/carte.js``.
+    Folium's inline script hands the Leaflet objects it created (map, cluster layer, locate
+    control) and a JSON configuration to the entry module :data:`ENTREE_JS`, which runs once
+    the page is parsed (``type="module"``).
     """
 
-    default_js = links(("carte_gen_js", f"{STATIC_PREFIX}/carte.js"))
     default_css = links(("carte_gen_css", f"{STATIC_PREFIX}/carte.css"))
 
     _template = Template(
         """
+        {% macro header(this, kwargs) %}
+            {% for module in this.modules %}
+            <link rel="modulepreload" href={{ module|tojson }}>
+            {% endfor %}
+            <script type="module" src={{ this.entree|tojson }}></script>
+        {% endmacro %}
+
         {% macro script(this, kwargs) %}
-            window.carteGen.demarrer({
+            window.carteGenDepart = {
                 carte: {{ this._parent.get_name() }},
                 grappes: {{ this.grappes.get_name() }},
                 localisation: {{ this.localisation.get_name() if this.localisation else "null" }},
                 config: {{ this.config|tojson }}
-            });
+            };
         {% endmacro %}
         """
     )
@@ -159,3 +177,5 @@ class CarteGenApp(JSCSSMixin, MacroElement):
         self.grappes = grappes
         self.localisation = localisation
         self.config = config
+        self.entree = ENTREE_JS
+        self.modules = MODULES_JS

@@ -1,4 +1,4 @@
-"""Map pages: the full page ``/``, the ``/embed`` view, their compact data and front-end assets.
+"""Map pages: the full page ``/``, the ``/embed`` view, their data and front-end assets.
 
 The map is built with Folium on every request (in a worker thread: the routes are plain ``def``)
 and its parts are placed in our Jinja page templates. The browser then loads the trainings once
@@ -8,7 +8,6 @@ from ``/carte/donnees.json`` and filters them itself with the same semantics as 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from typing import Annotated, Any, Final
 
 import orjson
@@ -29,7 +28,7 @@ from app.map.builder import (
 from app.map.elements import VENDOR_PREFIX
 from app.responses import cached_answer, compress, strong_etag
 from app.settings import PROJECT_ROOT, Settings
-from geo.schema import MODALITE_LABELS, TYPE_STRUCTURE_LABELS
+from geo.schema import MODALITE_LABELS, PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
 
 #: Front-end packages whose ``dist`` folder is served at ``/vendor/<package>/`` (a whitelist).
 VENDOR_PACKAGES: Final[tuple[str, ...]] = (
@@ -41,27 +40,24 @@ VENDOR_PACKAGES: Final[tuple[str, ...]] = (
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 TEMPLATES = Jinja2Templates(directory=PROJECT_ROOT / "app" / "templates")
 DONNEES_PATH: Final = "/carte/donnees.json"
-#: Key of the compact data among a dataset's prepared artefacts.
+#: Key of the map data among a dataset's prepared artefacts.
 DONNEES_CLE: Final = "carte:donnees"
-#: Columns of the compact data (``position`` is the geometry's ``[lon, lat]``, the rest properties).
-COLONNES: Final[tuple[str, ...]] = (
-    "id",
-    "position",
-    "intitule",
-    "structure",
-    "type_structure",
-    "adresse",
-    "code_postal",
-    "commune",
-    "departement",
-    "region",
-    "duree_mois",
-    "modalite",
-    "site_web",
-    "geocodage_precision",
+#: Properties the map does not read: names come from the code tables, the rest is for data users.
+HORS_CARTE: Final = frozenset(
+    {
+        "code_insee",
+        "departement_nom",
+        "region_nom",
+        "date_labellisation",
+        "geocodage_source",
+        "geocodage_score",
+        "geocodage_libelle",
+    }
 )
-#: Columns describing a place: they repeat together, so they are dictionary-encoded together.
-LIEU: Final[tuple[str, ...]] = ("position", "code_postal", "commune", "departement", "region")
+#: Properties of each training sent to the map, in schema order.
+CHAMPS_CARTE: Final[tuple[str, ...]] = tuple(
+    name for name in PROPERTY_FIELDS if name not in HORS_CARTE
+)
 RAYONS_KM: Final[tuple[int, ...]] = (5, 10, 20, 30, 50, 100, 200)
 
 router = APIRouter(tags=["carte"])
@@ -187,52 +183,38 @@ def embed(
     )
 
 
-def encoded_column(values: Sequence[Any]) -> Any:
-    """Encode a column as a plain list, or dictionary-encoded when values repeat.
-
-    ``{"valeurs": [distinct values in first-seen order], "codes": [index of each row]}`` is
-    chosen when there are at most half as many distinct values as rows (structures, communes,
-    enums, shared positions): smaller to send and to parse than the repeated values.
-    """
-    index: dict[Any, int] = {}
-    codes = [index.setdefault(value, len(index)) for value in values]
-    if len(index) * 2 > len(values):
-        return list(values)
-    return {"valeurs": list(index), "codes": codes}
+def map_row(feature: dict[str, Any]) -> dict[str, Any]:
+    """Return a training as the map reads it: ``id``, ``lon``, ``lat``, its non-null fields."""
+    lon, lat = feature["geometry"]["coordinates"]
+    props = feature["properties"]
+    row: dict[str, Any] = {"id": feature["id"], "lon": lon, "lat": lat}
+    for name in CHAMPS_CARTE:
+        value = props.get(name)
+        if value is not None:
+            row[name] = value
+    return row
 
 
-def compact_data(dataset: Dataset) -> bytes:
-    """Everything the map needs about every training, column by column (one JSON document).
+def map_data(dataset: Dataset) -> bytes:
+    """Everything the map needs about every training, as one JSON document.
 
-    ``colonnes`` maps each name of :data:`COLONNES` but those of :data:`LIEU` to a column
-    encoded by :func:`encoded_column`; ``groupes["lieu"]`` holds the :data:`LIEU` columns
-    together (``{"colonnes": LIEU, "donnees": <encoded column of [position, code_postal, …]>}``,
-    ``position`` being ``[lon, lat]``). Every column has one entry per training, in file
-    order (the API's order).
+    ``formations`` holds one :func:`map_row` per training, in file order (the API's order);
+    ``regions`` and ``departements`` map codes to names (and a département to its région).
     """
     features = dataset.features
-    proprietes = [feature["properties"] for feature in features]
-    colonnes: dict[str, Any] = {"id": [feature["id"] for feature in features]}
-    for name in COLONNES[1:]:
-        if name not in LIEU:
-            colonnes[name] = encoded_column([props.get(name) for props in proprietes])
-    lieux = [
-        (tuple(feature["geometry"]["coordinates"]), *(props.get(name) for name in LIEU[1:]))
-        for feature, props in zip(features, proprietes, strict=True)
-    ]
     departements: dict[str, list[str | None]] = {}
-    for props in proprietes:
+    durees: list[float] = []
+    for feature in features:
+        props = feature["properties"]
         code = props.get("departement")
         if code is not None and str(code) not in departements:
             departements[str(code)] = [
                 props.get("departement_nom") or str(code),
                 None if props.get("region") is None else str(props["region"]),
             ]
-    durees = [
-        props["duree_mois"]
-        for props in proprietes
-        if isinstance(props.get("duree_mois"), int | float)
-    ]
+        duree = props.get("duree_mois")
+        if isinstance(duree, int | float) and not isinstance(duree, bool):
+            durees.append(duree)
     metadonnees = {
         **dataset.metadata,
         "duree_mois": {"min": int(min(durees)), "max": int(max(durees))} if durees else None,
@@ -240,18 +222,16 @@ def compact_data(dataset: Dataset) -> bytes:
     return orjson.dumps(
         {
             "metadonnees": metadonnees,
-            "nombre": len(features),
             "regions": dataset.region_names,
             "departements": departements,
-            "colonnes": colonnes,
-            "groupes": {"lieu": {"colonnes": LIEU, "donnees": encoded_column(lieux)}},
+            "formations": [map_row(feature) for feature in features],
         }
     )
 
 
-def compact_data_entry(dataset: Dataset) -> CachedBody:
-    """Encode the compact data of ``dataset`` as a cache entry, with its br and gzip variants."""
-    body = compact_data(dataset)
+def map_data_entry(dataset: Dataset) -> CachedBody:
+    """Encode the map data of ``dataset`` as a cache entry, with its br and gzip variants."""
+    body = map_data(dataset)
     return CachedBody(
         body=body,
         etag=strong_etag("carte-donnees", dataset.version),
@@ -262,24 +242,24 @@ def compact_data_entry(dataset: Dataset) -> CachedBody:
 
 
 def prepare_dataset(dataset: Dataset) -> None:
-    """Build the map's compact data of a new version, before it is served (loading thread).
+    """Build the map data of a new version, before it is served (loading thread).
 
     Called by the :class:`~app.dataset.DatasetStore` on every (re)load, so no visitor ever
     waits for it; the entry lives on the dataset itself, out of reach of the LRU's eviction.
     """
-    dataset.prepared[DONNEES_CLE] = compact_data_entry(dataset)
+    dataset.prepared[DONNEES_CLE] = map_data_entry(dataset)
 
 
-@router.get(DONNEES_PATH, summary="Données compactes de la carte", include_in_schema=False)
+@router.get(DONNEES_PATH, summary="Données de la carte", include_in_schema=False)
 def donnees(
     request: Request,
     settings: Annotated[Settings, Depends(get_app_settings)],
     dataset: Annotated[Dataset, Depends(get_dataset)],
 ) -> Response:
-    """Serve the compact data of the map, prepared when the dataset version was loaded."""
+    """Serve the data of the map, prepared when the dataset version was loaded."""
     entry = dataset.prepared.get(DONNEES_CLE)
     if not isinstance(entry, CachedBody):  # a dataset built without the store's preparation
         entry = dataset.cache.get(DONNEES_CLE) or dataset.cache.put(
-            DONNEES_CLE, compact_data_entry(dataset)
+            DONNEES_CLE, map_data_entry(dataset)
         )
     return cached_answer(request, entry, dataset.cache, settings.cache_max_age_s)

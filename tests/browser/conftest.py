@@ -13,6 +13,7 @@ import struct
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Iterator
@@ -74,6 +75,14 @@ class Server(LiveServer):
         with urllib.request.urlopen(url, timeout=30) as answer:
             return json.loads(answer.read())
 
+    def get_json_status(self, path: str) -> dict[str, Any]:
+        """GET a JSON answer of this server, refusals included: ``{"status", "body"}``."""
+        try:
+            with urllib.request.urlopen(f"{self.url}{path}", timeout=30) as answer:
+                return {"status": answer.status, "body": json.loads(answer.read())}
+        except urllib.error.HTTPError as error:
+            return {"status": error.code, "body": json.loads(error.read())}
+
     def features(self, query: str) -> list[dict[str, Any]]:
         """Features the API returns for a query string, in answer order."""
         url = f"{self.url}/api/formations" + (f"?{query}" if query else "")
@@ -134,6 +143,27 @@ def xss_server(work_dir: Path) -> Iterator[Server]:
     """Carte GEN on a dataset made of HTML payloads."""
     data = work_dir / "formations-xss.geojson"
     data.write_text(json.dumps(xss_collection(), ensure_ascii=False), encoding="utf-8")
+    running = start_server(data, work_dir)
+    yield running
+    running.stop()
+
+
+def nulls_collection() -> dict[str, Any]:
+    """Three trainings with the nulls real files keep: no title, no duration, no mode."""
+    base = synthetic_collection(3, seed=11)
+    untitled, undated, unknown_mode = (feature["properties"] for feature in base["features"])
+    untitled["intitule"] = None
+    undated["duree_mois"] = None
+    unknown_mode["modalite"] = None
+    base["metadonnees"]["version"] = "nulls"
+    return base
+
+
+@pytest.fixture(scope="session")
+def nulls_server(work_dir: Path) -> Iterator[Server]:
+    """Carte GEN on trainings with null title, duration and mode."""
+    data = work_dir / "formations-nulls.geojson"
+    data.write_text(json.dumps(nulls_collection(), ensure_ascii=False), encoding="utf-8")
     running = start_server(data, work_dir)
     yield running
     running.stop()
@@ -266,7 +296,7 @@ def open_page(browser: Any) -> Iterator[Any]:
 def wait_ready(page: Any, timeout_ms: int = 20_000) -> None:
     """Wait until the page script has loaded the data and drawn the markers."""
     page.wait_for_function(
-        "() => window.carteGen && window.carteGen.pret && window.carteGen.lastMarkersMs !== null",
+        "() => window.carteGen && window.carteGen.pret",
         timeout=timeout_ms,
     )
 

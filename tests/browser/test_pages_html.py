@@ -116,58 +116,6 @@ def test_embed_display_options(client: TestClient) -> None:
     assert re.search(r'<details class="bloc-filtres" id="bloc-filtres"\s+hidden', bare)
 
 
-def test_compact_data_matches_the_api(client: TestClient) -> None:
-    answer = client.get("/carte/donnees.json", headers={"Accept-Encoding": "gzip"})
-    assert answer.status_code == 200
-    assert answer.headers["content-encoding"] == "gzip"
-    data = answer.json()
-    api = client.get("/api/formations").json()["features"]
-    assert data["nombre"] == len(api)
-
-    def decoded(encoded: object) -> list[object]:
-        if isinstance(encoded, list):
-            return encoded
-        assert isinstance(encoded, dict)
-        return [encoded["valeurs"][code] for code in encoded["codes"]]
-
-    def column(name: str) -> list[object]:
-        if name in data["colonnes"]:
-            return decoded(data["colonnes"][name])
-        lieu = data["groupes"]["lieu"]
-        index = lieu["colonnes"].index(name)
-        return [row[index] for row in decoded(lieu["donnees"])]
-
-    assert column("id") == [f["id"] for f in api]
-    assert column("position") == [f["geometry"]["coordinates"] for f in api]
-    for name in (
-        "intitule",
-        "structure",
-        "type_structure",
-        "commune",
-        "departement",
-        "region",
-        "duree_mois",
-        "modalite",
-        "site_web",
-        "geocodage_precision",
-    ):
-        assert column(name) == [f["properties"][name] for f in api], name
-    # repeated values are sent once: enums and places are dictionary-encoded
-    assert isinstance(data["colonnes"]["type_structure"], dict)
-    assert data["metadonnees"]["demo"] is True
-    etag = answer.headers["etag"]
-    assert client.get("/carte/donnees.json", headers={"If-None-Match": etag}).status_code == 304
-
-
-def test_compact_data_is_prepared_when_the_dataset_loads(client: TestClient) -> None:
-    dataset = client.app.state.datasets.dataset
-    entry = dataset.prepared["carte:donnees"]  # built in the loading thread, before any visit
-    assert set(entry.encoded) == {"br", "gzip"}
-    answer = client.get("/carte/donnees.json", headers={"Accept-Encoding": "identity"})
-    assert answer.content == entry.body
-    assert json.loads(entry.body)["nombre"] == len(dataset)
-
-
 def test_vendor_mount_serves_only_whitelisted_dist_folders(client: TestClient) -> None:
     assert client.get("/vendor/leaflet/leaflet.css").status_code == 200
     assert client.get("/vendor/leaflet/../package.json").status_code == 404

@@ -1,0 +1,240 @@
+/* Carte GEN — the client of the map page and of the embed (the entry module).
+ *
+ * Loads the trainings once, filters them in the browser by the API's rules (filtres.js), and
+ * keeps the markers, the list, the result count, the URL and the download links in step.
+ * Folium's inline script leaves the Leaflet objects it made in `window.carteGenDepart`.
+ *
+ * Timings are left as performance marks and measures (`carte-gen:…`, the last of each kept),
+ * which bench/bench_map.py reads with a PerformanceObserver.
+ */
+
+import { $, formatEntier } from './dom.js';
+import { fold, lireFiltres, selectionner, texteCherche, versParametres } from './filtres.js';
+import { formulaire } from './formulaire.js';
+import { integration } from './integration.js';
+import { liste } from './liste.js';
+import { marqueurs } from './marqueurs.js';
+import { presDeMoi } from './pres-de-moi.js';
+
+const OPTIONS_EMBED = ['liste', 'filtres'];
+
+/** Record a duration from `debut` (ms), keeping only the last one of that name. */
+function mesurer(nom, debut) {
+  performance.clearMeasures(nom);
+  performance.measure(nom, { start: debut, end: performance.now() });
+}
+
+class Application {
+  constructor({ carte, grappes, localisation, config }) {
+    this.carte = carte;
+    this.grappes = grappes;
+    this.localisation = localisation;
+    this.config = config;
+    this.formations = [];
+    this.resultats = [];
+    this.nombreAffiches = 0;
+    this.regions = {};
+    this.departements = {};
+    this.metadonnees = {};
+    this.marqueurDePoint = (r) => this.marqueur(r);
+    this.retourFocus = null;
+    this.indexToutes = null;
+    this.positionLibelle = '';
+    this.requeteCommunes = 0;
+    this.pret = false;
+  }
+
+  demarrer() {
+    const t0 = performance.now();
+    this.formulaire = $('filtres');
+    this.compte = $('compte');
+    this.liste = $('liste-formations');
+    this.plus = $('afficher-plus');
+    const bloc = $('bloc-filtres');
+    if (bloc && (this.config.mode === 'embed' || window.matchMedia('(max-width: 800px)').matches)) {
+      bloc.open = false;
+    }
+    this.creerIcones();
+    this.relierFormulaire();
+    this.relierListe();
+    this.relierIntegration();
+    this.relierCarte();
+    if (this.config.mode === 'embed') { this.relierHauteur(); }
+    this.filtres = lireFiltres(window.location.search, this.config.regles).filtres;
+    this.rechercheCachee = this.config.mode === 'embed' && this.filtres.q !== '';
+    this.ecrireFormulaire(this.filtres);
+    this.afficherMessage('Chargement des formations…');
+    fetch(this.config.donnees_url, { credentials: 'same-origin' })
+      .then((reponse) => {
+        if (!reponse.ok) { throw new Error('HTTP ' + reponse.status); }
+        return reponse.json();
+      })
+      .then((donnees) => {
+        this.charger(donnees);
+        mesurer('carte-gen:donnees', t0);
+        this.remplirListesDeroulantes();
+        this.ecrireFormulaire(this.filtres);
+        this.appliquer({ ajuster: true });
+        performance.mark('carte-gen:premiers-marqueurs');
+        this.plierPlusTard();
+        this.pret = true;
+        document.documentElement.setAttribute('data-carte-prete', '1');
+      })
+      .catch((erreur) => {
+        this.afficherMessage('Les formations n’ont pas pu être chargées. Réessayez plus tard.');
+        if (window.console) { window.console.warn('carte-gen: chargement impossible', erreur); }
+      });
+  }
+
+  /** Take the trainings of the map data: each row gets its place and working fields. */
+  charger(donnees) {
+    this.regions = donnees.regions || {};
+    this.departements = donnees.departements || {};
+    this.metadonnees = donnees.metadonnees || {};
+    const formations = donnees.formations || [];
+    const lieux = new Map();
+    for (const r of formations) {
+      // Trainings at the exact same position share a place: the cluster layer indexes places.
+      const cle = r.lon + ' ' + r.lat;
+      let lieu = lieux.get(cle);
+      if (lieu === undefined) { lieu = lieux.size; lieux.set(cle, lieu); }
+      r.lieu = lieu;
+      r.distance_km = null;
+      r.marqueur = null;
+      r.texte = null;
+    }
+    this.formations = formations;
+    this.parLieu = new Array(lieux.size);
+    this.plies = 0;
+    this.memoPlis = new Map();
+  }
+
+  /** Fold the searched texts of the trainings not folded yet, until `avant` (ms) if given.
+   *
+   * Repeated values (structures, communes) are folded once. It costs a few hundred
+   * milliseconds at 50,000 trainings, so it is done after the first markers, in idle time,
+   * or at the first search.
+   */
+  plierTextes(avant) {
+    const formations = this.formations;
+    const memo = this.memoPlis;
+    const plie = (texte) => {
+      let v = memo.get(texte);
+      if (v === undefined) { v = fold(texte); memo.set(texte, v); }
+      return v;
+    };
+    let i = this.plies;
+    while (i < formations.length) {
+      formations[i].texte = texteCherche(formations[i], plie);
+      i += 1;
+      if (avant !== undefined && i % 500 === 0 && performance.now() > avant) { break; }
+    }
+    this.plies = i;
+    if (i === formations.length) { this.memoPlis = new Map(); }
+    return i === formations.length;
+  }
+
+  /** Fold the texts in idle slices, so a search typed later finds them ready. */
+  plierPlusTard() {
+    const attendre = window.requestIdleCallback || ((f) => setTimeout(() => f(null), 50));
+    const tranche = (delai) => {
+      const fin = performance.now() + (delai && delai.timeRemaining ? Math.max(8, delai.timeRemaining()) : 16);
+      if (!this.plierTextes(fin)) { attendre(tranche); }
+    };
+    attendre(tranche);
+  }
+
+  appliquer(options = {}) {
+    const t = performance.now();
+    const f = this.filtres;
+    if (f.q && this.plies < this.formations.length) { this.plierTextes(); }
+    const resultats = selectionner(this.formations, f);
+    this.resultats = resultats;
+    // Index first, then set the view (its moveend draws the new clusters), then draw in case
+    // the view did not move: only the markers of the view are made.
+    this.indexer(resultats, f);
+    if (options.ajuster) { this.ajusterVue(resultats, f); }
+    this.grappes.rendre();
+    mesurer('carte-gen:marqueurs', t);
+    document.documentElement.setAttribute('data-marqueurs', String(resultats.length));
+    this.rendreListe();
+    this.majCompte(resultats.length);
+    const params = versParametres(f);
+    this.majUrl(params);
+    this.majLiens(params);
+    mesurer('carte-gen:mise-a-jour', t);
+    if (this.config.mode === 'embed') { this.signalerHauteur(); }
+  }
+
+  majCompte(n) {
+    let texte;
+    if (n === 0) { texte = 'Aucune formation ne correspond à ces critères.'; }
+    else if (n === 1) { texte = '1 formation'; }
+    else { texte = formatEntier.format(n) + ' formations'; }
+    this.compte.textContent = texte;
+    this.compte.setAttribute('data-nombre', String(n));
+    const bouton = $('basculer-liste');
+    if (bouton) { bouton.querySelector('.nombre').textContent = formatEntier.format(n); }
+  }
+
+  /** The URL says the filters the page applies (parameters it ignored are gone from it). */
+  majUrl(params) {
+    const url = new URLSearchParams(params.toString());
+    if (this.config.mode === 'embed') {
+      const actuels = new URLSearchParams(window.location.search);
+      for (const nom of OPTIONS_EMBED) { if (actuels.has(nom)) { url.set(nom, actuels.get(nom)); } }
+    }
+    const qs = url.toString();
+    const cible = window.location.pathname + (qs ? '?' + qs : '') + window.location.hash;
+    if (cible !== window.location.pathname + window.location.search + window.location.hash) {
+      window.history.replaceState(null, '', cible);
+    }
+  }
+
+  majLiens(params) {
+    const qs = params.toString();
+    const geojson = $('telecharger-geojson');
+    const csv = $('telecharger-csv');
+    if (geojson) { geojson.href = this.config.api_url + (qs ? '?' + qs : ''); }
+    if (csv) {
+      const p = new URLSearchParams(qs);
+      p.set('format', 'csv');
+      csv.href = this.config.api_url + '?' + p.toString();
+    }
+    const complete = $('ouvrir-carte-complete');
+    if (complete) { complete.href = this.config.page_url + (qs ? '?' + qs : ''); }
+    this.majExtrait();
+  }
+
+  relierCarte() {
+    this.carte.on('popupclose', () => {
+      const bouton = this.retourFocus;
+      this.retourFocus = null;
+      if (bouton && document.body.contains(bouton)) {
+        if (this.liste && this.liste.contains(bouton) && window.matchMedia('(max-width: 800px)').matches) {
+          this.ouvrirTiroir(true);
+        }
+        bouton.focus();
+      }
+    });
+    this.grappes.on('grappeindivisible', (ev) => this.listerGrappe(ev));
+  }
+
+  afficherMessage(texte) {
+    if (this.compte) { this.compte.textContent = texte; }
+  }
+}
+
+Object.assign(Application.prototype, formulaire, integration, liste, marqueurs, presDeMoi);
+
+const depart = window.carteGenDepart;
+if (depart) {
+  const application = new Application(depart);
+  // A handle for the tests: readiness, the application, and a view of every result.
+  window.carteGen = {
+    application,
+    get pret() { return application.pret; },
+    voirTout() { application.voirTout(); }
+  };
+  application.demarrer();
+}

@@ -1,0 +1,171 @@
+/* Carte GEN — the filter form: filled from the filters, read back into filters (methods).
+ *
+ * Only labels of our own tables are shown: a code of the URL that they do not know is named
+ * « code inconnu », never written out, and the embed never shows the searched text.
+ */
+
+import { $, formatKm, option } from './dom.js';
+import { aucunFiltre, lireEntier, lireFiltres, versParametres } from './filtres.js';
+
+const RAYON_PAR_DEFAUT = 20;
+const INCONNU = 'code inconnu';
+
+const decouper = (valeur) => (valeur ? valeur.split(',').filter(Boolean) : []);
+const moisLibelle = (m) => m + ' mois';
+
+/** Select the option of a list of values; several values (a preset) get an option of their own. */
+function choisir(champ, liste, libelle) {
+  if (!champ) { return; }
+  const valeur = liste.join(',');
+  if (valeur && !Array.from(champ.options).some((o) => o.value === valeur)) {
+    champ.appendChild(option(valeur, liste.map(libelle).join(', ')));
+  }
+  champ.value = valeur;
+}
+
+export const formulaire = {
+  relierFormulaire() {
+    if (!this.formulaire) { return; }
+    this.formulaire.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.depuisFormulaire({ ajuster: true });
+    });
+    this.formulaire.addEventListener('change', (ev) => {
+      const cible = ev.target;
+      if (cible.id === 'f-commune') { return; }
+      if (cible.id === 'f-region') { $('f-departement').value = ''; this.remplirDepartements(); }
+      this.depuisFormulaire({ ajuster: cible.id !== 'f-q' });
+    });
+    $('f-q').addEventListener('input', () => {
+      this.rechercheCachee = false;
+      clearTimeout(this.minuteurTexte);
+      this.minuteurTexte = setTimeout(() => this.depuisFormulaire({ ajuster: false }), 150);
+    });
+    $('reinitialiser').addEventListener('click', () => {
+      this.positionLibelle = '';
+      this.rechercheCachee = false;
+      this.filtres = aucunFiltre();
+      this.ecrireFormulaire(this.filtres);
+      this.appliquer({ ajuster: true });
+    });
+    this.relierPosition();
+  },
+
+  nomRegion(code) {
+    return Object.prototype.hasOwnProperty.call(this.regions, code) ? this.regions[code] : INCONNU;
+  },
+
+  nomDepartement(code) {
+    const d = Object.prototype.hasOwnProperty.call(this.departements, code) ? this.departements[code] : null;
+    return d ? code + ' – ' + d[0] : INCONNU;
+  },
+
+  remplirListesDeroulantes() {
+    const region = $('f-region');
+    const presentes = new Set(this.formations.map((r) => r.region));
+    Object.keys(this.regions)
+      .filter((c) => presentes.has(c))
+      .sort((a, b) => this.regions[a].localeCompare(this.regions[b], 'fr'))
+      .forEach((c) => region.appendChild(option(c, this.regions[c])));
+    const type = $('f-type');
+    for (const [c, libelle] of Object.entries(this.config.libelles.type_structure)) {
+      type.appendChild(option(c, libelle));
+    }
+    const duree = this.metadonnees.duree_mois || { min: 3, max: 24 };
+    for (const id of ['f-duree-min', 'f-duree-max']) {
+      const champ = $(id);
+      for (let m = duree.min; m <= duree.max; m++) { champ.appendChild(option(String(m), moisLibelle(m))); }
+    }
+    this.remplirDepartements();
+  },
+
+  remplirDepartements() {
+    const champ = $('f-departement');
+    const choisi = champ.value;
+    const regions = decouper($('f-region').value);
+    while (champ.options.length > 1) { champ.remove(1); }
+    const presents = new Set(this.formations.map((r) => r.departement));
+    Object.keys(this.departements)
+      .filter((c) => presents.has(c) && (!regions.length || regions.includes(this.departements[c][1])))
+      .sort((a, b) => a.localeCompare(b, 'fr', { numeric: true }))
+      .forEach((c) => champ.appendChild(option(c, this.nomDepartement(c))));
+    champ.value = choisi;
+    if (champ.value !== choisi) { champ.value = ''; }
+  },
+
+  ecrireFormulaire(f) {
+    choisir($('f-region'), f.region, (c) => this.nomRegion(c));
+    if (this.formations.length) { this.remplirDepartements(); }
+    choisir($('f-departement'), f.departement, (c) => this.nomDepartement(c));
+    choisir($('f-type'), f.type_structure, (c) => this.libelle('type_structure', c));
+    choisir($('f-duree-min'), f.duree_min === null ? [] : [String(f.duree_min)], moisLibelle);
+    choisir($('f-duree-max'), f.duree_max === null ? [] : [String(f.duree_max)], moisLibelle);
+    // The embed applies a searched text of its URL but never shows it.
+    $('f-q').value = this.rechercheCachee ? '' : f.q;
+    for (const c of document.querySelectorAll('input[name="modalite"]')) {
+      c.checked = f.modalite.includes(c.value);
+    }
+    const rayon = f.lat === null ? RAYON_PAR_DEFAUT : f.rayon_km;
+    choisir($('f-rayon'), rayon === null ? [] : [String(rayon)], (km) => formatKm.format(Number(km)) + ' km');
+    const position = $('position-active');
+    const aPosition = f.lat !== null;
+    position.hidden = !aPosition;
+    $('oublier-position').hidden = !aPosition;
+    if (aPosition) {
+      position.textContent = 'Autour de ' + (this.positionLibelle ||
+        ('la position ' + formatKm.format(f.lat) + ', ' + formatKm.format(f.lon))) +
+        (f.rayon_km === null ? ', sans limite de distance'
+          : ', dans un rayon de ' + formatKm.format(f.rayon_km) + ' km');
+    }
+    this.resumerFiltres(f);
+  },
+
+  /** A sentence naming the active filters (shown in the embed when the form is hidden). */
+  resumerFiltres(f) {
+    const resume = $('resume-filtres');
+    if (!resume) { return; }
+    const parties = [];
+    if (f.region.length) { parties.push(f.region.map((c) => this.nomRegion(c)).join(', ')); }
+    if (f.departement.length) { parties.push(f.departement.map((c) => this.nomDepartement(c)).join(', ')); }
+    if (f.type_structure.length) {
+      parties.push(f.type_structure.map((c) => this.libelle('type_structure', c)).join(', '));
+    }
+    if (f.modalite.length) { parties.push(f.modalite.map((c) => this.libelle('modalite', c)).join(', ')); }
+    if (f.duree_min !== null) { parties.push('au moins ' + f.duree_min + ' mois'); }
+    if (f.duree_max !== null) { parties.push('au plus ' + f.duree_max + ' mois'); }
+    if (f.q.trim()) {
+      // The embed names no searched text: it could be anyone's words in a shared link.
+      parties.push(this.config.mode === 'embed' ? 'une recherche par mots' : 'votre recherche : « ' + f.q.trim() + ' »');
+    }
+    if (f.lat !== null && f.rayon_km !== null) { parties.push('à moins de ' + formatKm.format(f.rayon_km) + ' km'); }
+    if (f.bbox !== null) { parties.push('dans une zone de la carte'); }
+    resume.textContent = parties.length ? 'Sélection : ' + parties.join(' ; ') : 'Toutes les formations';
+  },
+
+  lireFormulaire() {
+    const modalites = Array.from(document.querySelectorAll('input[name="modalite"]:checked'), (c) => c.value);
+    const aPosition = this.filtres.lat !== null;
+    const rayon = $('f-rayon').value;
+    return {
+      region: decouper($('f-region').value),
+      departement: decouper($('f-departement').value),
+      type_structure: decouper($('f-type').value),
+      modalite: modalites,
+      duree_min: lireEntier($('f-duree-min').value),
+      duree_max: lireEntier($('f-duree-max').value),
+      q: this.rechercheCachee ? this.filtres.q : $('f-q').value.trim(),
+      lat: this.filtres.lat,
+      lon: this.filtres.lon,
+      rayon_km: aPosition && rayon ? Number(rayon) : null,
+      bbox: this.filtres.bbox
+    };
+  },
+
+  /** Apply the form; what the API would refuse (a minimum above the maximum) is left out. */
+  depuisFormulaire(options) {
+    const lu = lireFiltres(versParametres(this.lireFormulaire()).toString(), this.config.regles);
+    this.filtres = lu.filtres;
+    if (lu.ignores.length) { this.ecrireFormulaire(this.filtres); }
+    this.appliquer(options);
+  }
+};

@@ -1,0 +1,204 @@
+/* Carte GEN — markers, popups and clusters of the trainings (methods of the application). */
+
+import { el, formatEntier, formatKm, lienSur } from './dom.js';
+import { estFiltre } from './filtres.js';
+
+const OPTIONS_POPUP = { maxWidth: 320, autoPanPadding: [24, 24] };
+
+/** Bounds of trainings (a plain loop: tens of thousands of LatLng objects cost). */
+function emprise(resultats) {
+  let sud = 90;
+  let nord = -90;
+  let ouest = 180;
+  let est = -180;
+  for (const r of resultats) {
+    if (r.lat < sud) { sud = r.lat; }
+    if (r.lat > nord) { nord = r.lat; }
+    if (r.lon < ouest) { ouest = r.lon; }
+    if (r.lon > est) { est = r.lon; }
+  }
+  return L.latLngBounds([sud, ouest], [nord, est]);
+}
+
+/** The title shown for a training: its title, else its structure (one of them is never null). */
+export function titreDe(r) { return r.intitule || r.structure || ''; }
+
+export const marqueurs = {
+  creerIcones() {
+    this.icones = {};
+    for (const [type, url] of Object.entries(this.config.icones)) {
+      this.icones[type] = L.icon({
+        iconUrl: url,
+        iconSize: [30, 40],
+        iconAnchor: [15, 38],
+        popupAnchor: [0, -34],
+        className: 'marqueur marqueur-' + type
+      });
+    }
+    this.iconeParDefaut = new L.Icon.Default();
+  },
+
+  /** A label from our own tables (never a value of the URL or of the data shown as a label). */
+  libelle(famille, valeur) {
+    const table = this.config.libelles[famille] || {};
+    return Object.prototype.hasOwnProperty.call(table, valeur) ? table[valeur] : '';
+  },
+
+  marqueur(r) {
+    if (r.marqueur) { return r.marqueur; }
+    const titre = titreDe(r);
+    const m = L.marker([r.lat, r.lon], {
+      icon: this.icones[r.type_structure] || this.iconeParDefaut,
+      title: titre,
+      alt: titre + ' — ' + this.libelle('type_structure', r.type_structure),
+      keyboard: true
+    });
+    m.formation = r;
+    m.bindPopup(() => this.contenuPopup(r), OPTIONS_POPUP);
+    r.marqueur = m;
+    return m;
+  },
+
+  /** Popup of a training, built node by node. */
+  contenuPopup(r) {
+    const racine = el('div', 'popup-formation');
+    racine.setAttribute('tabindex', '-1');
+    racine.appendChild(el('h3', 'popup-titre', titreDe(r)));
+    if (r.intitule && r.structure) { racine.appendChild(el('p', 'popup-structure', r.structure)); }
+    const dl = el('dl', 'popup-details');
+    const ligne = (terme, valeur) => {
+      if (valeur === null || valeur === undefined || valeur === '') { return; }
+      dl.appendChild(el('dt', null, terme));
+      dl.appendChild(el('dd', null, valeur));
+    };
+    ligne('Type de structure', this.libelle('type_structure', r.type_structure));
+    const adresse = [r.adresse, [r.code_postal, r.commune].filter(Boolean).join(' ')]
+      .filter(Boolean).join(', ');
+    ligne('Adresse', adresse);
+    ligne('Durée', r.duree_mois == null ? 'Durée non précisée' : r.duree_mois + ' mois');
+    ligne('Modalité', this.libelle('modalite', r.modalite));
+    if (r.distance_km !== null) { ligne('Distance', 'à ' + formatKm.format(r.distance_km) + ' km'); }
+    racine.appendChild(dl);
+    racine.appendChild(el('p', 'popup-precision', this.textePrecision(r.geocodage_precision)));
+    const lien = lienSur(r.site_web);
+    const suite = el('p', 'popup-suite');
+    if (lien) {
+      const a = el('a', null, 'Site de la formation');
+      a.href = lien;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      a.appendChild(el('span', 'visuellement-cache', ' (nouvelle fenêtre)'));
+      suite.appendChild(a);
+    } else {
+      suite.textContent = 'Pour vous inscrire, contactez la structure.';
+    }
+    racine.appendChild(suite);
+    racine.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') { this.carte.closePopup(); }
+    });
+    return racine;
+  },
+
+  textePrecision(precision) {
+    const libelle = this.libelle('precision', precision);
+    if (!libelle) { return 'Position : précision inconnue'; }
+    if (precision === 'adresse') { return 'Position : ' + libelle; }
+    return 'Position approximative : ' + libelle;
+  },
+
+  /** Open a training's popup (on its marker when drawn, else at its place) and focus it. */
+  afficherPopup(r, latlng) {
+    const marqueur = this.grappes.marqueurAffiche(r);
+    let popup;
+    if (marqueur) {
+      marqueur.openPopup();
+      popup = marqueur.getPopup();
+    } else {
+      popup = L.popup(OPTIONS_POPUP).setLatLng(latlng).setContent(this.contenuPopup(r)).openOn(this.carte);
+    }
+    const contenu = popup && popup.getElement();
+    const cible = contenu && contenu.querySelector('.popup-formation');
+    if (cible) { cible.focus({ preventScroll: true }); }
+  },
+
+  /** A cluster no zoom can split (trainings at the same place): a popup listing them. */
+  listerGrappe(ev) {
+    const racine = el('div', 'popup-grappe');
+    racine.setAttribute('tabindex', '-1');
+    racine.appendChild(el('h3', 'popup-titre', formatEntier.format(ev.elements.length) + ' formations à cet endroit'));
+    const liste = el('ul', 'popup-liste');
+    for (const r of ev.elements) {
+      const li = el('li');
+      const bouton = el('button', 'formation-grappe');
+      bouton.type = 'button';
+      bouton.setAttribute('data-id', r.id);
+      bouton.appendChild(el('span', 'titre', titreDe(r)));
+      if (r.intitule && r.structure) { bouton.appendChild(el('span', 'structure', r.structure)); }
+      bouton.addEventListener('click', () => {
+        const retour = this.retourFocus;
+        this.retourFocus = null; // closing the list must not move the focus
+        this.afficherPopup(r, ev.latlng);
+        this.retourFocus = retour;
+      });
+      li.appendChild(bouton);
+      liste.appendChild(li);
+    }
+    racine.appendChild(liste);
+    racine.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') { this.carte.closePopup(); }
+    });
+    this.retourFocus = null;
+    L.popup(OPTIONS_POPUP).setLatLng(ev.latlng).setContent(racine).openOn(this.carte);
+    this.retourFocus = ev.marqueur.getElement() || null;
+    racine.focus({ preventScroll: true });
+  },
+
+  /** The places of the results: one point per position, with its trainings in result order. */
+  lieux(resultats) {
+    const parLieu = this.parLieu;
+    const lieux = [];
+    for (const r of resultats) {
+      let lieu = parLieu[r.lieu];
+      if (lieu === undefined) {
+        lieu = parLieu[r.lieu] = {
+          type: 'Feature',
+          properties: { n: 0, elements: [] },
+          geometry: { type: 'Point', coordinates: [r.lon, r.lat] }
+        };
+        lieux.push(lieu);
+      }
+      lieu.properties.n += 1;
+      lieu.properties.elements.push(r);
+    }
+    for (const r of resultats) { parLieu[r.lieu] = undefined; }
+    return lieux;
+  },
+
+  /** Index the results in the cluster layer (the index of every training is kept). */
+  indexer(resultats, f) {
+    const toutes = resultats.length === this.formations.length && f.lat === null;
+    if (toutes && this.indexToutes) {
+      this.grappes.reprendre(this.indexToutes, this.marqueurDePoint);
+    } else {
+      const index = this.grappes.definir(this.lieux(resultats), this.marqueurDePoint);
+      if (toutes) { this.indexToutes = index; }
+    }
+  },
+
+  ajusterVue(resultats, f) {
+    if (!resultats.length) { return; }
+    if (!estFiltre(f)) {
+      this.carte.fitBounds(this.config.vue_metropole, { animate: false });
+      return;
+    }
+    const bornes = emprise(resultats);
+    if (f.lat !== null) { bornes.extend([f.lat, f.lon]); }
+    this.carte.fitBounds(bornes, { padding: [30, 30], maxZoom: 13, animate: false });
+  },
+
+  /** Fit the map to every current result (used by the tests to see every marker). */
+  voirTout() {
+    if (!this.resultats.length) { return; }
+    this.carte.fitBounds(emprise(this.resultats), { padding: [20, 20], animate: false });
+  }
+};
