@@ -16,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from app.policy import CORS_HEADERS, NO_STORE
+
 logger = logging.getLogger("carte_gen.errors")
 
 
@@ -80,14 +82,19 @@ def status_for(exc: CarteGenError) -> int:
     return 500
 
 
+def error_body(details: Iterable[Mapping[str, Any]]) -> bytes:
+    """Encode the common error shape ``{"detail": [{"parametre", "message"}, …]}``."""
+    return orjson.dumps({"detail": list(details)})
+
+
 def error_response(
     status_code: int, details: Iterable[Mapping[str, Any]], headers: Mapping[str, str] | None = None
 ) -> Response:
     """JSON error answer in the common shape, never cached by shared caches."""
-    all_headers = {"Cache-Control": "no-store"}
+    all_headers = {"Cache-Control": NO_STORE, **dict(CORS_HEADERS)}
     all_headers.update(headers or {})
     return Response(
-        orjson.dumps({"detail": list(details)}),
+        error_body(details),
         status_code=status_code,
         media_type="application/json",
         headers=all_headers,

@@ -1,8 +1,117 @@
-"""ASGI middleware of the service: HEAD answered as GET without its body (RFC 9110 § 9.3.2)."""
+"""Pure ASGI middleware: the fast path for assets and cached answers, and HEAD as GET.
+
+The fast path answers, before routing and FastAPI's dependency resolution, every request it
+can answer with a look-up: an asset of :class:`~app.assets.AssetStore`, or an answer a route
+already made for the same path and raw query string of the current dataset version
+(:class:`FastAnswers`). Everything else goes on to the application unchanged.
+"""
 
 from __future__ import annotations
 
+import threading
+from typing import TYPE_CHECKING, Any, Final
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.policy import PREFLIGHT_HEADERS
+from app.responses import Reply, entry_reply
+
+if TYPE_CHECKING:
+    from app.dataset import CachedBody, Dataset
+
+#: Distinct (path, query string) pairs remembered per dataset version; past it the index
+#: starts again (a crawler of unique queries cannot grow it without bound).
+MAX_REMEMBERED: Final = 4096
+PREFLIGHT: Final = Reply.of(204, PREFLIGHT_HEADERS, b"")
+
+
+class FastAnswers:
+    """Which cache key answers a (path, raw query string), for the current dataset version.
+
+    Routes fill it after answering (their canonical key is the fallback: two spellings of one
+    query share one entry); the entry itself stays in the dataset's cache or prepared
+    artefacts, so a new version or the cache's eviction drops it.
+    """
+
+    def __init__(self) -> None:
+        self._version: str | None = None
+        self._keys: dict[tuple[str, bytes], str] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, version: str, path: str, query: bytes, key: str) -> None:
+        """Record that ``key`` of version ``version`` answers ``path?query``."""
+        with self._lock:
+            if version != self._version or len(self._keys) >= MAX_REMEMBERED:
+                self._keys = {}
+                self._version = version
+            self._keys[(path, query)] = key
+
+    def entry(self, dataset: Dataset, path: str, query: bytes) -> CachedBody | None:
+        """Return the entry answering ``path?query`` in ``dataset``, if a route made it."""
+        if dataset.version != self._version:
+            return None
+        key = self._keys.get((path, query))
+        if key is None:
+            return None
+        found: CachedBody | None = dataset.prepared.get(key) or dataset.cache.get(key)
+        return found
+
+
+def _request_headers(scope: Scope) -> tuple[str | None, str | None]:
+    accept_encoding = if_none_match = None
+    for name, value in scope["headers"]:
+        if name == b"accept-encoding":
+            accept_encoding = value.decode("latin-1")
+        elif name == b"if-none-match":
+            if_none_match = value.decode("latin-1")
+    return accept_encoding, if_none_match
+
+
+def _is_preflight(scope: Scope) -> bool:
+    names = {name for name, _ in scope["headers"]}
+    return b"origin" in names and b"access-control-request-method" in names
+
+
+class FastPathMiddleware:
+    """Answer pre-flights, asset and cache hits with prepared bytes; pass the rest on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a GET/HEAD hit from ``app.state.assets`` or the remembered answers."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] not in ("GET", "HEAD"):
+            if scope["method"] == "OPTIONS" and _is_preflight(scope):
+                await PREFLIGHT.send(send)
+            else:
+                await self.app(scope, receive, send)
+            return
+        state: Any = scope["app"].state
+        path: str = scope["path"]
+        head = scope["method"] == "HEAD"
+        assets = state.assets
+        if assets is not None:
+            asset = assets.by_path.get(path)
+            if asset is not None:
+                accept_encoding, if_none_match = _request_headers(scope)
+                await asset.reply(accept_encoding, if_none_match).send(send, head=head)
+                return
+        store = state.datasets
+        if store is not None:
+            dataset = store.current()
+            entry = state.fast_answers.entry(dataset, path, scope["query_string"])
+            if entry is not None:
+                accept_encoding, if_none_match = _request_headers(scope)
+                made = entry_reply(
+                    entry, accept_encoding, if_none_match, dataset.cache, compress_missing=False
+                )
+                if made is not None:
+                    await made[0].send(send, head=head)
+                    return
+        await self.app(scope, receive, send)
 
 
 class HeadAsGetMiddleware:
