@@ -20,6 +20,11 @@ def public_data(max_age_s: int) -> str:
     return f"public, max-age={max_age_s}"
 
 
+def private_data(max_age_s: int) -> str:
+    """``Cache-Control`` of answers right for one client only (links to the address it used)."""
+    return f"private, max-age={max_age_s}"
+
+
 #: On every answer: any origin may read them (public data, no cookies, no credentials). Being
 #: the same for every request, they need no ``Vary: Origin``.
 CORS_HEADERS: Final = (

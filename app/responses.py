@@ -99,6 +99,7 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 #: Content codings offered, in order of preference when the client rates them equally.
 OFFERED_ENCODINGS: Final = ("br", "gzip", "identity")
+IMPLICIT_IDENTITY_QUALITY: Final = 0.001
 
 
 def _quality(text: str) -> float:
@@ -114,7 +115,8 @@ def acceptable_encodings(accept_encoding: str | None) -> tuple[str, ...]:
     """Codings of :data:`OFFERED_ENCODINGS` that ``Accept-Encoding`` accepts, best first.
 
     RFC 9110 § 12.5.3: ``q=0`` excludes a coding; ``*`` rates every coding not named;
-    ``identity`` is acceptable unless excluded by name or by ``*;q=0``; no header means
+    ``identity`` is acceptable unless excluded by name or by ``*;q=0`` (last when not named);
+    an invalid ``q`` counts as 0; no header means
     identity only (what clients that send none expect). Memoised: clients send few
     distinct values.
     """
@@ -139,7 +141,8 @@ def acceptable_encodings(accept_encoding: str | None) -> tuple[str, ...]:
             return rated[coding]
         if star is not None:
             return star
-        return 1.0 if coding == "identity" else 0.0
+        # identity is acceptable when not excluded, but ranked after any coding rated above 0
+        return IMPLICIT_IDENTITY_QUALITY if coding == "identity" else 0.0
 
     ranked = sorted(
         ((quality_of(coding), -order, coding) for order, coding in enumerate(OFFERED_ENCODINGS)),
