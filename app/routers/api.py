@@ -41,6 +41,7 @@ from app.responses import (
     strong_etag,
 )
 from app.settings import Settings
+from app.territoires import DEPARTEMENTS, REGIONS
 from geo.schema import MODALITE_LABELS, PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -388,8 +389,11 @@ async def formation(
 def _facets(dataset: Dataset, filters: FormationFilters) -> dict[str, Any]:
     counts = facet_counts(dataset.index, filters)
     labels: dict[str, dict[str, str]] = {
-        "region": dataset.region_names,
-        "departement": dataset.departement_names,
+        "region": {**REGIONS, **dataset.region_names},
+        "departement": {
+            **{code: nom for code, (nom, _) in DEPARTEMENTS.items()},
+            **dataset.departement_names,
+        },
         "type_structure": {k.value: v for k, v in TYPE_STRUCTURE_LABELS.items()},
         "modalite": {k.value: v for k, v in MODALITE_LABELS.items()},
     }
