@@ -180,15 +180,29 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_response(status_code, validation_details(exc.errors()))
 
 
+#: French messages of the HTTP errors Starlette raises itself (its ``detail`` is English).
+HTTP_MESSAGES: Final[Mapping[int, str]] = {
+    400: "requête invalide",
+    404: "ressource introuvable",
+    405: "méthode non autorisée (seul GET est accepté)",
+    406: "aucune représentation acceptable",
+    413: "requête trop volumineuse",
+    414: "adresse trop longue",
+    415: "type de contenu non pris en charge",
+    429: "trop de requêtes ; réessayez plus tard",
+}
+
+
+def http_error_message(status_code: int) -> str:
+    """French message of an HTTP error status (never Starlette's English ``detail``)."""
+    if status_code >= 500:
+        return INTERNAL_ERROR_MESSAGE
+    return HTTP_MESSAGES.get(status_code, f"requête refusée (erreur HTTP {status_code})")
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    messages = {
-        404: "ressource introuvable",
-        405: "méthode non autorisée (seul GET est accepté)",
-    }
-    message = messages.get(exc.status_code, str(exc.detail))
-    if exc.status_code >= 500:
-        message = INTERNAL_ERROR_MESSAGE
+    message = http_error_message(exc.status_code)
     return error_response(exc.status_code, [{"parametre": None, "message": message}], exc.headers)
 
 

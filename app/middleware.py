@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.policy import PREFLIGHT_HEADERS
+from app.errors import error_body, http_error_message
+from app.policy import CORS_HEADERS, NO_STORE, PREFLIGHT_HEADERS
 from app.responses import Reply, entry_reply
 
 if TYPE_CHECKING:
@@ -23,6 +24,16 @@ if TYPE_CHECKING:
 #: starts again (a crawler of unique queries cannot grow it without bound).
 MAX_REMEMBERED: Final = 4096
 PREFLIGHT: Final = Reply.of(204, PREFLIGHT_HEADERS, b"")
+METHOD_NOT_ALLOWED: Final = Reply.of(
+    405,
+    [
+        ("Content-Type", "application/json"),
+        ("Allow", "GET, HEAD"),
+        ("Cache-Control", NO_STORE),
+        *CORS_HEADERS,
+    ],
+    error_body([{"parametre": None, "message": http_error_message(405)}]),
+)
 
 
 class FastAnswers:
@@ -83,16 +94,18 @@ class FastPathMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        state: Any = scope["app"].state
+        path: str = scope["path"]
+        assets = state.assets
         if scope["method"] not in ("GET", "HEAD"):
             if scope["method"] == "OPTIONS" and _is_preflight(scope):
                 await PREFLIGHT.send(send)
+            elif assets is not None and path in assets.by_path:
+                await METHOD_NOT_ALLOWED.send(send)
             else:
                 await self.app(scope, receive, send)
             return
-        state: Any = scope["app"].state
-        path: str = scope["path"]
         head = scope["method"] == "HEAD"
-        assets = state.assets
         if assets is not None:
             asset = assets.by_path.get(path)
             if asset is not None:
