@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Annotated, Any, Final, Literal
 
@@ -49,6 +50,8 @@ router = APIRouter(prefix="/api", tags=["api"])
 #: Threads of one process building or compressing answers at once. The work is CPU-bound
 #: and holds the GIL: more threads than this only make them, and the event loop, queue for it.
 BUILD_THREADS: Final = 2
+#: Two characters at least once spaces around are removed.
+COMMUNE_QUERY_PATTERN: Final = r"^\s*\S[\s\S]*\S\s*$"
 
 
 # --------------------------------------------------------------------------- models (docs)
@@ -459,6 +462,8 @@ def communes(
         str,
         Query(
             max_length=100,
+            # checked in the route, for a 400 in plain French; documented for clients here
+            json_schema_extra={"minLength": 2, "pattern": COMMUNE_QUERY_PATTERN},
             description="Début du nom de la commune ou du code postal (2 caractères au moins).",
             examples=["villeurb", "690"],
         ),
@@ -469,7 +474,7 @@ def communes(
 ) -> Response:
     """Communes whose name or postcode starts with ``q``, for the « near me » search."""
     text = q.strip()
-    if len(text) < 2:
+    if not re.fullmatch(COMMUNE_QUERY_PATTERN, q):
         raise InvalidParameter("q", "tapez au moins 2 caractères")
     found = gazetteer.autocomplete(text, limit=limit)
     answer = []
