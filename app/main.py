@@ -16,6 +16,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from app.assets import SWAGGER_PREFIX, AssetStore, asset_roots
 from app.dataset import DatasetStore
@@ -89,12 +90,28 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.gazetteer = None
 
 
+class CarteGenAPI(FastAPI):
+    """FastAPI whose outermost ASGI layer is the fast path (:class:`FastPathMiddleware`).
+
+    Asset and cache hits are answered before Starlette's and FastAPI's own layers (error
+    middleware, telemetry check, routing, dependencies); every other request goes on to them.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.fast_path = FastPathMiddleware(super().__call__, self.state)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the fast path, which hands misses to the application."""
+        await self.fast_path(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; tests pass their own ``settings``."""
     from app.routers import api, ogc, pages
 
     settings = settings or get_settings()
-    app = FastAPI(
+    app = CarteGenAPI(
         title="Carte GEN",
         description=API_DESCRIPTION,
         version="1.0.0",
@@ -103,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served below with Swagger UI from our own origin, not a CDN
         redoc_url=None,
         openapi_url=None,  # served below, with an ETag and compression like every answer
+        # no OpenTelemetry here: skip FastAPI's per-request check of its providers
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.assets = None
@@ -155,10 +174,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         status["gazetteer"] = request.app.state.gazetteer_error or "ok"
         return status
 
-    # Both are pure ASGI. Answers are compressed by the response builder (app.responses), never
-    # by a middleware, and carry the same CORS headers for every origin (app.policy). The fast
-    # path, outermost, answers CORS pre-flights, asset and cache hits before routing; HEAD is
-    # turned into GET for the routes.
+    # Pure ASGI only. Answers are compressed by the response builder (app.responses), never by
+    # a middleware, and carry the same CORS headers for every origin (app.policy). The fast
+    # path (CarteGenAPI) answers CORS pre-flights, asset and cache hits before this stack;
+    # HEAD is turned into GET for the routes.
     app.add_middleware(HeadAsGetMiddleware)
-    app.add_middleware(FastPathMiddleware)
     return app

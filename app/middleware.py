@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import error_body, http_error_message
 from app.policy import CORS_HEADERS, NO_STORE, PREFLIGHT_HEADERS
-from app.responses import Reply, entry_reply
+from app.responses import Reply, entry_encoding, entry_reply
 
 if TYPE_CHECKING:
     from app.dataset import CachedBody, Dataset
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 #: Distinct (path, query string) pairs remembered per dataset version; past it the index
 #: starts again (a crawler of unique queries cannot grow it without bound).
 MAX_REMEMBERED: Final = 4096
+#: Bytes of the bodies the made replies may hold (they may outlive the cache's entries):
+#: past it the memo starts again.
+MEMO_MAX_BYTES: Final = 64 * 1024 * 1024
 PREFLIGHT: Final = Reply.of(204, PREFLIGHT_HEADERS, b"")
 METHOD_NOT_ALLOWED: Final = Reply.of(
     405,
@@ -47,6 +50,9 @@ class FastAnswers:
     def __init__(self) -> None:
         self._version: str | None = None
         self._keys: dict[tuple[str, bytes], str] = {}
+        #: (key, encoding) → (entry, body, reply): replies of small answers, made once.
+        self._replies: dict[tuple[str, str | None], tuple[CachedBody, bytes | None, Reply]] = {}
+        self._memo_bytes = 0
         self._lock = threading.Lock()
 
     def remember(self, version: str, path: str, query: bytes, key: str) -> None:
@@ -54,18 +60,51 @@ class FastAnswers:
         with self._lock:
             if version != self._version or len(self._keys) >= MAX_REMEMBERED:
                 self._keys = {}
+                self._replies = {}
+                self._memo_bytes = 0
                 self._version = version
             self._keys[(path, query)] = key
 
-    def entry(self, dataset: Dataset, path: str, query: bytes) -> CachedBody | None:
-        """Return the entry answering ``path?query`` in ``dataset``, if a route made it."""
+    def reply(
+        self,
+        dataset: Dataset,
+        path: str,
+        query: bytes,
+        accept_encoding: str | None,
+        if_none_match: str | None,
+    ) -> Reply | None:
+        """Return the reply to ``path?query`` from ``dataset`` if a route made its answer.
+
+        ``None`` when the route has to answer: unknown query, entry evicted, or a compressed
+        variant still to make or to improve.
+        """
         if dataset.version != self._version:
             return None
         key = self._keys.get((path, query))
         if key is None:
             return None
-        found: CachedBody | None = dataset.prepared.get(key) or dataset.cache.get(key)
-        return found
+        entry: CachedBody | None = dataset.prepared.get(key) or dataset.cache.get(key)
+        if entry is None:
+            return None
+        encoding = entry_encoding(accept_encoding, entry)
+        body = entry.body if encoding in (None, "identity") else entry.encoded.get(encoding)
+        memo = self._replies.get((key, encoding))
+        if memo is not None and memo[0] is entry and memo[1] is body:
+            reply = memo[2]
+        else:
+            made = entry_reply(entry, accept_encoding, None, dataset.cache, compress_missing=False)
+            if made is None:
+                return None
+            reply = made[0]
+            with self._lock:
+                if self._memo_bytes + len(reply.body) > MEMO_MAX_BYTES:
+                    self._replies = {}
+                    self._memo_bytes = 0
+                self._replies[(key, encoding)] = (entry, body, reply)
+                self._memo_bytes += len(reply.body)
+        if if_none_match and reply.etag_matches(if_none_match):
+            return reply.not_modified()
+        return reply
 
 
 def _request_headers(scope: Scope) -> tuple[str | None, str | None]:
@@ -84,17 +123,22 @@ def _is_preflight(scope: Scope) -> bool:
 
 
 class FastPathMiddleware:
-    """Answer pre-flights, asset and cache hits with prepared bytes; pass the rest on."""
+    """Answer pre-flights, asset and cache hits with prepared bytes; pass the rest on.
 
-    def __init__(self, app: ASGIApp) -> None:
+    ``state`` is the application's state (``assets``, ``datasets``, ``fast_answers``): the
+    middleware may run outside the application, before it sets ``scope["app"]``.
+    """
+
+    def __init__(self, app: ASGIApp, state: Any) -> None:
         self.app = app
+        self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a GET/HEAD hit from ``app.state.assets`` or the remembered answers."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        state: Any = scope["app"].state
+        state = self.state
         path: str = scope["path"]
         assets = state.assets
         if scope["method"] not in ("GET", "HEAD"):
@@ -114,16 +158,13 @@ class FastPathMiddleware:
                 return
         store = state.datasets
         if store is not None:
-            dataset = store.current()
-            entry = state.fast_answers.entry(dataset, path, scope["query_string"])
-            if entry is not None:
-                accept_encoding, if_none_match = _request_headers(scope)
-                made = entry_reply(
-                    entry, accept_encoding, if_none_match, dataset.cache, compress_missing=False
-                )
-                if made is not None:
-                    await made[0].send(send, head=head)
-                    return
+            accept_encoding, if_none_match = _request_headers(scope)
+            reply = state.fast_answers.reply(
+                store.current(), path, scope["query_string"], accept_encoding, if_none_match
+            )
+            if reply is not None:
+                await reply.send(send, head=head)
+                return
         await self.app(scope, receive, send)
 
 

@@ -271,11 +271,12 @@ def needs_compression(request: Request, entry: CachedBody) -> bool:
     """Whether answering ``request`` from ``entry`` means compressing a large body first."""
     if len(entry.body) < LARGE_BODY_BYTES:
         return False
-    encoding = _entry_encoding(request.headers.get("accept-encoding"), entry)
+    encoding = entry_encoding(request.headers.get("accept-encoding"), entry)
     return encoding not in (None, "identity") and encoding not in entry.encoded
 
 
-def _entry_encoding(accept_encoding: str | None, entry: CachedBody) -> str | None:
+def entry_encoding(accept_encoding: str | None, entry: CachedBody) -> str | None:
+    """Return the coding to answer ``entry`` in (``None``: the client accepts none)."""
     acceptable = acceptable_encodings(accept_encoding)
     if len(entry.body) < MIN_COMPRESS_BYTES and "identity" in acceptable:
         return "identity"  # compressing a small body costs more than it saves
@@ -296,7 +297,7 @@ def entry_reply(
     ``compress_missing``, ``None`` means a variant must be made or improved first (the fast
     path then leaves the request to the route).
     """
-    encoding = _entry_encoding(accept_encoding, entry)
+    encoding = entry_encoding(accept_encoding, entry)
     if encoding is None:
         return not_acceptable_reply(), None
     cache_control = entry.headers.get("Cache-Control", REVALIDATE)
