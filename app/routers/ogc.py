@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final
 from urllib.parse import quote, urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -16,6 +15,7 @@ from app.dataset import Dataset
 from app.dependencies import (
     FORMATION_QUERY_PARAMETERS,
     MAX_OFFSET,
+    FormationQuery,
     canonical_query,
     formation_filters,
     get_app_settings,
@@ -35,13 +35,21 @@ from app.responses import (
     make_entry,
     strong_etag,
 )
-from app.routers.api import FormationFeature, error_doc
+from app.routers.api import error_doc
+from app.routers.ogc_models import (
+    CRS84,
+    Collection,
+    Collections,
+    Conformance,
+    ItemsPage,
+    LandingPage,
+    OgcFeature,
+)
 from app.settings import Settings
 
 COLLECTION_ID: Final = "formations"
 DEFAULT_LIMIT: Final = 10
 MAX_LIMIT: Final = 10_000
-CRS84: Final = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 JSON: Final = "application/json"
 OPENAPI_MEDIA_TYPE: Final = "application/vnd.oai.openapi+json;version=3.0"
 CONFORMANCE: Final = (
@@ -49,98 +57,10 @@ CONFORMANCE: Final = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 )
-FILTER_PARAMETERS: Final = frozenset(
-    {
-        "region",
-        "departement",
-        "type_structure",
-        "modalite",
-        "duree_min",
-        "duree_max",
-        "q",
-        "lat",
-        "lon",
-        "rayon_km",
-        "bbox",
-    }
-)
+#: The search criteria items take: those of the API (OGC /req/core/query-param-unknown).
+FILTER_PARAMETERS: Final = frozenset(FormationQuery.model_fields)
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
-
-
-# --------------------------------------------------------------------------- models (docs)
-
-
-class Link(BaseModel):
-    """A link of OGC API resources."""
-
-    href: str
-    rel: str
-    type: str | None = None
-    title: str | None = None
-
-
-class LandingPage(BaseModel):
-    """Landing page of the OGC API."""
-
-    title: str
-    description: str
-    links: list[Link]
-
-
-class Conformance(BaseModel):
-    """Conformance classes the API implements."""
-
-    conformsTo: list[str]
-
-
-class SpatialExtent(BaseModel):
-    """Bounding boxes of a collection."""
-
-    bbox: list[list[float]]
-    crs: str = CRS84
-
-
-class Extent(BaseModel):
-    """Extent of a collection."""
-
-    spatial: SpatialExtent
-
-
-class Collection(BaseModel):
-    """The description of a feature collection."""
-
-    id: str
-    title: str
-    description: str
-    itemType: str = "feature"
-    crs: list[str]
-    extent: Extent | None = None
-    links: list[Link]
-
-
-class Collections(BaseModel):
-    """The list of collections."""
-
-    links: list[Link]
-    collections: list[Collection]
-
-
-class ItemsPage(BaseModel):
-    """A page of features."""
-
-    type: Literal["FeatureCollection"]
-    timeStamp: str
-    numberMatched: int
-    numberReturned: int
-    links: list[Link]
-    features: list[FormationFeature]
-
-
-class OgcFeature(FormationFeature):
-    """A training with its links."""
-
-    links: list[Link]
 
 
 ERRORS: Final[dict[int | str, dict[str, Any]]] = {400: error_doc("Paramètre invalide.")}
