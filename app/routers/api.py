@@ -362,7 +362,7 @@ async def formations(
 
 
 @router.get(
-    "/formations/{formation_id}",
+    "/formations/{formation_id:path}",
     summary="Une formation",
     response_model=FormationFeature,
     response_class=GeoJSONResponse,

@@ -437,7 +437,7 @@ async def items(
 
 
 @router.get(
-    "/collections/{collection_id}/items/{feature_id}",
+    "/collections/{collection_id}/items/{feature_id:path}",
     summary="Une formation",
     response_model=OgcFeature,
     response_class=GeoJSONResponse,

@@ -398,3 +398,20 @@ def test_the_docs_use_hashed_swagger_assets(client: TestClient) -> None:
     html = client.get("/docs").text
     assert "/vendor/swagger-ui/" in html
     assert "/vendor/swagger-ui/swagger-ui-bundle.js" not in html  # the hashed URL instead
+
+
+def test_an_id_with_a_slash_is_reachable(
+    app_client: Any, synthetic: dict[str, Any], tmp_path: Path, write_geojson: Any
+) -> None:
+    feature = {**synthetic["features"][0], "id": "GEN/2024/07"}
+    path = tmp_path / "formations.geojson"
+    write_geojson(path, {**synthetic, "features": [feature, *synthetic["features"][1:]]})
+    with app_client(path) as client:
+        for url in ("/api/formations/GEN%2F2024%2F07", "/api/formations/GEN/2024/07"):
+            answer = client.get(url)
+            assert answer.status_code == 200, url
+            assert answer.json()["id"] == "GEN/2024/07"
+        item = client.get(f"{ITEMS}/GEN%2F2024%2F07").json()
+        self_link = next(link["href"] for link in item["links"] if link["rel"] == "self")
+        assert self_link.endswith("/items/GEN%2F2024%2F07")
+        assert client.get(self_link).json()["id"] == "GEN/2024/07"
