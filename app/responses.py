@@ -356,15 +356,19 @@ def cached_answer(request: Request, entry: CachedBody, cache: ResponseCache | No
     return ReplyResponse(reply, background)
 
 
-def dataset_answer(request: Request, dataset: Dataset, key: str, entry: CachedBody) -> Response:
+def dataset_answer(
+    request: Request, dataset: Dataset, key: str, entry: CachedBody, *, remember: bool = True
+) -> Response:
     """Answer from the entry of ``dataset`` under ``key``; remember it for the fast path.
 
     The next request with the same path and raw query string is then answered by
-    :class:`~app.middleware.FastPathMiddleware` without routing.
+    :class:`~app.middleware.FastPathMiddleware` without routing. ``remember=False`` for an
+    answer that depends on more than the path and query (the socket's address).
     """
-    request.app.state.fast_answers.remember(
-        dataset.version, request.scope["path"], request.scope["query_string"], key
-    )
+    if remember:
+        request.app.state.fast_answers.remember(
+            dataset.version, request.scope["path"], request.scope["query_string"], key
+        )
     return cached_answer(request, entry, dataset.cache)
 
 

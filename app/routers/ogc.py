@@ -172,7 +172,8 @@ def ogc_entry(
     if entry is None:
         body = orjson.dumps(build(), option=orjson.OPT_SERIALIZE_NUMPY)
         entry = dataset.cache.put(key, make_entry(body, JSON, links_cache_control(settings)))
-    return dataset_answer(request, dataset, key, entry)
+    # links from the socket's address are not the same for every request: not remembered
+    return dataset_answer(request, dataset, key, entry, remember=settings.public_url is not None)
 
 
 def collection_description(dataset: Dataset, root: str) -> dict[str, Any]:
@@ -433,7 +434,8 @@ async def items(
                 etag=strong_etag(dataset.version, key),
             ),
         )
-    return dataset_answer(request, dataset, key, entry)
+    # links from the socket's address are not the same for every request: not remembered
+    return dataset_answer(request, dataset, key, entry, remember=settings.public_url is not None)
 
 
 @router.get(

@@ -415,3 +415,12 @@ def test_an_id_with_a_slash_is_reachable(
         self_link = next(link["href"] for link in item["links"] if link["rel"] == "self")
         assert self_link.endswith("/items/GEN%2F2024%2F07")
         assert client.get(self_link).json()["id"] == "GEN/2024/07"
+
+
+def test_links_follow_the_address_each_client_connected_to(client: TestClient) -> None:
+    other = TestClient(client.app, base_url="http://10.1.2.3:8080")  # same app, lifespan run
+    for url in ("/ogc/collections", f"{ITEMS}?limit=2", f"{ITEMS}?limit=2"):
+        ours = client.get(url).json()["links"]
+        theirs = other.get(url).json()["links"]
+        assert all(link["href"].startswith("http://testserver/") for link in ours)
+        assert all(link["href"].startswith("http://10.1.2.3:8080/") for link in theirs)
