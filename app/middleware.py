@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import error_body, http_error_message
-from app.policy import CORS_HEADERS, NO_STORE, PREFLIGHT_HEADERS
-from app.responses import Reply, entry_encoding, entry_reply
+from app.errors import http_error_message
+from app.policy import PREFLIGHT_HEADERS
+from app.responses import Reply, entry_encoding, entry_reply, error_reply
 
 if TYPE_CHECKING:
     from app.dataset import CachedBody, Dataset
@@ -27,16 +27,7 @@ MAX_REMEMBERED: Final = 4096
 #: past it the memo starts again.
 MEMO_MAX_BYTES: Final = 64 * 1024 * 1024
 PREFLIGHT: Final = Reply.of(204, PREFLIGHT_HEADERS, b"")
-METHOD_NOT_ALLOWED: Final = Reply.of(
-    405,
-    [
-        ("Content-Type", "application/json"),
-        ("Allow", "GET, HEAD"),
-        ("Cache-Control", NO_STORE),
-        *CORS_HEADERS,
-    ],
-    error_body([{"parametre": None, "message": http_error_message(405)}]),
-)
+METHOD_NOT_ALLOWED: Final = error_reply(405, http_error_message(405), [("Allow", "GET, HEAD")])
 
 
 class FastAnswers:

@@ -337,12 +337,18 @@ def _variant_of(entry: CachedBody, encoding: str) -> tuple[bytes, bool] | None:
     return None if data is None else (data, encoding in entry.fast)
 
 
-def not_acceptable_reply() -> Reply:
-    """``406`` when the client refuses every coding, ``identity`` included."""
-    message = "aucun encodage acceptable : Accept-Encoding refuse br, gzip et identity"
+def error_reply(status: int, message: str, extra: Sequence[tuple[str, str]] = ()) -> Reply:
+    """Prepare an error answer in the common shape (see :mod:`app.errors`), never stored."""
     body = error_body([{"parametre": None, "message": message}])
     headers = [("Content-Type", "application/json"), ("Cache-Control", NO_STORE), *CORS_HEADERS]
-    return Reply.of(406, headers, body)
+    return Reply.of(status, [*headers, *extra], body)
+
+
+def not_acceptable_reply() -> Reply:
+    """``406`` when the client refuses every coding, ``identity`` included."""
+    return error_reply(
+        406, "aucun encodage acceptable : Accept-Encoding refuse br, gzip et identity"
+    )
 
 
 def cached_answer(request: Request, entry: CachedBody, cache: ResponseCache | None) -> Response:
