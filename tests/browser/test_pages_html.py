@@ -6,8 +6,10 @@ import base64
 import hashlib
 import json
 import re
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -231,3 +233,40 @@ def test_vendor_mount_serves_only_whitelisted_dist_folders(client: TestClient) -
     assert client.get("/vendor/leaflet/../package.json").status_code == 404
     assert client.get("/vendor/lodash/lodash.js").status_code == 404
     assert client.get("/vendor/%2e%2e/package.json").status_code == 404
+
+
+def test_chromium_runs_a_module_importing_another_from_hashed_urls(
+    tmp_path: Path, data_path: Path, browser: Any, host_site: Any
+) -> None:
+    from app.assets import AssetRoot, AssetStore
+    from tests.browser.conftest import start_server, watch
+
+    static = tmp_path / "static"
+    (static / "js" / "outils").mkdir(parents=True)
+    (static / "js" / "principal.js").write_text(
+        "import { double } from './outils/calcul.js';\n"
+        "document.body.dataset.quatre = String(double(2));\n",
+        encoding="utf-8",
+    )
+    (static / "js" / "outils" / "calcul.js").write_text(
+        "export function double(x) { return 2 * x; }\n", encoding="utf-8"
+    )
+    hashed = AssetStore([AssetRoot("/static", static)]).url("/static/js/principal.js")
+    assert hashed.startswith("/static/") and hashed != "/static/js/principal.js"
+    server = start_server(data_path, tmp_path, CARTE_GEN_STATIC_PATH=str(static))
+    context, watched = watch(browser)
+    try:
+        page = watched.page
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(host_site.show(f'<script type="module" src="{server.url}{hashed}"></script>'))
+        page.wait_for_function("document.body.dataset.quatre === '4'", timeout=20_000)
+        calcul = next(url for url in requested if url.endswith("/outils/calcul.js"))
+        assert calcul == f"{server.url}{hashed.rsplit('/', 1)[0]}/outils/calcul.js"
+        with urllib.request.urlopen(calcul) as answer:
+            assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert watched.errors == []
+    finally:
+        context.close()
+        server.process.terminate()
+        server.process.wait(10)
