@@ -1,8 +1,10 @@
-"""Map pages: the full page ``/``, the ``/embed`` view, their compact data and front-end assets.
+"""Map pages: the full page ``/``, the ``/embed`` view and their compact data.
 
-The map is built with Folium on every request (in a worker thread: the routes are plain ``def``)
-and its parts are placed in our Jinja page templates. The browser then loads the trainings once
-from ``/carte/donnees.json`` and filters them itself with the same semantics as the API.
+Each page is built with Folium once per dataset version (in a worker thread: the routes are
+plain ``def``), placed in our Jinja page templates with content-hashed asset URLs and kept
+compressed; nothing of the request is in it. The browser then loads the trainings once from
+``/carte/donnees.json``, reads the filters from its URL and applies them with the same
+semantics as the API.
 """
 
 from __future__ import annotations
