@@ -22,8 +22,8 @@ from app.assets import SWAGGER_PREFIX, AssetStore, asset_roots
 from app.dataset import DatasetStore
 from app.errors import add_exception_handlers
 from app.middleware import FastAnswers, FastPathMiddleware, HeadAsGetMiddleware
-from app.policy import REVALIDATE
-from app.responses import ORJSONResponse, cached_answer, make_entry
+from app.policy import NO_STORE, REVALIDATE
+from app.responses import ORJSONResponse, cached_answer, json_answer, make_entry
 from app.settings import Settings, get_settings
 
 logger = logging.getLogger("carte_gen")
@@ -106,6 +106,17 @@ class CarteGenAPI(FastAPI):
         await self.fast_path(scope, receive, send)
 
 
+def health(state: Any) -> dict[str, Any]:
+    """Health summary of the service, from the dataset store and the gazetteer's state."""
+    store: DatasetStore | None = state.datasets
+    if store is None:
+        return {"status": "starting", "version": None, "count": 0}
+    store.current()  # a health probe also notices a replaced data file
+    status = store.status()
+    status["gazetteer"] = state.gazetteer_error or "ok"
+    return status
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; tests pass their own ``settings``."""
     from app.routers import api, ogc, pages
@@ -164,15 +175,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return cached_answer(request, entry, None)
 
     @app.get("/healthz", tags=["service"], summary="État du service")
-    async def healthz(request: Request) -> dict[str, Any]:
+    async def healthz(request: Request) -> Response:
         """Service health: dataset version and count, last reload error, gazetteer state."""
-        store: DatasetStore | None = request.app.state.datasets
-        if store is None:
-            return {"status": "starting", "version": None, "count": 0}
-        store.current()  # a health probe also notices a replaced data file
-        status = store.status()
-        status["gazetteer"] = request.app.state.gazetteer_error or "ok"
-        return status
+        return json_answer(request, health(request.app.state), NO_STORE)
 
     # Pure ASGI only. Answers are compressed by the response builder (app.responses), never by
     # a middleware, and carry the same CORS headers for every origin (app.policy). The fast
