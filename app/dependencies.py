@@ -26,6 +26,7 @@ from app.filters import (
     split_values,
 )
 from app.settings import Settings
+from app.territoires import DEPARTEMENTS, REGIONS
 from geo.schema import MODALITE_LABELS, TYPE_STRUCTURE_LABELS
 
 if TYPE_CHECKING:
@@ -37,11 +38,18 @@ MAX_OFFSET: Final = 1_000_000_000
 MAX_Q_LENGTH: Final = 200
 TYPE_STRUCTURE_VALUES: Final = tuple(t.value for t in TYPE_STRUCTURE_LABELS)
 MODALITE_VALUES: Final = tuple(m.value for m in MODALITE_LABELS)
-#: Valid values of the code parameters that have a closed list (the map page checks them too).
+#: Every région and département code is valid, with trainings or not (the official lists).
+REGION_VALUES: Final = tuple(REGIONS)
+DEPARTEMENT_VALUES: Final = tuple(DEPARTEMENTS)
+#: Valid values of each code parameter: the schema's enums and the official lists.
 CODE_VALUES: Final[dict[str, tuple[str, ...]]] = {
+    "region": REGION_VALUES,
+    "departement": DEPARTEMENT_VALUES,
     "type_structure": TYPE_STRUCTURE_VALUES,
     "modalite": MODALITE_VALUES,
 }
+#: A ``bbox`` as OpenAPI can check it: four decimal numbers (ranges and order are checked after).
+BBOX_PATTERN: Final = r"^\s*-?\d+(\.\d+)?\s*(,\s*-?\d+(\.\d+)?\s*){3}$"
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -78,18 +86,20 @@ async def get_gazetteer(request: Request) -> Gazetteer:
 # --------------------------------------------------------------------------- parameters
 
 
-def _check_codes(name: str, values: tuple[str, ...], allowed: tuple[str, ...] | None) -> None:
+def check_codes(name: str, values: tuple[str, ...]) -> None:
+    """Refuse more than :data:`MAX_MULTI_VALUES` values or an unknown one, listing the valid ones.
+
+    The unknown value itself is not repeated: only our own codes are ever echoed.
+    """
+    allowed = CODE_VALUES[name]
     if len(values) > MAX_MULTI_VALUES:
         raise InvalidParameter(name, f"trop de valeurs (au plus {MAX_MULTI_VALUES})")
-    for value in values:
-        if allowed is not None and value not in allowed:
-            raise InvalidParameter(
-                name, f"valeur « {value[:40]} » inconnue ; valeurs possibles : {', '.join(allowed)}"
-            )
-        if allowed is None and (len(value) > 3 or not value.isalnum() or not value.isascii()):
-            raise InvalidParameter(
-                name, f"code INSEE « {value[:40]} » invalide (par exemple 84, 75 ou 2A)"
-            )
+    unknown = [value for value in values if value not in allowed]
+    if unknown:
+        raise InvalidParameter(
+            name,
+            f"{name} : valeur inconnue ; valeurs possibles : {', '.join(allowed)}",
+        )
 
 
 class FormationQuery(BaseModel):
@@ -105,12 +115,14 @@ class FormationQuery(BaseModel):
 
     region: list[str] | None = Field(
         None,
-        description="Code INSEE de région ; répétable ou séparé par des virgules.",
+        description="Code INSEE de région ; répétable ou séparé par des virgules. Toutes les "
+        "régions sont acceptées, avec ou sans formation.",
         examples=["84", "11,84"],
     )
     departement: list[str] | None = Field(
         None,
-        description="Code INSEE de département ; répétable ou séparé par des virgules.",
+        description="Code INSEE de département ; répétable ou séparé par des virgules. Tous les "
+        "départements sont acceptés, avec ou sans formation.",
         examples=["69", "2A,971"],
     )
     type_structure: list[str] | None = Field(
@@ -168,7 +180,9 @@ class FormationQuery(BaseModel):
     bbox: str | None = Field(
         None,
         max_length=200,
-        description="Emprise `minLon,minLat,maxLon,maxLat` (WGS84).",
+        pattern=BBOX_PATTERN,
+        description="Emprise `minLon,minLat,maxLon,maxLat` (WGS84) : longitudes entre -180 et "
+        "180, latitudes entre -90 et 90, minLat ≤ maxLat.",
         examples=["2.2,48.8,2.5,48.95"],
     )
 
@@ -178,19 +192,34 @@ _REPEATABLE: Final = frozenset(FACET_FIELDS)
 
 
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    """OpenAPI ``parameters`` of a query model, as FastAPI writes them for ``Query()`` ones."""
+    """OpenAPI ``parameters`` of a query model, as FastAPI writes them for ``Query()`` ones.
+
+    Code parameters are documented as arrays of their valid values (:data:`CODE_VALUES`),
+    sent as repeated parameters; a comma-separated list is also accepted.
+    """
     schema = model.model_json_schema()
     required = set(schema.get("required", ()))
-    return [
-        {
+    parameters = []
+    for name, field_schema in schema["properties"].items():
+        parameter: dict[str, Any] = {
             "name": name,
             "in": "query",
             "required": name in required,
             "schema": field_schema,
             "description": field_schema.get("description"),
         }
-        for name, field_schema in schema["properties"].items()
-    ]
+        if name in CODE_VALUES:
+            parameter["schema"] = {
+                "type": "array",
+                "items": {"type": "string", "enum": list(CODE_VALUES[name])},
+                "maxItems": MAX_MULTI_VALUES,
+                "description": field_schema.get("description"),
+                "examples": [example.split(",") for example in field_schema["examples"]],
+            }
+            parameter["style"] = "form"
+            parameter["explode"] = True
+        parameters.append(parameter)
+    return parameters
 
 
 #: For a route's ``openapi_extra={"parameters": …}`` when it depends on ``formation_filters``.
@@ -227,10 +256,10 @@ async def formation_filters(request: Request) -> FormationFilters:
     departements = split_values(query.departement)
     types = split_values(query.type_structure)
     modalites = split_values(query.modalite)
-    _check_codes("region", regions, None)
-    _check_codes("departement", departements, None)
-    _check_codes("type_structure", types, TYPE_STRUCTURE_VALUES)
-    _check_codes("modalite", modalites, MODALITE_VALUES)
+    check_codes("region", regions)
+    check_codes("departement", departements)
+    check_codes("type_structure", types)
+    check_codes("modalite", modalites)
     duree_min, duree_max = query.duree_min, query.duree_max
     if duree_min is not None and duree_max is not None and duree_min > duree_max:
         raise InvalidParameter("duree_min", "duree_min doit être inférieure ou égale à duree_max")

@@ -16,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from app.policy import CORS_HEADERS, NO_STORE
+
 logger = logging.getLogger("carte_gen.errors")
 
 
@@ -80,14 +82,19 @@ def status_for(exc: CarteGenError) -> int:
     return 500
 
 
+def error_body(details: Iterable[Mapping[str, Any]]) -> bytes:
+    """Encode the common error shape ``{"detail": [{"parametre", "message"}, …]}``."""
+    return orjson.dumps({"detail": list(details)})
+
+
 def error_response(
     status_code: int, details: Iterable[Mapping[str, Any]], headers: Mapping[str, str] | None = None
 ) -> Response:
     """JSON error answer in the common shape, never cached by shared caches."""
-    all_headers = {"Cache-Control": "no-store"}
+    all_headers = {"Cache-Control": NO_STORE, **dict(CORS_HEADERS)}
     all_headers.update(headers or {})
     return Response(
-        orjson.dumps({"detail": list(details)}),
+        error_body(details),
         status_code=status_code,
         media_type="application/json",
         headers=all_headers,
@@ -173,15 +180,29 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_response(status_code, validation_details(exc.errors()))
 
 
+#: French messages of the HTTP errors Starlette raises itself (its ``detail`` is English).
+HTTP_MESSAGES: Final[Mapping[int, str]] = {
+    400: "requête invalide",
+    404: "ressource introuvable",
+    405: "méthode non autorisée (seul GET est accepté)",
+    406: "aucune représentation acceptable",
+    413: "requête trop volumineuse",
+    414: "adresse trop longue",
+    415: "type de contenu non pris en charge",
+    429: "trop de requêtes ; réessayez plus tard",
+}
+
+
+def http_error_message(status_code: int) -> str:
+    """French message of an HTTP error status (never Starlette's English ``detail``)."""
+    if status_code >= 500:
+        return INTERNAL_ERROR_MESSAGE
+    return HTTP_MESSAGES.get(status_code, f"requête refusée (erreur HTTP {status_code})")
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    messages = {
-        404: "ressource introuvable",
-        405: "méthode non autorisée (seul GET est accepté)",
-    }
-    message = messages.get(exc.status_code, str(exc.detail))
-    if exc.status_code >= 500:
-        message = INTERNAL_ERROR_MESSAGE
+    message = http_error_message(exc.status_code)
     return error_response(exc.status_code, [{"parametre": None, "message": message}], exc.headers)
 
 

@@ -8,24 +8,26 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import anyio
-from brotli_asgi import BrotliMiddleware
+import orjson
 from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
+from app.assets import SWAGGER_PREFIX, AssetStore, asset_roots
 from app.dataset import DatasetStore
 from app.errors import add_exception_handlers
-from app.middleware import HeadAsGetMiddleware
-from app.responses import ORJSONResponse
-from app.settings import PROJECT_ROOT, Settings, get_settings
+from app.middleware import FastAnswers, FastPathMiddleware, HeadAsGetMiddleware
+from app.policy import NO_STORE, REVALIDATE
+from app.responses import ORJSONResponse, cached_answer, json_answer, make_entry
+from app.settings import Settings, get_settings
 
 logger = logging.getLogger("carte_gen")
-SWAGGER_PREFIX = "/vendor/swagger-ui"
+OPENAPI_PATH = "/openapi.json"
 
 API_DESCRIPTION = """
 Les formations labellisées par la **Grande École du Numérique**, géolocalisées.
@@ -69,8 +71,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from app.routers.pages import prepare_dataset
 
     # The map's compact data is built with each version, in the loading thread.
-    store = DatasetStore(settings.data_path, settings.reload_interval_s, prepare=prepare_dataset)
+    prepare = partial(prepare_dataset, max_age_s=settings.cache_max_age_s)
+    store = DatasetStore(settings.data_path, settings.reload_interval_s, prepare=prepare)
     await anyio.to_thread.run_sync(store.load_initial)
+    roots = asset_roots(settings.static_path, settings.node_modules_path)
+    app.state.assets = await anyio.to_thread.run_sync(AssetStore, roots)
     gazetteer, gazetteer_error = await anyio.to_thread.run_sync(_load_gazetteer, settings)
     if gazetteer_error:
         logger.warning("%s; /api/communes answers 503", gazetteer_error)
@@ -85,12 +90,39 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.gazetteer = None
 
 
+class CarteGenAPI(FastAPI):
+    """FastAPI whose outermost ASGI layer is the fast path (:class:`FastPathMiddleware`).
+
+    Asset and cache hits are answered before Starlette's and FastAPI's own layers (error
+    middleware, telemetry check, routing, dependencies); every other request goes on to them.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.fast_path = FastPathMiddleware(super().__call__, self.state)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the fast path, which hands misses to the application."""
+        await self.fast_path(scope, receive, send)
+
+
+def health(state: Any) -> dict[str, Any]:
+    """Health summary of the service, from the dataset store and the gazetteer's state."""
+    store: DatasetStore | None = state.datasets
+    if store is None:
+        return {"status": "starting", "version": None, "count": 0}
+    store.current()  # a health probe also notices a replaced data file
+    status = store.status()
+    status["gazetteer"] = state.gazetteer_error or "ok"
+    return status
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; tests pass their own ``settings``."""
     from app.routers import api, ogc, pages
 
     settings = settings or get_settings()
-    app = FastAPI(
+    app = CarteGenAPI(
         title="Carte GEN",
         description=API_DESCRIPTION,
         version="1.0.0",
@@ -98,8 +130,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=ORJSONResponse,
         docs_url=None,  # served below with Swagger UI from our own origin, not a CDN
         redoc_url=None,
+        openapi_url=None,  # served below, with an ETag and compression like every answer
+        # no OpenTelemetry here: skip FastAPI's per-request check of its providers
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
+    app.state.assets = None
+    app.state.fast_answers = FastAnswers()
     app.state.datasets = None
     app.state.gazetteer = None
     app.state.gazetteer_error = None
@@ -108,47 +145,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(ogc.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static", check_dir=False), "static")
+    # Assets (/static, /vendor) are answered by FastPathMiddleware from app.state.assets.
 
-    app.mount(
-        SWAGGER_PREFIX,
-        StaticFiles(directory=PROJECT_ROOT / "node_modules" / "swagger-ui-dist", check_dir=False),
-        "swagger-ui",
-    )
+    @app.get(OPENAPI_PATH, include_in_schema=False)
+    async def openapi(request: Request) -> Response:
+        """Serve the OpenAPI document, encoded once per application (routes do not change)."""
+        entry = getattr(app.state, "openapi_entry", None)
+        if entry is None:
+            body = orjson.dumps(app.openapi())
+            entry = app.state.openapi_entry = make_entry(body, "application/json", REVALIDATE)
+        return cached_answer(request, entry, None)
 
     @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
+    async def docs(request: Request) -> Response:
         """Interactive API documentation (Swagger UI assets from npm, served by the app)."""
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title="Carte GEN — API",
-            swagger_js_url=f"{SWAGGER_PREFIX}/swagger-ui-bundle.js",
-            swagger_css_url=f"{SWAGGER_PREFIX}/swagger-ui.css",
-            swagger_favicon_url=f"{SWAGGER_PREFIX}/favicon-32x32.png",
-        )
+        entry = getattr(app.state, "docs_entry", None)
+        if entry is None:
+            assets: AssetStore | None = app.state.assets
+            url = assets.url if assets is not None else str
+            html = get_swagger_ui_html(
+                openapi_url=OPENAPI_PATH,
+                title="Carte GEN — API",
+                swagger_js_url=url(f"{SWAGGER_PREFIX}/swagger-ui-bundle.js"),
+                swagger_css_url=url(f"{SWAGGER_PREFIX}/swagger-ui.css"),
+                swagger_favicon_url=url(f"{SWAGGER_PREFIX}/favicon-32x32.png"),
+            )
+            entry = make_entry(bytes(html.body), "text/html; charset=utf-8", REVALIDATE)
+            app.state.docs_entry = entry
+        return cached_answer(request, entry, None)
 
     @app.get("/healthz", tags=["service"], summary="État du service")
-    async def healthz(request: Request) -> dict[str, Any]:
+    async def healthz(request: Request) -> Response:
         """Service health: dataset version and count, last reload error, gazetteer state."""
-        store: DatasetStore | None = request.app.state.datasets
-        if store is None:
-            return {"status": "starting", "version": None, "count": 0}
-        store.current()  # a health probe also notices a replaced data file
-        status = store.status()
-        status["gazetteer"] = request.app.state.gazetteer_error or "ok"
-        return status
+        return json_answer(request, health(request.app.state), NO_STORE)
 
-    # Each middleware wraps the ones added before it. Compression is innermost (cached answers
-    # arrive compressed and are left alone); CORS answers pre-flights before the app; HEAD is
-    # turned into GET outermost, so everything inside sees a GET.
-    app.add_middleware(BrotliMiddleware, quality=4, minimum_size=500, gzip_fallback=True)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["If-None-Match", "Accept", "Accept-Language"],
-        expose_headers=["ETag", "Content-Disposition"],
-        allow_credentials=False,
-    )
+    # Pure ASGI only. Answers are compressed by the response builder (app.responses), never by
+    # a middleware, and carry the same CORS headers for every origin (app.policy). The fast
+    # path (CarteGenAPI) answers CORS pre-flights, asset and cache hits before this stack;
+    # HEAD is turned into GET for the routes.
     app.add_middleware(HeadAsGetMiddleware)
     return app

@@ -6,7 +6,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, HttpUrl
+from pydantic import AliasChoices, Field, HttpUrl
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.ban import BanConfig
@@ -29,7 +29,11 @@ class Settings(BaseSettings):
     """Every tunable of Carte GEN; each field maps to ``CARTE_GEN_<FIELD>``."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CARTE_GEN_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="CARTE_GEN_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     # Data
@@ -65,7 +69,17 @@ class Settings(BaseSettings):
     )
     basemap: Basemap = Basemap.PLAN_IGN
     public_url: HttpUrl | None = Field(
-        None, description="Public base URL, used in embed snippets when behind a proxy."
+        None,
+        validation_alias=AliasChoices("CARTE_GEN_URL_PUBLIQUE", "CARTE_GEN_PUBLIC_URL"),
+        description="Public base URL (CARTE_GEN_URL_PUBLIQUE), e.g. https://carte.exemple.fr: "
+        "it builds every absolute link (OGC API links, embed snippets). The Host header is "
+        "never used: when unset, OGC links are relative to the site's root.",
+    )
+    static_path: Path = Field(
+        PROJECT_ROOT / "static", description="Folder of our own front-end files (/static)."
+    )
+    node_modules_path: Path = Field(
+        PROJECT_ROOT / "node_modules", description="npm packages whose dist folders are served."
     )
 
 

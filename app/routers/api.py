@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Annotated, Any, Final, Literal
 
 import anyio
+import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -25,18 +27,22 @@ from app.dependencies import (
 )
 from app.errors import InvalidParameter, NotFound
 from app.filters import FACET_FIELDS, FormationFilters, Selection, duration_range, facet_counts
+from app.policy import public_data
 from app.responses import (
     CSV_MEDIA_TYPE,
     GEOJSON_MEDIA_TYPE,
     GeoJSONResponse,
-    ORJSONResponse,
     cached_answer,
     collection_parts,
     csv_bytes,
+    dataset_answer,
+    json_answer,
+    make_entry,
     needs_compression,
     strong_etag,
 )
 from app.settings import Settings
+from app.territoires import DEPARTEMENTS, REGIONS
 from geo.schema import MODALITE_LABELS, PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -44,6 +50,8 @@ router = APIRouter(prefix="/api", tags=["api"])
 #: Threads of one process building or compressing answers at once. The work is CPU-bound
 #: and holds the GIL: more threads than this only make them, and the event loop, queue for it.
 BUILD_THREADS: Final = 2
+#: Two characters at least once spaces around are removed.
+COMMUNE_QUERY_PATTERN: Final = r"^\s*\S[\s\S]*\S\s*$"
 
 
 # --------------------------------------------------------------------------- models (docs)
@@ -237,37 +245,51 @@ def _build_limiter(request: Request) -> anyio.CapacityLimiter:
 
 
 def _csv_answer(
-    dataset: Dataset, filters: FormationFilters, limit: int | None, offset: int, key: str
+    dataset: Dataset,
+    filters: FormationFilters,
+    limit: int | None,
+    offset: int,
+    key: str,
+    cache_control: str,
 ) -> CachedBody:
-    return CachedBody(
-        body=_csv_entry(dataset, filters, limit, offset),
+    return make_entry(
+        _csv_entry(dataset, filters, limit, offset),
+        CSV_MEDIA_TYPE,
+        cache_control,
         etag=strong_etag(dataset.version, key),
-        media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="formations-gen.csv"'},
-        encoded={},
     )
 
 
 def _geojson_answer(
-    dataset: Dataset, selection: Selection, limit: int | None, offset: int, key: str
+    dataset: Dataset,
+    selection: Selection,
+    limit: int | None,
+    offset: int,
+    key: str,
+    cache_control: str,
 ) -> CachedBody:
     stop = None if limit is None else offset + limit
     before, after = collection_parts(
         {"metadonnees": dataset.metadata, "nombre_total": len(selection)}
     )
-    return CachedBody(
-        body=dataset.feature_bytes(selection, offset, stop, before=before, after=after),
+    return make_entry(
+        dataset.feature_bytes(selection, offset, stop, before=before, after=after),
+        GEOJSON_MEDIA_TYPE,
+        cache_control,
         etag=strong_etag(dataset.version, key),
-        media_type=GEOJSON_MEDIA_TYPE,
-        headers={},
-        encoded={},
     )
 
 
 def _selected_geojson_answer(
-    dataset: Dataset, filters: FormationFilters, limit: int | None, offset: int, key: str
+    dataset: Dataset,
+    filters: FormationFilters,
+    limit: int | None,
+    offset: int,
+    key: str,
+    cache_control: str,
 ) -> CachedBody:
-    return _geojson_answer(dataset, dataset.select(filters), limit, offset, key)
+    return _geojson_answer(dataset, dataset.select(filters), limit, offset, key, cache_control)
 
 
 async def _built_answer(
@@ -278,6 +300,7 @@ async def _built_answer(
     offset: int,
     output: str,
     key: str,
+    cache_control: str,
 ) -> CachedBody:
     """Build an answer on the event loop when it is surely quick, else in a worker thread.
 
@@ -286,15 +309,17 @@ async def _built_answer(
     """
     limiter = _build_limiter(request)
     if output == "csv":
-        csv_answer = partial(_csv_answer, dataset, filters, limit, offset, key)
+        csv_answer = partial(_csv_answer, dataset, filters, limit, offset, key, cache_control)
         return await anyio.to_thread.run_sync(csv_answer, limiter=limiter)
     if not dataset.quick_to_select(filters):
-        answer = partial(_selected_geojson_answer, dataset, filters, limit, offset, key)
+        answer = partial(
+            _selected_geojson_answer, dataset, filters, limit, offset, key, cache_control
+        )
         return await anyio.to_thread.run_sync(answer, limiter=limiter)
     selection = dataset.select(filters)
     if dataset.quick_to_join(selection, offset, None if limit is None else offset + limit):
-        return _geojson_answer(dataset, selection, limit, offset, key)
-    answer = partial(_geojson_answer, dataset, selection, limit, offset, key)
+        return _geojson_answer(dataset, selection, limit, offset, key, cache_control)
+    answer = partial(_geojson_answer, dataset, selection, limit, offset, key, cache_control)
     return await anyio.to_thread.run_sync(answer, limiter=limiter)
 
 
@@ -325,16 +350,19 @@ async def formations(
     key = canonical_query(filters, format=format, limit=limit, offset=offset)
     entry = dataset.cache.get(key)
     if entry is None:
-        entry = await _built_answer(request, dataset, filters, limit, offset, format, key)
+        cache_control = public_data(settings.cache_max_age_s)
+        entry = await _built_answer(
+            request, dataset, filters, limit, offset, format, key, cache_control
+        )
         dataset.cache.put(key, entry)
     if needs_compression(request, entry):  # first compressed request: off the event loop
-        answer = partial(cached_answer, request, entry, dataset.cache, settings.cache_max_age_s)
+        answer = partial(dataset_answer, request, dataset, key, entry)
         return await anyio.to_thread.run_sync(answer, limiter=_build_limiter(request))
-    return cached_answer(request, entry, dataset.cache, settings.cache_max_age_s)
+    return dataset_answer(request, dataset, key, entry)
 
 
 @router.get(
-    "/formations/{formation_id}",
+    "/formations/{formation_id:path}",
     summary="Une formation",
     response_model=FormationFeature,
     response_class=GeoJSONResponse,
@@ -352,21 +380,23 @@ async def formation(
     encoded = dataset.feature(formation_id)
     if encoded is None:
         raise NotFound(f"aucune formation n'a l'identifiant « {formation_id[:80]} »", "id")
-    entry = CachedBody(
-        body=encoded,
+    entry = make_entry(
+        encoded,
+        GEOJSON_MEDIA_TYPE,
+        public_data(settings.cache_max_age_s),
         etag=strong_etag(dataset.version, "id", formation_id),
-        media_type=GEOJSON_MEDIA_TYPE,
-        headers={},
-        encoded={},
     )
-    return cached_answer(request, entry, dataset.cache, settings.cache_max_age_s)
+    return cached_answer(request, entry, None)
 
 
 def _facets(dataset: Dataset, filters: FormationFilters) -> dict[str, Any]:
     counts = facet_counts(dataset.index, filters)
     labels: dict[str, dict[str, str]] = {
-        "region": dataset.region_names,
-        "departement": dataset.departement_names,
+        "region": {**REGIONS, **dataset.region_names},
+        "departement": {
+            **{code: nom for code, (nom, _) in DEPARTEMENTS.items()},
+            **dataset.departement_names,
+        },
         "type_structure": {k.value: v for k, v in TYPE_STRUCTURE_LABELS.items()},
         "modalite": {k.value: v for k, v in MODALITE_LABELS.items()},
     }
@@ -408,15 +438,14 @@ async def filtres(
         answer = await run_in_threadpool(_facets, dataset, filters)
         entry = dataset.cache.put(
             key,
-            CachedBody(
-                body=bytes(ORJSONResponse(answer).body),
+            make_entry(
+                orjson.dumps(answer),
+                "application/json",
+                public_data(settings.cache_max_age_s),
                 etag=strong_etag(dataset.version, key),
-                media_type="application/json",
-                headers={},
-                encoded={},
             ),
         )
-    return cached_answer(request, entry, dataset.cache, settings.cache_max_age_s)
+    return dataset_answer(request, dataset, key, entry)
 
 
 @router.get(
@@ -426,12 +455,15 @@ async def filtres(
     responses={503: error_doc("Communes indisponibles."), **ERRORS},
 )
 def communes(
+    request: Request,
     gazetteer: Annotated[Any, Depends(get_gazetteer)],
     settings: Annotated[Settings, Depends(get_app_settings)],
     q: Annotated[
         str,
         Query(
             max_length=100,
+            # checked in the route, for a 400 in plain French; documented for clients here
+            json_schema_extra={"minLength": 2, "pattern": COMMUNE_QUERY_PATTERN},
             description="Début du nom de la commune ou du code postal (2 caractères au moins).",
             examples=["villeurb", "690"],
         ),
@@ -442,7 +474,7 @@ def communes(
 ) -> Response:
     """Communes whose name or postcode starts with ``q``, for the « near me » search."""
     text = q.strip()
-    if len(text) < 2:
+    if not re.fullmatch(COMMUNE_QUERY_PATTERN, q):
         raise InvalidParameter("q", "tapez au moins 2 caractères")
     found = gazetteer.autocomplete(text, limit=limit)
     answer = []
@@ -461,6 +493,4 @@ def communes(
                 "lat": commune.lat,
             }
         )
-    return ORJSONResponse(
-        answer, headers={"Cache-Control": f"public, max-age={settings.cache_max_age_s}"}
-    )
+    return json_answer(request, answer, public_data(settings.cache_max_age_s))

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any, Final, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Final
+from urllib.parse import quote, urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import URL
 from starlette.responses import Response
 
 from app.dataset import Dataset
 from app.dependencies import (
     FORMATION_QUERY_PARAMETERS,
     MAX_OFFSET,
+    FormationQuery,
+    canonical_query,
     formation_filters,
     get_app_settings,
     get_dataset,
@@ -23,14 +24,32 @@ from app.dependencies import (
 from app.errors import InvalidParameter, NotFound
 from app.filters import FormationFilters
 from app.oas30 import document_30
-from app.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, ORJSONResponse, collection_bytes
-from app.routers.api import FormationFeature, error_doc
+from app.policy import REVALIDATE, private_data, public_data
+from app.responses import (
+    GEOJSON_MEDIA_TYPE,
+    GeoJSONResponse,
+    ORJSONResponse,
+    cached_answer,
+    collection_bytes,
+    dataset_answer,
+    make_entry,
+    strong_etag,
+)
+from app.routers.api import error_doc
+from app.routers.ogc_models import (
+    CRS84,
+    Collection,
+    Collections,
+    Conformance,
+    ItemsPage,
+    LandingPage,
+    OgcFeature,
+)
 from app.settings import Settings
 
 COLLECTION_ID: Final = "formations"
 DEFAULT_LIMIT: Final = 10
 MAX_LIMIT: Final = 10_000
-CRS84: Final = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 JSON: Final = "application/json"
 OPENAPI_MEDIA_TYPE: Final = "application/vnd.oai.openapi+json;version=3.0"
 CONFORMANCE: Final = (
@@ -38,98 +57,10 @@ CONFORMANCE: Final = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 )
-FILTER_PARAMETERS: Final = frozenset(
-    {
-        "region",
-        "departement",
-        "type_structure",
-        "modalite",
-        "duree_min",
-        "duree_max",
-        "q",
-        "lat",
-        "lon",
-        "rayon_km",
-        "bbox",
-    }
-)
+#: The search criteria items take: those of the API (OGC /req/core/query-param-unknown).
+FILTER_PARAMETERS: Final = frozenset(FormationQuery.model_fields)
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
-
-
-# --------------------------------------------------------------------------- models (docs)
-
-
-class Link(BaseModel):
-    """A link of OGC API resources."""
-
-    href: str
-    rel: str
-    type: str | None = None
-    title: str | None = None
-
-
-class LandingPage(BaseModel):
-    """Landing page of the OGC API."""
-
-    title: str
-    description: str
-    links: list[Link]
-
-
-class Conformance(BaseModel):
-    """Conformance classes the API implements."""
-
-    conformsTo: list[str]
-
-
-class SpatialExtent(BaseModel):
-    """Bounding boxes of a collection."""
-
-    bbox: list[list[float]]
-    crs: str = CRS84
-
-
-class Extent(BaseModel):
-    """Extent of a collection."""
-
-    spatial: SpatialExtent
-
-
-class Collection(BaseModel):
-    """The description of a feature collection."""
-
-    id: str
-    title: str
-    description: str
-    itemType: str = "feature"
-    crs: list[str]
-    extent: Extent | None = None
-    links: list[Link]
-
-
-class Collections(BaseModel):
-    """The list of collections."""
-
-    links: list[Link]
-    collections: list[Collection]
-
-
-class ItemsPage(BaseModel):
-    """A page of features."""
-
-    type: Literal["FeatureCollection"]
-    timeStamp: str
-    numberMatched: int
-    numberReturned: int
-    links: list[Link]
-    features: list[FormationFeature]
-
-
-class OgcFeature(FormationFeature):
-    """A training with its links."""
-
-    links: list[Link]
 
 
 ERRORS: Final[dict[int | str, dict[str, Any]]] = {400: error_doc("Paramètre invalide.")}
@@ -143,51 +74,106 @@ FormatQuery = Annotated[
     Query(
         alias="f",
         max_length=50,
+        pattern=r"^(json|geojson|application/json|application/geo\+json)$",
         description="Format de la réponse : seul `json` est proposé.",
         examples=["json"],
     ),
 ]
 
 
-def check_format(f: str | None) -> None:
+def check_format(f: FormatQuery = None) -> None:
     """Accept ``f=json`` (and its media-type spellings); refuse other formats with a 400."""
     if f is not None and f.lower() not in ("json", "geojson", JSON, GEOJSON_MEDIA_TYPE):
         raise InvalidParameter("f", "format non proposé ; utilisez f=json")
 
 
-def check_known_parameters(request: Request, allowed: frozenset[str]) -> None:
-    """Refuse unknown query parameters (OGC API Features /req/core/query-param-unknown)."""
-    for name in request.query_params:
-        if name not in allowed:
-            raise InvalidParameter(name, f"paramètre inconnu « {name[:40]} »")
+def known_parameters(*allowed: str) -> Callable[[Request], None]:
+    """Dependency refusing query parameters other than ``allowed`` and ``f`` (400).
+
+    OGC API Features /req/core/query-param-unknown.
+    """
+    names = frozenset((*allowed, "f"))
+
+    def check_known_parameters(request: Request) -> None:
+        for name in request.query_params:
+            if name not in names:
+                raise InvalidParameter(name, f"paramètre inconnu « {name[:40]} »")
+
+    return check_known_parameters
 
 
-def public_url(request: Request) -> URL:
-    """Return the URL of this request as clients see it (``Settings.public_url`` behind a proxy)."""
-    configured = request.app.state.settings.public_url
-    if configured is None:
-        return request.url
-    base = str(configured).rstrip("/")
-    query = f"?{request.url.query}" if request.url.query else ""
-    return URL(f"{base}{request.url.path}{query}")
+def check_collection(
+    collection_id: Annotated[
+        str,
+        Path(
+            description="Identifiant de la collection (seule `formations` existe).",
+            examples=[COLLECTION_ID],
+        ),
+    ],
+) -> None:
+    """Refuse any collection but ``formations`` with a 404."""
+    if collection_id != COLLECTION_ID:
+        raise NotFound(
+            f"collection « {collection_id[:80]} » inconnue ; seule « formations » existe"
+        )
 
 
-def site_url(request: Request) -> str:
-    """Return the absolute root URL of the site (no trailing slash)."""
-    configured = request.app.state.settings.public_url
-    return str(configured or request.base_url).rstrip("/")
+#: The checks every OGC route makes, as route dependencies.
+ONLY_F: Final = [Depends(check_format), Depends(known_parameters())]
+ONE_COLLECTION: Final = [*ONLY_F, Depends(check_collection)]
+ITEMS_CHECKS: Final = [
+    Depends(check_format),
+    Depends(known_parameters(*FILTER_PARAMETERS, "limit", "offset")),
+    Depends(check_collection),
+]
 
 
-def base_url(request: Request) -> str:
-    """Return the absolute URL of the OGC API root, as clients reach it."""
-    return f"{site_url(request)}{router.prefix}"
+def site_root(request: Request, settings: Settings) -> str:
+    """Root of absolute links (no trailing slash), never taken from the ``Host`` header.
+
+    ``CARTE_GEN_URL_PUBLIQUE`` when set. Otherwise the address of the listening socket this
+    request came in on (``http://127.0.0.1:8000``): GIS clients such as GDAL need absolute
+    links, and a client can only make that address one of the server's own. A ``Host``
+    header could name any site, and the answer would be cached with links to it.
+    """
+    if settings.public_url is not None:
+        return str(settings.public_url).rstrip("/")
+    server = request.scope.get("server")
+    if not server:
+        return "http://localhost"
+    host, port = server[0], server[1]
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}" if port in (None, 80) else f"http://{host}:{port}"
 
 
-def json_answer(content: Any, settings: Settings) -> Response:
-    """Answer JSON with the service's caching headers."""
-    return ORJSONResponse(
-        content, headers={"Cache-Control": f"public, max-age={settings.cache_max_age_s}"}
-    )
+def ogc_root(request: Request, settings: Settings) -> str:
+    """URL of the OGC API root, as clients reach it."""
+    return f"{site_root(request, settings)}{router.prefix}"
+
+
+def links_cache_control(settings: Settings) -> str:
+    """``Cache-Control`` of answers with links: public only when the links are the public URL.
+
+    Links made from the socket's address are right for the client that connected to it,
+    not for everyone behind a shared cache.
+    """
+    if settings.public_url is None:
+        return private_data(settings.cache_max_age_s)
+    return public_data(settings.cache_max_age_s)
+
+
+def ogc_entry(
+    request: Request, dataset: Dataset, settings: Settings, key: str, build: Callable[[], Any]
+) -> Response:
+    """Answer a document of the OGC API, made once per dataset version and link root."""
+    key = f"ogc:{key}@{ogc_root(request, settings)}"
+    entry = dataset.cache.get(key)
+    if entry is None:
+        body = orjson.dumps(build(), option=orjson.OPT_SERIALIZE_NUMPY)
+        entry = dataset.cache.put(key, make_entry(body, JSON, links_cache_control(settings)))
+    # links from the socket's address are not the same for every request: not remembered
+    return dataset_answer(request, dataset, key, entry, remember=settings.public_url is not None)
 
 
 def collection_description(dataset: Dataset, root: str) -> dict[str, Any]:
@@ -218,19 +204,22 @@ def collection_description(dataset: Dataset, root: str) -> dict[str, Any]:
     summary="Page d'accueil OGC API",
     response_model=LandingPage,
     responses=ERRORS,
+    dependencies=ONLY_F,
 )
 async def landing(
     request: Request,
+    dataset: Annotated[Dataset, Depends(get_dataset)],
     settings: Annotated[Settings, Depends(get_app_settings)],
-    f: FormatQuery = None,
 ) -> Response:
     """Landing page: links to the API definition, the conformance classes and the data."""
-    check_format(f)
-    check_known_parameters(request, frozenset({"f"}))
-    root = base_url(request)
-    site = site_url(request)
-    return json_answer(
-        {
+    root = ogc_root(request, settings)
+    site = site_root(request, settings)
+    return ogc_entry(
+        request,
+        dataset,
+        settings,
+        "landing",
+        lambda: {
             "title": "Carte GEN — OGC API Features",
             "description": "Formations labellisées par la Grande École du Numérique.",
             "links": [
@@ -261,22 +250,25 @@ async def landing(
                 },
             ],
         },
-        settings,
     )
 
 
 @router.get(
-    "/conformance", summary="Classes de conformité", response_model=Conformance, responses=ERRORS
+    "/conformance",
+    summary="Classes de conformité",
+    response_model=Conformance,
+    responses=ERRORS,
+    dependencies=ONLY_F,
 )
 async def conformance(
     request: Request,
+    dataset: Annotated[Dataset, Depends(get_dataset)],
     settings: Annotated[Settings, Depends(get_app_settings)],
-    f: FormatQuery = None,
 ) -> Response:
     """Conformance classes: Core, GeoJSON, OpenAPI 3.0."""
-    check_format(f)
-    check_known_parameters(request, frozenset({"f"}))
-    return json_answer({"conformsTo": list(CONFORMANCE)}, settings)
+    return ogc_entry(
+        request, dataset, settings, "conformance", lambda: {"conformsTo": list(CONFORMANCE)}
+    )
 
 
 @router.get(
@@ -284,43 +276,41 @@ async def conformance(
     summary="Définition de l'API (OpenAPI 3.0)",
     response_class=ORJSONResponse,
     responses={200: {"content": {OPENAPI_MEDIA_TYPE: {}}}, **ERRORS},
+    dependencies=ONLY_F,
 )
-async def api_definition(
-    request: Request,
-    settings: Annotated[Settings, Depends(get_app_settings)],
-    f: FormatQuery = None,
-) -> Response:
+async def api_definition(request: Request) -> Response:
     """Return the API definition as OpenAPI 3.0.3, as the ``oas30`` conformance class says."""
-    check_format(f)
-    check_known_parameters(request, frozenset({"f"}))
-    document = getattr(request.app.state, "openapi_30", None)
-    if document is None:  # made once per application: the routes do not change
+    entry = getattr(request.app.state, "openapi_30", None)
+    if entry is None:  # made once per application: the routes do not change
         document = await run_in_threadpool(document_30, request.app.openapi())
-        request.app.state.openapi_30 = document
-    return ORJSONResponse(
-        document,
-        media_type=OPENAPI_MEDIA_TYPE,
-        headers={"Cache-Control": f"public, max-age={settings.cache_max_age_s}"},
-    )
+        entry = make_entry(orjson.dumps(document), OPENAPI_MEDIA_TYPE, REVALIDATE)
+        request.app.state.openapi_30 = entry
+    return cached_answer(request, entry, None)
 
 
-@router.get("/collections", summary="Collections", response_model=Collections, responses=ERRORS)
+@router.get(
+    "/collections",
+    summary="Collections",
+    response_model=Collections,
+    responses=ERRORS,
+    dependencies=ONLY_F,
+)
 async def collections(
     request: Request,
     dataset: Annotated[Dataset, Depends(get_dataset)],
     settings: Annotated[Settings, Depends(get_app_settings)],
-    f: FormatQuery = None,
 ) -> Response:
     """List the one collection, ``formations``."""
-    check_format(f)
-    check_known_parameters(request, frozenset({"f"}))
-    root = base_url(request)
-    return json_answer(
-        {
+    root = ogc_root(request, settings)
+    return ogc_entry(
+        request,
+        dataset,
+        settings,
+        "collections",
+        lambda: {
             "links": [{"href": f"{root}/collections", "rel": "self", "type": JSON}],
             "collections": [collection_description(dataset, root)],
         },
-        settings,
     )
 
 
@@ -329,47 +319,47 @@ async def collections(
     summary="Une collection",
     response_model=Collection,
     responses={404: error_doc("Collection inconnue."), **ERRORS},
+    dependencies=ONE_COLLECTION,
 )
 async def collection(
     request: Request,
     dataset: Annotated[Dataset, Depends(get_dataset)],
     settings: Annotated[Settings, Depends(get_app_settings)],
-    collection_id: Annotated[str, Path(description="Identifiant de la collection.")],
-    f: FormatQuery = None,
 ) -> Response:
     """Describe the ``formations`` collection, with its CRS84 extent."""
-    check_format(f)
-    check_known_parameters(request, frozenset({"f"}))
-    _check_collection(collection_id)
-    return json_answer(collection_description(dataset, base_url(request)), settings)
+    root = ogc_root(request, settings)
+    return ogc_entry(
+        request, dataset, settings, "collection", lambda: collection_description(dataset, root)
+    )
 
 
-def _check_collection(collection_id: str) -> None:
-    if collection_id != COLLECTION_ID:
-        raise NotFound(
-            f"collection « {collection_id[:80]} » inconnue ; seule « formations » existe"
-        )
+def items_url(root: str, filters: FormationFilters, limit: int, offset: int) -> str:
+    """URL of a page of items, with the criteria in their canonical order and spelling."""
+    query = [*filters.canonical_items(), ("limit", str(limit))]
+    if offset:
+        query.append(("offset", str(offset)))
+    return f"{root}/collections/{COLLECTION_ID}/items?{urlencode(query)}"
 
 
 def _items_page(
-    dataset: Dataset, filters: FormationFilters, limit: int, offset: int, request: Request
+    dataset: Dataset, filters: FormationFilters, limit: int, offset: int, root: str
 ) -> bytes:
     selection = dataset.select(filters)
     features = dataset.feature_bytes(selection, offset, offset + limit)
     returned = max(0, min(limit, len(selection) - offset))
-    url = public_url(request)
     links = [
-        {"href": str(url), "rel": "self", "type": GEOJSON_MEDIA_TYPE, "title": "Cette page"},
         {
-            "href": f"{base_url(request)}/collections/{COLLECTION_ID}",
-            "rel": "collection",
-            "type": JSON,
+            "href": items_url(root, filters, limit, offset),
+            "rel": "self",
+            "type": GEOJSON_MEDIA_TYPE,
+            "title": "Cette page",
         },
+        {"href": f"{root}/collections/{COLLECTION_ID}", "rel": "collection", "type": JSON},
     ]
     if offset + limit < len(selection):
         links.append(
             {
-                "href": str(url.include_query_params(limit=limit, offset=offset + limit)),
+                "href": items_url(root, filters, limit, offset + limit),
                 "rel": "next",
                 "type": GEOJSON_MEDIA_TYPE,
                 "title": "Page suivante",
@@ -378,19 +368,25 @@ def _items_page(
     if offset > 0:
         links.append(
             {
-                "href": str(url.include_query_params(limit=limit, offset=max(0, offset - limit))),
+                "href": items_url(root, filters, limit, max(0, offset - limit)),
                 "rel": "prev",
                 "type": GEOJSON_MEDIA_TYPE,
                 "title": "Page précédente",
             }
         )
     members = {
-        "timeStamp": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        # the time of the data this page was made from: the page, and so its ETag, are stable
+        "timeStamp": dataset_time(dataset),
         "numberMatched": len(selection),
         "numberReturned": returned,
         "links": links,
     }
     return collection_bytes(features, members)
+
+
+def dataset_time(dataset: Dataset) -> str:
+    """Load time of a dataset version, as an RFC 3339 UTC date-time (``…Z``)."""
+    return dataset.loaded_at.replace("+00:00", "Z")
 
 
 @router.get(
@@ -399,21 +395,19 @@ def _items_page(
     openapi_extra={"parameters": FORMATION_QUERY_PARAMETERS},
     response_model=ItemsPage,
     response_class=GeoJSONResponse,
-    responses={
-        404: error_doc("Collection inconnue."),
-        **ERRORS,
-    },
+    responses={404: error_doc("Collection inconnue."), **ERRORS},
+    dependencies=ITEMS_CHECKS,
 )
 async def items(
     request: Request,
     dataset: Annotated[Dataset, Depends(get_dataset)],
     settings: Annotated[Settings, Depends(get_app_settings)],
     filters: Annotated[FormationFilters, Depends(formation_filters)],
-    collection_id: Annotated[str, Path(description="Identifiant de la collection.")],
     limit: Annotated[
         int,
         Query(
             ge=1,
+            le=MAX_OFFSET,
             description=f"Taille de la page (défaut {DEFAULT_LIMIT}, au plus {MAX_LIMIT} : "
             "une valeur plus grande est ramenée à ce maximum).",
             examples=[100],
@@ -423,54 +417,58 @@ async def items(
         int,
         Query(ge=0, le=MAX_OFFSET, description="Nombre de formations à sauter.", examples=[0]),
     ] = 0,
-    f: FormatQuery = None,
 ) -> Response:
     """Return a page of trainings matching the filters, with ``next``/``prev`` links."""
-    check_format(f)
-    check_known_parameters(request, FILTER_PARAMETERS | {"limit", "offset", "f"})
-    _check_collection(collection_id)
     limit = min(limit, MAX_LIMIT)
-    body = await run_in_threadpool(_items_page, dataset, filters, limit, offset, request)
-    return Response(
-        body,
-        media_type=GEOJSON_MEDIA_TYPE,
-        headers={"Cache-Control": f"public, max-age={settings.cache_max_age_s}"},
-    )
+    root = ogc_root(request, settings)
+    key = f"ogc:items@{root}?" + canonical_query(filters, limit=limit, offset=offset)
+    entry = dataset.cache.get(key)
+    if entry is None:
+        body = await run_in_threadpool(_items_page, dataset, filters, limit, offset, root)
+        entry = dataset.cache.put(
+            key,
+            make_entry(
+                body,
+                GEOJSON_MEDIA_TYPE,
+                links_cache_control(settings),
+                etag=strong_etag(dataset.version, key),
+            ),
+        )
+    # links from the socket's address are not the same for every request: not remembered
+    return dataset_answer(request, dataset, key, entry, remember=settings.public_url is not None)
 
 
 @router.get(
-    "/collections/{collection_id}/items/{feature_id}",
+    "/collections/{collection_id}/items/{feature_id:path}",
     summary="Une formation",
     response_model=OgcFeature,
     response_class=GeoJSONResponse,
-    responses={
-        404: error_doc("Formation ou collection inconnue."),
-        **ERRORS,
-    },
+    responses={404: error_doc("Formation ou collection inconnue."), **ERRORS},
+    dependencies=ONE_COLLECTION,
 )
 async def item(
     request: Request,
     dataset: Annotated[Dataset, Depends(get_dataset)],
     settings: Annotated[Settings, Depends(get_app_settings)],
-    collection_id: Annotated[str, Path(description="Identifiant de la collection.")],
-    feature_id: Annotated[str, Path(description="Identifiant de la formation.")],
-    f: FormatQuery = None,
+    feature_id: Annotated[
+        str,
+        Path(max_length=200, description="Identifiant de la formation.", examples=["GEN-0001"]),
+    ],
 ) -> Response:
     """One training, with links to itself and to its collection."""
-    check_format(f)
-    check_known_parameters(request, frozenset({"f"}))
-    _check_collection(collection_id)
     encoded = dataset.feature(feature_id)
     if encoded is None:
         raise NotFound(f"aucune formation n'a l'identifiant « {feature_id[:80]} »", "featureId")
-    root = base_url(request)
+    root = ogc_root(request, settings)
     feature = orjson.loads(encoded)
+    items = f"{root}/collections/{COLLECTION_ID}/items"
     feature["links"] = [
-        {"href": str(public_url(request)), "rel": "self", "type": GEOJSON_MEDIA_TYPE},
+        {
+            "href": f"{items}/{quote(feature_id, safe='')}",
+            "rel": "self",
+            "type": GEOJSON_MEDIA_TYPE,
+        },
         {"href": f"{root}/collections/{COLLECTION_ID}", "rel": "collection", "type": JSON},
     ]
-    return Response(
-        orjson.dumps(feature),
-        media_type=GEOJSON_MEDIA_TYPE,
-        headers={"Cache-Control": f"public, max-age={settings.cache_max_age_s}"},
-    )
+    entry = make_entry(orjson.dumps(feature), GEOJSON_MEDIA_TYPE, links_cache_control(settings))
+    return cached_answer(request, entry, None)

@@ -1,21 +1,26 @@
-"""Map pages: the full page ``/``, the ``/embed`` view, their data and front-end assets.
+"""Map pages: the full page ``/``, the ``/embed`` view and their data.
 
-The map is built with Folium on every request (in a worker thread: the routes are plain ``def``)
-and its parts are placed in our Jinja page templates. The browser then loads the trainings once
-from ``/carte/donnees.json`` and filters them itself with the same semantics as the API.
+Each page is built with Folium once per dataset version (in a worker thread: the routes are
+plain ``def``), placed in our Jinja page templates with content-hashed asset URLs and kept
+compressed; nothing of the request is in it. The browser then loads the trainings once from
+``/carte/donnees.json``, reads the filters from its URL and applies them with the same
+semantics as the API.
 """
 
 from __future__ import annotations
 
-import secrets
+import base64
+import hashlib
+import re
+from collections.abc import Sequence
 from typing import Annotated, Any, Final
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
+from app.assets import AssetStore
 from app.dataset import CachedBody, Dataset
 from app.dependencies import get_app_settings, get_dataset
 from app.map.builder import (
@@ -25,19 +30,11 @@ from app.map.builder import (
     client_config,
     render_map,
 )
-from app.map.elements import VENDOR_PREFIX
-from app.responses import cached_answer, compress, strong_etag
+from app.policy import REVALIDATE, public_data
+from app.responses import compress, dataset_answer, make_entry, strong_etag
 from app.settings import PROJECT_ROOT, Settings
 from geo.schema import MODALITE_LABELS, PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
 
-#: Front-end packages whose ``dist`` folder is served at ``/vendor/<package>/`` (a whitelist).
-VENDOR_PACKAGES: Final[tuple[str, ...]] = (
-    "leaflet",
-    "supercluster",
-    "leaflet.locatecontrol",
-    "leaflet.fullscreen",
-)
-NODE_MODULES = PROJECT_ROOT / "node_modules"
 TEMPLATES = Jinja2Templates(directory=PROJECT_ROOT / "app" / "templates")
 DONNEES_PATH: Final = "/carte/donnees.json"
 #: Key of the map data among a dataset's prepared artefacts.
@@ -59,27 +56,32 @@ CHAMPS_CARTE: Final[tuple[str, ...]] = tuple(
     name for name in PROPERTY_FIELDS if name not in HORS_CARTE
 )
 RAYONS_KM: Final[tuple[int, ...]] = (5, 10, 20, 30, 50, 100, 200)
+#: Inline scripts of a page (no ``src``): each one's hash goes in the CSP.
+INLINE_SCRIPT: Final = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
 
 router = APIRouter(tags=["carte"])
-for _package in VENDOR_PACKAGES:
-    router.mount(
-        f"{VENDOR_PREFIX}/{_package}",
-        StaticFiles(directory=NODE_MODULES / _package / "dist", check_dir=False),
-        name=f"vendor-{_package}",
-    )
 
 
-def security_headers(settings: Settings, nonce: str) -> dict[str, str]:
-    """CSP (own origin, the basemap host for tiles, a nonce for Folium's inline script) and co.
+def script_hashes(html: str) -> list[str]:
+    """CSP sources (``'sha256-…'``) of every inline script of ``html``, in order."""
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+        for body in INLINE_SCRIPT.findall(html)
+    ]
 
-    ``style-src`` keeps ``'unsafe-inline'`` because Leaflet.Locate builds its marker from an
-    HTML string with ``style`` attributes; scripts need the per-request nonce.
+
+def security_headers(settings: Settings, hashes: Sequence[str]) -> dict[str, str]:
+    """CSP (own origin, the basemap host for tiles, the hashes of the inline scripts) and co.
+
+    The page is the same for every visitor, so the inline scripts are allowed by their
+    hash, not by a per-request nonce. ``style-src`` keeps ``'unsafe-inline'`` because
+    Leaflet.Locate builds its marker from an HTML string with ``style`` attributes.
     """
     tuiles = FONDS_DE_CARTE[settings.basemap].origine
     csp = "; ".join(
         (
             "default-src 'self'",
-            f"script-src 'self' 'nonce-{nonce}'",
+            " ".join(("script-src 'self'", *dict.fromkeys(hashes))),
             "style-src 'self' 'unsafe-inline'",
             f"img-src 'self' data: {tuiles}",
             "connect-src 'self'",
@@ -94,7 +96,6 @@ def security_headers(settings: Settings, nonce: str) -> dict[str, str]:
         "Content-Security-Policy": csp,
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-cache",
     }
 
 
@@ -107,17 +108,21 @@ def _flag(value: str | None, default: bool) -> bool:
     return default
 
 
-def _render_page(
-    request: Request,
-    template: str,
+def render_page(
     settings: Settings,
     dataset: Dataset,
+    assets: AssetStore | None,
+    template: str,
     *,
     mode: str,
     afficher_liste: bool = True,
     afficher_filtres: bool = True,
-) -> HTMLResponse:
-    nonce = secrets.token_urlsafe(18)
+) -> CachedBody:
+    """Render a page once for a dataset version and settings: nothing of the request is in it.
+
+    The filter state lives in the URL and is applied by the page script; asset URLs are the
+    content-hashed ones; the CSP names the hash of each inline script.
+    """
     donnees_url = f"{DONNEES_PATH}?v={dataset.version[:16]}"
     config = client_config(
         mode=mode,
@@ -130,9 +135,7 @@ def _render_page(
     context: dict[str, Any] = {
         "carte": carte,
         "donnees_url": donnees_url,
-        "nonce": nonce,
         "demo": bool(dataset.metadata.get("demo")),
-        "titre_donnees": dataset.metadata.get("titre"),
         "modalites": [(str(k), v) for k, v in MODALITE_LABELS.items()],
         "types": [
             (str(k), v, ICONES_TYPE_STRUCTURE[str(k)]) for k, v in TYPE_STRUCTURE_LABELS.items()
@@ -142,26 +145,56 @@ def _render_page(
         "afficher_filtres": afficher_filtres,
         "message": dataset.message,
     }
-    return TEMPLATES.TemplateResponse(
-        request, template, context, headers=security_headers(settings, nonce)
+    html = TEMPLATES.env.get_template(template).render(context)
+    if assets is not None:
+        html = assets.rewrite_html(html)
+    body = html.encode()
+    entry = make_entry(
+        body,
+        "text/html; charset=utf-8",
+        REVALIDATE,
+        headers=security_headers(settings, script_hashes(html)),
     )
+    entry.encoded.update({encoding: compress(body, encoding) for encoding in ("br", "gzip")})
+    return entry
 
 
-@router.get(
-    "/", response_class=HTMLResponse, summary="Carte des formations", include_in_schema=False
-)
+def _page(
+    request: Request,
+    settings: Settings,
+    dataset: Dataset,
+    template: str,
+    *,
+    mode: str,
+    afficher_liste: bool = True,
+    afficher_filtres: bool = True,
+) -> Response:
+    key = f"page:{template}:{int(afficher_liste)}{int(afficher_filtres)}"
+    entry = dataset.prepared.get(key)
+    if not isinstance(entry, CachedBody):
+        entry = dataset.prepared[key] = render_page(
+            settings,
+            dataset,
+            request.app.state.assets,
+            template,
+            mode=mode,
+            afficher_liste=afficher_liste,
+            afficher_filtres=afficher_filtres,
+        )
+    return dataset_answer(request, dataset, key, entry)
+
+
+@router.get("/", summary="Carte des formations", include_in_schema=False)
 def page(
     request: Request,
     settings: Annotated[Settings, Depends(get_app_settings)],
     dataset: Annotated[Dataset, Depends(get_dataset)],
-) -> HTMLResponse:
-    """Render the full map page; the page script reads the filters from the query string."""
-    return _render_page(request, "page.html", settings, dataset, mode="page")
+) -> Response:
+    """Serve the full map page; the page script reads the filters from the query string."""
+    return _page(request, settings, dataset, "page.html", mode="page")
 
 
-@router.get(
-    "/embed", response_class=HTMLResponse, summary="Carte à intégrer", include_in_schema=False
-)
+@router.get("/embed", summary="Carte à intégrer", include_in_schema=False)
 def embed(
     request: Request,
     settings: Annotated[Settings, Depends(get_app_settings)],
@@ -170,13 +203,17 @@ def embed(
     filtres: Annotated[
         str | None, Query(description="Afficher les filtres (1) ou non (0).")
     ] = None,
-) -> HTMLResponse:
-    """Render the map without page chrome, for iframes; the API filters are presets."""
-    return _render_page(
+) -> Response:
+    """Serve the map without page chrome, for iframes; the API filters are presets.
+
+    One of four renderings (list and filters shown or not): the rest of the query is read by
+    the page script.
+    """
+    return _page(
         request,
-        "embed.html",
         settings,
         dataset,
+        "embed.html",
         mode="embed",
         afficher_liste=_flag(liste, True),
         afficher_filtres=_flag(filtres, True),
@@ -229,25 +266,26 @@ def map_data(dataset: Dataset) -> bytes:
     )
 
 
-def map_data_entry(dataset: Dataset) -> CachedBody:
+def map_data_entry(dataset: Dataset, max_age_s: int) -> CachedBody:
     """Encode the map data of ``dataset`` as a cache entry, with its br and gzip variants."""
     body = map_data(dataset)
-    return CachedBody(
-        body=body,
+    entry = make_entry(
+        body,
+        "application/json",
+        public_data(max_age_s),
         etag=strong_etag("carte-donnees", dataset.version),
-        media_type="application/json",
-        headers={},
-        encoded={encoding: compress(body, encoding) for encoding in ("br", "gzip")},
     )
+    entry.encoded.update({encoding: compress(body, encoding) for encoding in ("br", "gzip")})
+    return entry
 
 
-def prepare_dataset(dataset: Dataset) -> None:
+def prepare_dataset(dataset: Dataset, max_age_s: int) -> None:
     """Build the map data of a new version, before it is served (loading thread).
 
     Called by the :class:`~app.dataset.DatasetStore` on every (re)load, so no visitor ever
     waits for it; the entry lives on the dataset itself, out of reach of the LRU's eviction.
     """
-    dataset.prepared[DONNEES_CLE] = map_data_entry(dataset)
+    dataset.prepared[DONNEES_CLE] = map_data_entry(dataset, max_age_s)
 
 
 @router.get(DONNEES_PATH, summary="Données de la carte", include_in_schema=False)
@@ -259,7 +297,5 @@ def donnees(
     """Serve the data of the map, prepared when the dataset version was loaded."""
     entry = dataset.prepared.get(DONNEES_CLE)
     if not isinstance(entry, CachedBody):  # a dataset built without the store's preparation
-        entry = dataset.cache.get(DONNEES_CLE) or dataset.cache.put(
-            DONNEES_CLE, map_data_entry(dataset)
-        )
-    return cached_answer(request, entry, dataset.cache, settings.cache_max_age_s)
+        entry = dataset.prepared[DONNEES_CLE] = map_data_entry(dataset, settings.cache_max_age_s)
+    return dataset_answer(request, dataset, DONNEES_CLE, entry)

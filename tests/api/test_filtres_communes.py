@@ -57,8 +57,9 @@ def test_facets_carry_french_labels_and_dataset_metadata(
 
 
 def test_a_selected_value_without_matches_stays_listed_with_zero(client: TestClient) -> None:
-    answer = client.get("/api/filtres", params={"region": "999"}).json()
-    assert {"valeur": "999", "libelle": "999", "nombre": 0} in answer["filtres"]["region"]
+    answer = client.get("/api/filtres", params={"region": "989"}).json()
+    expected = {"valeur": "989", "libelle": "Île de Clipperton", "nombre": 0}
+    assert expected in answer["filtres"]["region"]
 
 
 def test_communes_by_name_prefix(client: TestClient) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,11 +43,14 @@ def asset_urls(html: str) -> list[str]:
     return re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
 
 
+HASHED_LEAFLET = re.compile(r"^/vendor/leaflet/[0-9a-f]{16}/leaflet\.js$")
+
+
 @pytest.mark.parametrize("path", ["/", "/embed", "/embed?liste=0&filtres=0&region=84"])
-def test_pages_use_only_own_origin_assets(client: TestClient, path: str) -> None:
+def test_pages_use_only_own_origin_hashed_assets(client: TestClient, path: str) -> None:
     html = client.get(path).text
     urls = asset_urls(html)
-    assert "/vendor/leaflet/leaflet.js" in urls
+    assert any(HASHED_LEAFLET.match(url) for url in urls), urls
     assert all(url.startswith("/") and not url.startswith("//") for url in urls), urls
     for hint in CDN_HINTS:
         assert hint not in html.lower(), hint
@@ -51,6 +58,49 @@ def test_pages_use_only_own_origin_assets(client: TestClient, path: str) -> None
         answer = client.get(url)
         assert answer.status_code == 200, url
         assert len(answer.content) > 100
+        if url.startswith(("/static/", "/vendor/")):
+            assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+HOSTILE = "FORMATIONS SUSPENDUES appelez le 08 99 00 00 00 <b>x</b>"
+
+
+def test_page_html_is_the_same_whatever_the_query(client: TestClient) -> None:
+    for path, variants in (
+        ("/", ["", "?region=84", "?q=" + HOSTILE, "?region=" + HOSTILE + "&modalite=zz"]),
+        ("/embed", ["", "?region=84&type_structure=ecole", "?departement=" + HOSTILE]),
+        ("/embed?liste=0", ["&q=" + HOSTILE, "&region=" + HOSTILE]),
+    ):
+        first = client.get(path, headers={"Accept-Encoding": "identity"})
+        assert first.status_code == 200
+        for query in variants:
+            url = path + query
+            other = client.get(url, headers={"Accept-Encoding": "identity"})
+            assert other.status_code == 200
+            assert other.content == first.content, url
+            assert other.headers["etag"] == first.headers["etag"]
+            assert (
+                other.headers["content-security-policy"] == first.headers["content-security-policy"]
+            )
+            assert "SUSPENDUES" not in other.text and "08 99" not in other.text
+
+
+def test_pages_revalidate_with_an_etag_per_encoding(client: TestClient) -> None:
+    etags = set()
+    for encoding in ("br", "gzip", "identity"):
+        first = client.get("/embed?region=84", headers={"Accept-Encoding": encoding})
+        assert first.headers["cache-control"] == "no-cache"
+        assert first.headers["vary"] == "Accept-Encoding"
+        assert first.headers.get("content-encoding", "identity") == encoding
+        etag = first.headers["etag"]
+        etags.add(etag)
+        again = client.get(
+            "/embed?region=11", headers={"Accept-Encoding": encoding, "If-None-Match": etag}
+        )
+        assert again.status_code == 304
+        assert again.content == b""
+        assert again.headers["etag"] == etag
+    assert len(etags) == 3
 
 
 def test_viewport_allows_zooming(client: TestClient) -> None:
@@ -61,21 +111,27 @@ def test_viewport_allows_zooming(client: TestClient) -> None:
     assert "maximum-scale" not in html
 
 
-def test_security_headers_and_nonce(client: TestClient) -> None:
-    answer = client.get("/")
+@pytest.mark.parametrize("path", ["/", "/embed", "/embed?filtres=0"])
+def test_security_headers_and_script_hashes(client: TestClient, path: str) -> None:
+    answer = client.get(path)
     csp = answer.headers["content-security-policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
     assert directives["default-src"] == "'self'"
-    assert "'unsafe-inline'" not in directives["script-src"]
-    nonce = re.search(r"'nonce-([^']+)'", directives["script-src"]).group(1)
-    inline = re.findall(r"<script(?![^>]*src=)([^>]*)>", answer.text)
-    assert inline == [f' nonce="{nonce}"']
+    sources = directives["script-src"].split()
+    assert "'unsafe-inline'" not in sources and not any("nonce" in s for s in sources)
+    inline = re.findall(r"<script(?![^>]*src=)[^>]*>(.*?)</script>", answer.text, re.DOTALL)
+    assert inline  # Folium's map script
+    expected = [
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+        for body in inline
+    ]
+    assert sources == ["'self'", *expected]
     assert directives["img-src"] == "'self' data: https://data.geopf.fr"
     assert directives["frame-ancestors"] == "*"
     assert answer.headers["referrer-policy"] == "strict-origin-when-cross-origin"
     assert "x-frame-options" not in answer.headers
     assert "set-cookie" not in answer.headers
-    assert client.get("/").headers["content-security-policy"] != csp  # a nonce per answer
+    assert client.get(path).headers["content-security-policy"] == csp  # the page is constant
 
 
 def test_frame_ancestors_and_osm_basemap_come_from_settings(data_path: Path) -> None:
@@ -118,6 +174,46 @@ def test_embed_display_options(client: TestClient) -> None:
 
 def test_vendor_mount_serves_only_whitelisted_dist_folders(client: TestClient) -> None:
     assert client.get("/vendor/leaflet/leaflet.css").status_code == 200
+    assert client.get("/vendor/leaflet/leaflet.js.map").status_code == 404
+    assert client.get("/vendor/swagger-ui/package.json").status_code == 404
+    assert client.get("/static/../app/main.py").status_code == 404
     assert client.get("/vendor/leaflet/../package.json").status_code == 404
     assert client.get("/vendor/lodash/lodash.js").status_code == 404
     assert client.get("/vendor/%2e%2e/package.json").status_code == 404
+
+
+def test_chromium_runs_a_module_importing_another_from_hashed_urls(
+    tmp_path: Path, data_path: Path, browser: Any, host_site: Any
+) -> None:
+    from app.assets import AssetRoot, AssetStore
+    from tests.browser.conftest import start_server, watch
+
+    static = tmp_path / "static"
+    (static / "js" / "outils").mkdir(parents=True)
+    (static / "js" / "principal.js").write_text(
+        "import { double } from './outils/calcul.js';\n"
+        "document.body.dataset.quatre = String(double(2));\n",
+        encoding="utf-8",
+    )
+    (static / "js" / "outils" / "calcul.js").write_text(
+        "export function double(x) { return 2 * x; }\n", encoding="utf-8"
+    )
+    hashed = AssetStore([AssetRoot("/static", static)]).url("/static/js/principal.js")
+    assert hashed.startswith("/static/") and hashed != "/static/js/principal.js"
+    server = start_server(data_path, tmp_path, CARTE_GEN_STATIC_PATH=str(static))
+    context, watched = watch(browser)
+    try:
+        page = watched.page
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(host_site.show(f'<script type="module" src="{server.url}{hashed}"></script>'))
+        page.wait_for_function("document.body.dataset.quatre === '4'", timeout=20_000)
+        calcul = next(url for url in requested if url.endswith("/outils/calcul.js"))
+        assert calcul == f"{server.url}{hashed.rsplit('/', 1)[0]}/outils/calcul.js"
+        with urllib.request.urlopen(calcul) as answer:
+            assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert watched.errors == []
+    finally:
+        context.close()
+        server.process.terminate()
+        server.process.wait(10)
