@@ -76,14 +76,15 @@ def test_the_page_shows_the_searched_text_quoted_as_the_users_own(watched, serve
     assert shown_count(page) == api_total(server, "q=" + quote("<b>web</b>"))
 
 
-def test_an_unknown_code_is_named_by_our_label_never_echoed(watched, server, helpers):
+def test_an_unknown_code_refused_by_the_api_is_ignored_never_echoed(watched, server, helpers):
     page = watched.page
+    assert server.get_json_status("/api/formations?region=zz")["status"] == 400
     page.goto(f"{server.url}/?region=zz")
     helpers.wait_ready(page)
-    assert shown_count(page) == api_total(server, "region=zz")
-    selected = page.eval_on_selector("#f-region", "s => s.options[s.selectedIndex].textContent")
-    assert selected == "code inconnu"
-    assert page.inner_text("#resume-filtres") == "Sélection : code inconnu"
+    assert shown_count(page) == api_total(server, "")
+    assert page.input_value("#f-region") == ""
+    assert page.inner_text("#resume-filtres") == "Toutes les formations"
+    assert "zz" not in page.inner_text("body")
     assert watched.errors == []
 
 
