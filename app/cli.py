@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
+from app.dataset import DROP_ACCEPTED_KEY
 from geo.geocode import (
     AddressGeocoder,
     GeocodeReport,
@@ -115,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "-q", "--quiet", action="store_true", help="ni barre de progression ni résumé"
+    )
+    build.add_argument(
+        "--accepter-baisse",
+        action="store_true",
+        help="le service acceptera ce fichier même s'il compte beaucoup moins de formations "
+        "que celui qu'il sert (au-delà de CARTE_GEN_BAISSE_MAX) ou aucune",
     )
 
     serve = commands.add_parser("serve", help="sert la carte et l'API")
@@ -324,7 +331,10 @@ def run_build(args: argparse.Namespace) -> int:
     metadata = metadata_from_sidecar(sidecar, input_path.name, generation_date())
     try:
         if report.placed:
-            write_geojson_atomic(output, build_feature_collection(report.placed, metadata))
+            collection = build_feature_collection(report.placed, metadata)
+            if args.accepter_baisse:
+                collection["metadonnees"][DROP_ACCEPTED_KEY] = True
+            write_geojson_atomic(output, collection)
         write_report(report_path, issues)
     except OSError as exc:
         raise CliError(f"écriture impossible : {exc.strerror or exc} ({exc.filename})") from exc

@@ -18,11 +18,11 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from app.dataset import DatasetStore
 from app.errors import add_exception_handlers
 from app.middleware import HeadAsGetMiddleware
 from app.responses import ORJSONResponse
 from app.settings import PROJECT_ROOT, Settings, get_settings
+from app.store import DatasetStore
 
 logger = logging.getLogger("carte_gen")
 SWAGGER_PREFIX = "/vendor/swagger-ui"
@@ -69,7 +69,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from app.routers.pages import prepare_dataset
 
     # The map's compact data is built with each version, in the loading thread.
-    store = DatasetStore(settings.data_path, settings.reload_interval_s, prepare=prepare_dataset)
+    store = DatasetStore.from_settings(settings, prepare=prepare_dataset)
     await anyio.to_thread.run_sync(store.load_initial)
     gazetteer, gazetteer_error = await anyio.to_thread.run_sync(_load_gazetteer, settings)
     if gazetteer_error:
