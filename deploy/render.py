@@ -7,6 +7,8 @@ Usage: ``python deploy/render.py --prefix /run/carte-gen --listen 0.0.0.0:8080 -
 from __future__ import annotations
 
 import argparse
+import os
+import pwd
 import re
 import sys
 from collections.abc import Sequence
@@ -41,7 +43,20 @@ class ProxyConfig:
             "NGINX_WORKERS": self.nginx_workers,
             "CACHE_MAX": self.cache_max,
             "ACCESS_LOG": self.access_log,
+            "USER_DIRECTIVE": _user_directive(),
         }
+
+
+def _user_directive() -> str:
+    """Return nginx's ``user`` directive: the launching user, so workers reach the sockets.
+
+    Only under root does nginx switch its workers to another user (``nobody`` by default),
+    which could not open the prefix. A production host starts the launcher as an
+    unprivileged user, as the image does; then ``user`` means nothing and is left out.
+    """
+    if os.geteuid() != 0:
+        return "# (not root: nginx's workers run as the user that started it)"
+    return f"user {pwd.getpwuid(os.geteuid()).pw_name};"
 
 
 def render(config: ProxyConfig, template: str | None = None) -> str:
