@@ -77,14 +77,14 @@ class _ScanState:
 
 
 def _scan_chunk(
-    buffer: Any, offset: int, state: _ScanState
+    buffer: Any, offset: int, size: int, state: _ScanState
 ) -> tuple[Int64Array, npt.NDArray[np.uint8], Int64Array]:
     """Brackets and commas of depth ≤ 2 in one chunk, outside strings.
 
     The chunk's array views ``buffer`` only inside this call, so a memory map can be closed
     as soon as the scan stops, even on an error.
     """
-    size = min(SCAN_CHUNK_BYTES, len(buffer) - offset)
+    size = min(size, len(buffer) - offset)
     chunk = np.frombuffer(buffer, dtype=np.uint8, count=size, offset=offset)
     quotes = _string_quotes(chunk, state.backslashes)
     state.backslashes = _trailing_backslashes(chunk, state.backslashes)
@@ -108,14 +108,16 @@ def _scan_chunk(
     return marks[shallow].astype(np.int64) + offset, chars[shallow], before[shallow]
 
 
-def _structure(buffer: Any) -> tuple[Int64Array, npt.NDArray[np.uint8], Int64Array]:
+def _structure(
+    buffer: Any, chunk_bytes: int
+) -> tuple[Int64Array, npt.NDArray[np.uint8], Int64Array]:
     """Positions, characters and depths before them of the brackets and commas of depth ≤ 2."""
     positions: list[Int64Array] = []
     characters: list[npt.NDArray[np.uint8]] = []
     depths: list[Int64Array] = []
     state = _ScanState()
-    for offset in range(0, len(buffer), SCAN_CHUNK_BYTES):
-        found, chars, before = _scan_chunk(buffer, offset, state)
+    for offset in range(0, len(buffer), chunk_bytes):
+        found, chars, before = _scan_chunk(buffer, offset, chunk_bytes, state)
         if state.depth < 0:
             raise DatasetError("invalid JSON: unbalanced brackets")
         positions.append(found)
@@ -138,13 +140,16 @@ def _is_features_key(buffer: Any, position: int) -> bool:
     return ahead.endswith((b"{", b","))
 
 
-def split_collection(buffer: Any) -> SplitCollection:
+def split_collection(buffer: Any, chunk_bytes: int = SCAN_CHUNK_BYTES) -> SplitCollection:
     """Find the features of a FeatureCollection in ``buffer`` (bytes or a memory map).
+
+    ``buffer`` is scanned ``chunk_bytes`` at a time (tests make chunks tiny, so that strings
+    and escapes straddle them).
 
     Raises :class:`DatasetError` when the document is not JSON, not a FeatureCollection, or
     its ``features`` member is not an array of objects.
     """
-    positions, chars, depths = _structure(buffer)
+    positions, chars, depths = _structure(buffer, chunk_bytes)
     if chars[0] != _OPEN_OBJECT or bytes(buffer[: positions[0]]).strip(_WHITESPACE):
         raise DatasetError("not a GeoJSON FeatureCollection")
     openings = np.flatnonzero((chars == _OPEN_ARRAY) & (depths == 1))

@@ -141,7 +141,7 @@ class DatasetStore:
                     self._dataset.version[:12],
                 )
             self._refresh_status()
-        if self._thread is not None and self._thread.is_alive():
+        if self.reloading:
             return
         if signature is None or signature in (self._signature, self._tried_signature):
             return
@@ -227,6 +227,11 @@ class DatasetStore:
             "reason": None if reason is None else str(reason),
             "refused_at": self.refused_at,
         }
+
+    @property
+    def reloading(self) -> bool:
+        """Whether a new version is being loaded in the background."""
+        return self._thread is not None and self._thread.is_alive()
 
     def wait_for_reload(self, timeout: float = 30.0) -> None:
         """Wait for a reload in progress (tests and shutdown)."""
