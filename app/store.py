@@ -6,12 +6,15 @@ new version is swapped in only once complete and judged no worse than the served
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import os
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,43 @@ class RefusedVersion(DatasetError):
 def yield_the_gil() -> None:
     """Let waiting threads (the event loop) take the GIL now rather than at the next switch."""
     time.sleep(0)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a version is built, then resume it.
+
+    Building a version (and its page artefacts) makes hundreds of thousands of short-lived
+    containers, freed by reference counting, never in cycles; the full collections they
+    trigger walk every object of the process with the GIL held and stall the event loop
+    for 100 ms and more each (``bench/bench_serving.py`` (d) measures the stall).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+#: How long a previous version may stay in use by requests in flight before it is left to
+#: be freed by whichever of them ends last (at once rather than in batches).
+RETIRE_WAIT_S = 5.0
+
+
+def _dismantle_when_unused(retired: list[Dataset]) -> None:
+    """Free a replaced version in batches once no request holds it (see ``Dataset.dismantle``).
+
+    ``retired`` holds the only reference this store kept; requests that took the version
+    before the swap hold others for a moment.
+    """
+    deadline = time.monotonic() + RETIRE_WAIT_S
+    while sys.getrefcount(retired[0]) > 2:  # the list's reference and the argument's
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
+    retired.pop().dismantle(yield_the_gil)
 
 
 class DatasetStore:
@@ -151,6 +191,10 @@ class DatasetStore:
         self._thread.start()
 
     def _load(self, signature: FileSignature) -> None:
+        with collector_paused():
+            self._load_unpaused(signature)
+
+    def _load_unpaused(self, signature: FileSignature) -> None:
         self._tried_signature = signature
         started = time.perf_counter()
         try:
@@ -180,6 +224,7 @@ class DatasetStore:
                 self._prepare(dataset)
             except Exception:  # routes rebuild what is missing: never refuse data for this
                 logger.exception("Preparing version %s failed", dataset.version[:12])
+        retired = [self._dataset]  # the only reference left to the previous version, but…
         self._dataset = dataset  # an atomic reference swap
         self._signature = signature
         self._file_missing = False
@@ -192,6 +237,7 @@ class DatasetStore:
             dataset.version[:12],
             time.perf_counter() - started,
         )
+        _dismantle_when_unused(retired)
 
     def _judge(self, new: Dataset) -> None:
         """Raise :class:`RefusedVersion` when ``new`` would lose too much of the served data."""

@@ -43,11 +43,11 @@ class ProxyConfig:
             "NGINX_WORKERS": self.nginx_workers,
             "CACHE_MAX": self.cache_max,
             "ACCESS_LOG": self.access_log,
-            "USER_DIRECTIVE": _user_directive(),
+            "USER_DIRECTIVE": user_directive(),
         }
 
 
-def _user_directive() -> str:
+def user_directive() -> str:
     """Return nginx's ``user`` directive: the launching user, so workers reach the sockets.
 
     Only under root does nginx switch its workers to another user (``nobody`` by default),

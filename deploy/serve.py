@@ -122,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--public-host", default="localhost", help="Host the workers see")
     parser.add_argument("--cache-max", default="256m", help="largest size of nginx's cache")
     parser.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
+    parser.add_argument("--nginx-workers", default="auto", help="nginx's worker processes")
     parser.add_argument("--access-log", default="off", help="a path, or off")
     parser.add_argument("--start-timeout", type=float, default=120.0)
     args = parser.parse_args(argv)
@@ -137,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         public_host=args.public_host,
         cache_max=args.cache_max,
         access_log=args.access_log,
+        nginx_workers=args.nginx_workers,
     )
     conf = prefix / "nginx.conf"
     conf.write_text(render(config), encoding="utf-8")
