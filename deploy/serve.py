@@ -8,7 +8,8 @@ status, for the supervisor (the container's restart policy, systemd…) to start
 
     python deploy/serve.py --listen 0.0.0.0:8080 --workers 4 --prefix /tmp/carte-gen
 
-The workers read their settings from the environment (``CARTE_GEN_DATA_PATH``…).
+The workers read their settings from the environment (``CARTE_GEN_DATA_PATH``…);
+``CARTE_GEN_WORKERS`` and ``CARTE_GEN_PUBLIC_HOST`` give this launcher's defaults.
 """
 
 from __future__ import annotations
@@ -113,18 +114,33 @@ def stop(processes: Sequence[subprocess.Popen[bytes]], first: int = signal.SIGTE
             process.wait(timeout=10)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Start the workers and nginx; return when they stop."""
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command-line parser of the launcher."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--listen", default="127.0.0.1:8080", help="nginx's address:port")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("CARTE_GEN_WORKERS") or os.cpu_count() or 1),
+        help="uvicorn workers (default: $CARTE_GEN_WORKERS, else one per CPU)",
+    )
     parser.add_argument("--prefix", type=Path, required=True, help="nginx's working folder")
-    parser.add_argument("--public-host", default="localhost", help="Host the workers see")
+    parser.add_argument(
+        "--public-host",
+        default=os.environ.get("CARTE_GEN_PUBLIC_HOST", "localhost"),
+        help="Host header the workers see (default: $CARTE_GEN_PUBLIC_HOST, else localhost)",
+    )
     parser.add_argument("--cache-max", default="256m", help="largest size of nginx's cache")
     parser.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
     parser.add_argument("--nginx-workers", default="auto", help="nginx's worker processes")
     parser.add_argument("--access-log", default="off", help="a path, or off")
     parser.add_argument("--start-timeout", type=float, default=120.0)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the workers and nginx; return when they stop."""
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     prefix: Path = args.prefix.resolve()
