@@ -253,6 +253,23 @@ def _metadata(collection: Mapping[str, Any]) -> dict[str, Any]:
     return metadata if isinstance(metadata, dict) else {}
 
 
+def _packed(texts: list[str]) -> tuple[str, ...]:
+    """Return the same texts, made anew one after another in memory.
+
+    Made one by one while features were decoded, they sit among the freed remains of those
+    features, which the allocator then cannot give back to the system (it held half as much
+    again as the dataset's own size); copied together, they let it.
+    """
+    separator = "\0"
+    copies = separator.join(texts).split(separator)
+    return tuple(copies) if len(copies) == len(texts) else tuple(texts)  # a text held "\0"
+
+
+def _feature_start(feature_id: str) -> bytes:
+    """Return how the encoded feature with this id starts (see :func:`_feature_bytes`)."""
+    return b'{"type":"Feature","id":' + orjson.dumps(feature_id) + b","
+
+
 def _rows_in_box(
     bands: LatitudeBands, min_lon: float, min_lat: float, max_lon: float, max_lat: float
 ) -> IntArray:
@@ -270,7 +287,7 @@ class FeatureView(Sequence[dict[str, Any]]):
     (the CSV export, the map's compact data) decode the rows they read.
     """
 
-    def __init__(self, heads: list[bytes]) -> None:
+    def __init__(self, heads: npt.NDArray[np.object_]) -> None:
         self._heads = heads
 
     def __len__(self) -> int:
@@ -315,7 +332,7 @@ class Dataset:
         self.version = version
         self.reason = reason
         self.loaded_at = loaded_at or now_iso()
-        self.ids: dict[str, int] = {}
+        id_hashes: list[int] = []
         lons: list[float] = []
         lats: list[float] = []
         columns: dict[str, list[Any]] = {name: [] for name in CODE_FIELDS}
@@ -327,8 +344,7 @@ class Dataset:
         self.departement_names: dict[str, str] = {}
         for row, feature in enumerate(features):
             feature_id = feature["id"]
-            if self.ids.setdefault(feature_id, row) != row:
-                raise DatasetError(f"duplicate feature id {feature_id!r}")
+            id_hashes.append(hash(feature_id))
             props = feature["properties"]
             lon, lat = feature["geometry"]["coordinates"]
             lons.append(lon)
@@ -359,21 +375,27 @@ class Dataset:
         for row in np.argsort(morton_keys(lon_array, lat_array), kind="stable").tolist():
             heads[row] = memoryview(heads[row]).tobytes()
         #: Each feature encoded once per version, without its closing ``}}``, so an answer is
-        #: one ``join`` of these and of constants (and of ``distance_km`` members if any).
-        self._feature_heads = heads
-        self._distance_keys = [
-            _FIRST_DISTANCE_KEY if head.endswith(b"{") else _DISTANCE_KEY for head in heads
-        ]
-        # The same heads as an array, so a selection gathers them in one C loop; and the
-        # endings of features with a distance, by tenths of a km (features whose properties
-        # are otherwise empty need another key: they take the general path).
+        #: one ``join`` of these and of constants (and of ``distance_km`` members if any); an
+        #: array, so a selection gathers them in one C loop.
         self._head_array = np.empty(len(heads), dtype=object)
         self._head_array[:] = heads
         self._head_sizes = np.fromiter(map(len, heads), dtype=np.int64, count=len(heads))
         self._largest_head = int(self._head_sizes.max()) if len(heads) else 0
-        self._closers = np.full(len(heads), _FEATURE_END_COMMA, dtype=object)
+        # Features whose properties are otherwise empty need another ``distance_km`` key: when
+        # there are any, answers with distances take the general path.
+        self._any_empty_properties = any(head.endswith(b"{") for head in heads)
+        del heads
+        self._closers = np.empty(len(self._head_array), dtype=object)
+        self._closers.fill(_FEATURE_END_COMMA)  # one shared object (np.full would copy it)
+        # The endings of features with a distance, by tenths of a km.
         self._distance_tails = distance_tails(DISTANCE_TABLE_TENTHS + 1)
-        self._any_empty_properties = _FIRST_DISTANCE_KEY in self._distance_keys
+        # Ids are found by hash, then checked against the encoded feature: no second copy of
+        # every id (nor a dict of them) is kept.
+        hashes = np.array(id_hashes, dtype=np.int64)
+        del id_hashes
+        self._id_rows = np.argsort(hashes, kind="stable").astype(np.int32)
+        self._id_hashes = hashes[self._id_rows]
+        self._refuse_duplicate_ids()
         bands = LatitudeBands.of(lon_array, lat_array)
         self.index = FilterIndex(
             region=CodeColumn.from_values(columns.pop("region")),
@@ -383,7 +405,7 @@ class Dataset:
             duree=np.array(durations, dtype=np.float64),
             lon=lon_array,
             lat=lat_array,
-            text=tuple(texts),
+            text=_packed(texts),
             box_query=partial(_rows_in_box, bands),
             bands=bands,
         )
@@ -394,7 +416,7 @@ class Dataset:
                 float(lon_array.max()),
                 float(lat_array.max()),
             ]
-            if len(heads)
+            if len(self._head_array)
             else None
         )
         #: The operator accepted that this version drops many trainings (``--accepter-baisse``).
@@ -406,7 +428,7 @@ class Dataset:
             "date_generation": metadata.get("date_generation"),
             "source": metadata.get("source"),
             "licence": metadata.get("licence"),
-            "nombre": len(heads),
+            "nombre": len(self._head_array),
             "emprise": self.bounds,
         }
         self.cache = ResponseCache()
@@ -415,7 +437,29 @@ class Dataset:
         self.prepared: dict[str, Any] = {}
 
     def __len__(self) -> int:
-        return len(self._feature_heads)
+        return len(self._head_array)
+
+    def _refuse_duplicate_ids(self) -> None:
+        """Raise ``DatasetError`` when two features share an id (equal hashes, then ids)."""
+        same = np.flatnonzero(self._id_hashes[1:] == self._id_hashes[:-1])
+        for position in same.tolist():
+            rows = self._id_rows[position : position + 2].tolist()
+            first, second = (self.features[row]["id"] for row in rows)
+            if first == second:
+                raise DatasetError(f"duplicate feature id {first!r}")
+
+    def row_of(self, feature_id: str) -> int | None:
+        """Return the row of the feature with this id, or ``None``."""
+        wanted = hash(feature_id)
+        low = int(np.searchsorted(self._id_hashes, wanted, side="left"))
+        high = int(np.searchsorted(self._id_hashes, wanted, side="right"))
+        if low == high:
+            return None
+        start = _feature_start(feature_id)
+        for row in self._id_rows[low:high].tolist():
+            if self._head_array[row].startswith(start):
+                return int(row)
+        return None
 
     def dismantle(self, pause: Callable[[], None], batch: int = 4096) -> None:
         """Free this version's per-feature objects ``batch`` at a time, pausing in between.
@@ -425,24 +469,21 @@ class Dataset:
         """
         self.cache = ResponseCache()
         self.prepared = {}
-        self._head_array = np.empty(0, dtype=object)
         self._closers = np.empty(0, dtype=object)
-        self._distance_keys = []
+        heads, self._head_array = self._head_array, np.empty(0, dtype=object)
+        for stop in range(len(heads), 0, -batch):
+            heads[max(0, stop - batch) : stop] = None
+            pause()
         texts = list(self.index.text)
         self.index = replace(self.index, text=())
-        for pieces in (self._feature_heads, texts):
-            while pieces:
-                del pieces[-batch:]
-                pause()
-        while self.ids:
-            for _ in range(min(batch, len(self.ids))):
-                self.ids.popitem()
+        while texts:
+            del texts[-batch:]
             pause()
 
     @property
     def features(self) -> FeatureView:
         """The features as dicts, decoded on access (for readers that need the values)."""
-        return FeatureView(self._feature_heads)
+        return FeatureView(self._head_array)
 
     @property
     def message(self) -> str | None:
@@ -559,16 +600,17 @@ class Dataset:
     ) -> bytes:
         """Features with distances, one by one (empty properties, or distances off the table)."""
         assert selection.distances is not None
-        rows: list[int] = selection.indices[start:stop].tolist()
-        heads, keys = self._feature_heads, self._distance_keys
-        pieces = [_FEATURE_END_COMMA] * (4 * len(rows) + 2)
-        pieces[1:-1:4] = [heads[row] for row in rows]
-        pieces[2:-1:4] = [keys[row] for row in rows]
+        heads: list[bytes] = self._head_array[selection.indices[start:stop]].tolist()
+        pieces = [_FEATURE_END_COMMA] * (4 * len(heads) + 2)
+        pieces[1:-1:4] = heads
+        pieces[2:-1:4] = [
+            _FIRST_DISTANCE_KEY if head.endswith(b"{") else _DISTANCE_KEY for head in heads
+        ]
         pieces[3:-1:4] = encoded_distances(selection.distances[start:stop])
         pieces[0], pieces[-2], pieces[-1] = before, _FEATURE_END, after
         return b"".join(pieces)
 
     def feature(self, feature_id: str) -> bytes | None:
         """One feature by id, encoded (the bytes :attr:`features` decodes), or ``None``."""
-        row = self.ids.get(feature_id)
-        return None if row is None else self._feature_heads[row] + _FEATURE_END
+        row = self.row_of(feature_id)
+        return None if row is None else bytes(self._head_array[row]) + _FEATURE_END

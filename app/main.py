@@ -40,16 +40,21 @@ Les erreurs ont la forme `{"detail": [{"parametre": …, "message": …}]}`.
 
 
 def _load_gazetteer(settings: Settings) -> tuple[Any, str | None]:
-    """Load the commune gazetteer; ``(None, reason)`` when it cannot be (the API still runs)."""
+    """Load the commune gazetteer; ``(None, reason code)`` when it cannot be (the API runs).
+
+    The code is public (``/healthz``); the path and the error go to the log only.
+    """
     path = settings.gazetteer_path
     if not path.is_file():
-        return None, f"gazetteer not found: {path}"
+        logger.warning("Gazetteer not found: %s; /api/communes answers 503", path)
+        return None, "gazetteer_missing"
     try:
         from geo.gazetteer import Gazetteer
 
         return Gazetteer.load(path), None
-    except Exception as exc:  # any failure here must not stop the service
-        return None, f"gazetteer refused: {type(exc).__name__}: {exc}"
+    except Exception:  # any failure here must not stop the service
+        logger.exception("Gazetteer refused: %s; /api/communes answers 503", path)
+        return None, "gazetteer_invalid"
 
 
 def _configure_logging() -> None:
@@ -72,8 +77,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     store = DatasetStore.from_settings(settings, prepare=prepare_dataset)
     await anyio.to_thread.run_sync(store.load_initial)
     gazetteer, gazetteer_error = await anyio.to_thread.run_sync(_load_gazetteer, settings)
-    if gazetteer_error:
-        logger.warning("%s; /api/communes answers 503", gazetteer_error)
     app.state.datasets = store
     app.state.gazetteer = gazetteer
     app.state.gazetteer_error = gazetteer_error

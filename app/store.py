@@ -6,6 +6,8 @@ new version is swapped in only once complete and judged no worse than the served
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import logging
 import math
@@ -84,6 +86,17 @@ def _dismantle_when_unused(retired: list[Dataset]) -> None:
             return
         time.sleep(0.01)
     retired.pop().dismantle(yield_the_gil)
+    return_freed_memory()
+
+
+def return_freed_memory() -> None:
+    """Ask the C allocator to give freed memory back to the system (glibc; else nothing).
+
+    Building a version frees a few times its size in short-lived objects; glibc keeps most
+    of that for reuse unless asked (``bench/bench_memory.py`` shows the difference).
+    """
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to ask
+        ctypes.CDLL(None).malloc_trim(0)  # the process's own symbols: libc's, if glibc
 
 
 class DatasetStore:

@@ -1,8 +1,9 @@
 """Memory held by a loaded dataset, as a ratio to its data file's size (target ≤ 2×).
 
 Generates 100,000 synthetic trainings (``geo/synthetic.py``), then, in a fresh Python process
-each time, loads the file as the service does (``Dataset.load``, then the page's ``prepare``
-hook that builds the map's compact data) and prints the memory it holds once loaded:
+each time, loads the file as the service does (``DatasetStore.load_initial``: ``Dataset.load``,
+the page's ``prepare`` hook that builds the map's compact data, then freed memory handed back)
+and prints the memory it holds once loaded:
 
 * ``traced``: bytes still allocated by Python and numpy after a full collection
   (``tracemalloc``), the dataset's own size;
@@ -35,15 +36,14 @@ def rss() -> int:
             return int(line.split()[1]) * 1024
     return 0
 
-from app.dataset import Dataset
 from app.routers.pages import prepare_dataset
+from app.store import DatasetStore
 traced = sys.argv[2] == "traced"
 gc.collect()
 before = rss()
 if traced:
     tracemalloc.start()
-dataset = Dataset.load(Path(sys.argv[1]))
-prepare_dataset(dataset)
+dataset = DatasetStore(Path(sys.argv[1]), prepare=prepare_dataset).load_initial()
 gc.collect()
 if traced:
     current, peak = tracemalloc.get_traced_memory()
