@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Carte GEN image: the same steps as the README's run command (scripts/install.sh, then
-# `carte-gen build` of the demo data, then serving), split into slim stages.
+# `carte-gen build` of the demo data), served as the README's production command does:
+# deploy/serve.py runs nginx in front of uvicorn workers (docs/deploiement.md).
 
 # --- Front-end packages from the npm registry, exactly as locked -----------------------------
 FROM node:20-bookworm-slim AS assets
@@ -17,6 +18,7 @@ COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY app ./app
 COPY geo ./geo
+COPY deploy ./deploy
 COPY data ./data
 COPY static ./static
 RUN uv sync --frozen --no-dev \
@@ -24,15 +26,22 @@ RUN uv sync --frozen --no-dev \
 
 # --- Runtime: no compilers, no package managers' caches, a non-root user ----------------------
 FROM python:3.11-slim-bookworm AS runtime
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin carte
 WORKDIR /app
 COPY --from=build /app /app
 COPY --from=assets /src/node_modules /app/node_modules
 ENV PATH="/app/.venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
-    CARTE_GEN_DATA_PATH=/app/data/formations.geojson
+    CARTE_GEN_DATA_PATH=/app/data/formations.geojson \
+    CARTE_GEN_WORKERS=2 \
+    CARTE_GEN_PUBLIC_HOST=localhost:8000
 USER carte
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+HEALTHCHECK --interval=30s --timeout=3s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"]
-CMD ["uvicorn", "app.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+# nginx (unprivileged: its pid, logs, temporary files and cache under /tmp/carte-gen) in front of
+# CARTE_GEN_WORKERS uvicorn workers on unix sockets; SIGTERM stops both cleanly.
+CMD ["python", "deploy/serve.py", "--listen", "0.0.0.0:8000", "--prefix", "/tmp/carte-gen"]

@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "-v", "--verbose", action="store_true", help="affiche aussi la durée de chaque étape"
     )
+    build.add_argument(
+        "--accepter-baisse",
+        action="store_true",
+        help="le service acceptera ce fichier même s'il compte beaucoup moins de formations "
+        "que celui qu'il sert (au-delà de CARTE_GEN_BAISSE_MAX) ou aucune",
+    )
 
     serve = commands.add_parser("serve", help="sert la carte et l'API")
     serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (127.0.0.1)")
@@ -188,6 +194,7 @@ def build_request(args: argparse.Namespace, settings: Settings) -> BuildRequest:
         online=online,
         progress=not args.quiet and sys.stderr.isatty(),
         tune_gc=True,
+        accept_drop=args.accepter_baisse,
     )
 
 

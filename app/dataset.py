@@ -1,7 +1,8 @@
-"""The in-memory dataset (features, GeoDataFrame, filter indexes, response cache) and hot reload.
+"""The in-memory dataset (encoded features, filter columns, response cache) and hot reload.
 
 A :class:`Dataset` is immutable once built: a reload builds a new one in a thread and
-:class:`DatasetStore` swaps the reference, so a request always works on one consistent version.
+:class:`app.store.DatasetStore` swaps the reference, so a request always works on one consistent
+version.
 """
 
 from __future__ import annotations
@@ -9,22 +10,24 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import mmap
 import os
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from enum import StrEnum
+from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, overload
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import orjson
-import shapely
 
+from app.datafile import DatasetError as DatasetError  # re-exported: raised by Dataset.load
+from app.datafile import iter_features, split_collection, validated_feature
 from app.filters import (
     CodeColumn,
     FilterIndex,
@@ -35,6 +38,7 @@ from app.filters import (
     Selection,
     select,
 )
+from geo.geojson import DROP_ACCEPTED_KEY
 from geo.text import fold
 
 logger = logging.getLogger("carte_gen.dataset")
@@ -53,10 +57,24 @@ DISTANCE_TABLE_TENTHS: Final = 10_000
 #: 2 MiB of encoded features (≈ 0.6 ms). ``bench/bench_api.py`` measures both paths.
 QUICK_SELECT_MAX_ROWS: Final = 200_000
 QUICK_JOIN_MAX_BYTES: Final = 2 * 1024 * 1024
+#: Properties with a code column (filters and facets) and those the text search reads.
+CODE_FIELDS: Final = ("region", "departement", "type_structure", "modalite")
+TEXT_FIELDS: Final = ("intitule", "structure", "commune")
+#: Member of ``metadonnees`` by which ``carte-gen build --accepter-baisse`` lets a version
+#: replace one with many more trainings.
+#: A loading thread lets the event loop run after this many features (≈ 2 ms of work).
+PAUSE_EVERY_FEATURES: Final = 64
 
 
-class DatasetError(ValueError):
-    """The data file cannot be used; the message says why (English, for the logs and /healthz)."""
+class Reason(StrEnum):
+    """Why the service is degraded: the only detail ``/healthz`` gives (the log says more)."""
+
+    NOT_LOADED = "not_loaded"
+    DATA_FILE_MISSING = "data_file_missing"
+    DATA_FILE_INVALID = "data_file_invalid"
+    DATA_FILE_TOO_LARGE = "data_file_too_large"
+    EMPTY_COLLECTION = "empty_collection"
+    DROP_TOO_LARGE = "drop_too_large"
 
 
 # --------------------------------------------------------------------------- response cache
@@ -216,123 +234,193 @@ def distance_tails(count: int) -> npt.NDArray[np.object_]:
     return tails
 
 
+def now_iso() -> str:
+    """Return the current UTC time in ISO 8601, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _folded(value: Any, memo: dict[str, str]) -> str:
+    # Many rows share a structure or a commune: fold each distinct text once.
+    text = str(value or "")
+    result = memo.get(text)
+    if result is None:
+        result = memo[text] = fold(text)
+    return result
+
+
+def _metadata(collection: Mapping[str, Any]) -> dict[str, Any]:
+    metadata = collection.get("metadonnees")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _packed(texts: list[str]) -> tuple[str, ...]:
+    """Return the same texts, made anew one after another in memory.
+
+    Made one by one while features were decoded, they sit among the freed remains of those
+    features, which the allocator then cannot give back to the system (it held half as much
+    again as the dataset's own size); copied together, they let it.
+    """
+    separator = "\0"
+    copies = separator.join(texts).split(separator)
+    return tuple(copies) if len(copies) == len(texts) else tuple(texts)  # a text held "\0"
+
+
+def _feature_start(feature_id: str) -> bytes:
+    """Return how the encoded feature with this id starts (see :func:`_feature_bytes`)."""
+    return b'{"type":"Feature","id":' + orjson.dumps(feature_id) + b","
+
+
+def _rows_in_box(
+    bands: LatitudeBands, min_lon: float, min_lat: float, max_lon: float, max_lat: float
+) -> IntArray:
+    """Rows inside a (non-crossing) box: the band of its latitudes, then its longitudes."""
+    low = int(np.searchsorted(bands.lat, min_lat, side="left"))
+    high = int(np.searchsorted(bands.lat, max_lat, side="right"))
+    lon = bands.lon[low:high]
+    return bands.rows[low:high][(lon >= min_lon) & (lon <= max_lon)]
+
+
+class FeatureView(Sequence[dict[str, Any]]):
+    """The features of a dataset as decoded dicts, made on access from the encoded bytes.
+
+    The encoded bytes are the one copy a dataset holds; the few readers that want dicts
+    (the CSV export, the map's compact data) decode the rows they read.
+    """
+
+    def __init__(self, heads: npt.NDArray[np.object_]) -> None:
+        self._heads = heads
+
+    def __len__(self) -> int:
+        return len(self._heads)
+
+    @overload
+    def __getitem__(self, row: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, row: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(row, slice):
+            return [orjson.loads(head + _FEATURE_END) for head in self._heads[row]]
+        decoded: dict[str, Any] = orjson.loads(self._heads[row] + _FEATURE_END)
+        return decoded
+
+
 class Dataset:
-    """One version of the trainings, with everything the routes need to answer fast."""
+    """One version of the trainings, held as columns and encoded features, immutable once built.
+
+    Each feature is kept once, encoded (the bytes answers are joined from); the filters read
+    numpy columns and code columns; nothing keeps the decoded dicts.
+    """
 
     def __init__(
         self,
-        features: list[dict[str, Any]],
+        features: Iterable[Mapping[str, Any]],
         metadata: Mapping[str, Any],
         *,
         version: str,
         loaded_at: str | None = None,
-        source_path: Path | None = None,
-        message: str | None = None,
+        reason: str | None = None,
+        pause: Callable[[], None] | None = None,
     ) -> None:
-        self.features = features
+        """Build from checked features (see :func:`validated_feature`), consumed once.
+
+        ``reason`` is why this version is not the data file's (a code of :class:`Reason`);
+        ``pause`` is called every :data:`PAUSE_EVERY_FEATURES` features (the reload thread
+        lets the event loop run there).
+        """
         self.version = version
-        self.source_path = source_path
-        self.message = message
-        self.loaded_at = loaded_at or datetime.now(UTC).replace(microsecond=0).isoformat()
-        self.ids: dict[str, int] = {}
-        lons = np.empty(len(features), dtype=np.float64)
-        lats = np.empty(len(features), dtype=np.float64)
-        columns: dict[str, list[Any]] = {
-            "region": [],
-            "departement": [],
-            "type_structure": [],
-            "modalite": [],
-        }
-        durations = np.full(len(features), np.nan)
+        self.reason = reason
+        self.loaded_at = loaded_at or now_iso()
+        id_hashes: list[int] = []
+        lons: list[float] = []
+        lats: list[float] = []
+        columns: dict[str, list[Any]] = {name: [] for name in CODE_FIELDS}
+        durations: list[float] = []
         texts: list[str] = []
+        heads: list[bytes] = []
         folded_memo: dict[str, str] = {}
-
-        def folded(text: str) -> str:
-            # Many rows share a structure or a commune: fold each distinct text once.
-            result = folded_memo.get(text)
-            if result is None:
-                result = folded_memo[text] = fold(text)
-            return result
-
         self.region_names: dict[str, str] = {}
         self.departement_names: dict[str, str] = {}
         for row, feature in enumerate(features):
             feature_id = feature["id"]
+            id_hashes.append(hash(feature_id))
             props = feature["properties"]
             lon, lat = feature["geometry"]["coordinates"]
-            self.ids[feature_id] = row
-            lons[row], lats[row] = lon, lat
+            lons.append(lon)
+            lats.append(lat)
             for name, values in columns.items():
                 values.append(_text(props.get(name)))
             duree = props.get("duree_mois")
-            if isinstance(duree, int | float) and not isinstance(duree, bool):
-                durations[row] = duree
-            texts.append(
-                " ".join(
-                    folded(str(props.get(name) or ""))
-                    for name in ("intitule", "structure", "commune")
-                )
+            durations.append(
+                duree
+                if isinstance(duree, int | float) and not isinstance(duree, bool)
+                else math.nan
             )
+            texts.append(" ".join(_folded(props.get(name), folded_memo) for name in TEXT_FIELDS))
             for code, nom, names in (
                 ("region", "region_nom", self.region_names),
                 ("departement", "departement_nom", self.departement_names),
             ):
                 if props.get(code) is not None and props.get(nom):
                     names.setdefault(str(props[code]), str(props[nom]))
-        # Encoded in Morton (Z) order, so that features near one another on the map sit near
-        # one another in memory: a local search then copies from a few regions (≈ 30 % faster
-        # answers at 100,000 trainings than in file order).
-        encoded: list[bytes] = [b""] * len(features)
-        for row in np.argsort(morton_keys(lons, lats), kind="stable").tolist():
-            feature = features[row]
-            lon, lat = feature["geometry"]["coordinates"]
-            encoded[row] = _feature_bytes(feature["id"], lon, lat, feature["properties"])[:-2]
+            heads.append(_feature_bytes(feature_id, lon, lat, props)[:-2])
+            if pause is not None and row % PAUSE_EVERY_FEATURES == PAUSE_EVERY_FEATURES - 1:
+                pause()
+        lon_array = np.array(lons, dtype=np.float64)
+        lat_array = np.array(lats, dtype=np.float64)
+        del lons, lats
+        # Copied in Morton (Z) order, so that features near one another on the map sit near
+        # one another in memory: a local search then copies from a few regions.
+        for row in np.argsort(morton_keys(lon_array, lat_array), kind="stable").tolist():
+            heads[row] = memoryview(heads[row]).tobytes()
         #: Each feature encoded once per version, without its closing ``}}``, so an answer is
-        #: one ``join`` of these and of constants (and of ``distance_km`` members if any).
-        self._feature_heads = encoded
-        self._distance_keys = [
-            _FIRST_DISTANCE_KEY if head.endswith(b"{") else _DISTANCE_KEY for head in encoded
-        ]
-        # The same heads as an array, so a selection gathers them in one C loop; and the
-        # endings of features with a distance, by tenths of a km (features whose properties
-        # are otherwise empty need another key: they take the general path).
-        self._head_array = np.empty(len(encoded), dtype=object)
-        self._head_array[:] = encoded
-        self._head_sizes = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-        self._largest_head = int(self._head_sizes.max()) if len(encoded) else 0
-        self._closers = np.full(len(encoded), _FEATURE_END_COMMA, dtype=object)
+        #: one ``join`` of these and of constants (and of ``distance_km`` members if any); an
+        #: array, so a selection gathers them in one C loop.
+        self._head_array = np.empty(len(heads), dtype=object)
+        self._head_array[:] = heads
+        self._head_sizes = np.fromiter(map(len, heads), dtype=np.int64, count=len(heads))
+        self._largest_head = int(self._head_sizes.max()) if len(heads) else 0
+        # Features whose properties are otherwise empty need another ``distance_km`` key: when
+        # there are any, answers with distances take the general path.
+        self._any_empty_properties = any(head.endswith(b"{") for head in heads)
+        del heads
+        self._closers = np.empty(len(self._head_array), dtype=object)
+        self._closers.fill(_FEATURE_END_COMMA)  # one shared object (np.full would copy it)
+        # The endings of features with a distance, by tenths of a km.
         self._distance_tails = distance_tails(DISTANCE_TABLE_TENTHS + 1)
-        self._any_empty_properties = _FIRST_DISTANCE_KEY in self._distance_keys
-        self.gdf = gpd.GeoDataFrame(
-            {"id": list(self.ids), **{k: np.array(v, dtype=object) for k, v in columns.items()}},
-            geometry=gpd.points_from_xy(lons, lats),
-            crs="OGC:CRS84",
-        )
-        sindex = self.gdf.sindex if len(features) else None
-
-        def box_query(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> IntArray:
-            if sindex is None:
-                return np.empty(0, dtype=np.intp)
-            box = shapely.box(min_lon, min_lat, max_lon, max_lat)
-            return np.asarray(sindex.query(box, predicate="intersects"), dtype=np.intp)
-
+        # Ids are found by hash, then checked against the encoded feature: no second copy of
+        # every id (nor a dict of them) is kept.
+        hashes = np.array(id_hashes, dtype=np.int64)
+        del id_hashes
+        self._id_rows = np.argsort(hashes, kind="stable").astype(np.int32)
+        self._id_hashes = hashes[self._id_rows]
+        self._refuse_duplicate_ids()
+        bands = LatitudeBands.of(lon_array, lat_array)
         self.index = FilterIndex(
-            region=CodeColumn.from_values(columns["region"]),
-            departement=CodeColumn.from_values(columns["departement"]),
-            type_structure=CodeColumn.from_values(columns["type_structure"]),
-            modalite=CodeColumn.from_values(columns["modalite"]),
-            duree=durations,
-            lon=lons,
-            lat=lats,
-            text=tuple(texts),
-            box_query=box_query,
-            bands=LatitudeBands.of(lons, lats),
+            region=CodeColumn.from_values(columns.pop("region")),
+            departement=CodeColumn.from_values(columns.pop("departement")),
+            type_structure=CodeColumn.from_values(columns.pop("type_structure")),
+            modalite=CodeColumn.from_values(columns.pop("modalite")),
+            duree=np.array(durations, dtype=np.float64),
+            lon=lon_array,
+            lat=lat_array,
+            text=_packed(texts),
+            box_query=partial(_rows_in_box, bands),
+            bands=bands,
         )
         self.bounds: list[float] | None = (
-            [float(lons.min()), float(lats.min()), float(lons.max()), float(lats.max())]
-            if len(features)
+            [
+                float(lon_array.min()),
+                float(lat_array.min()),
+                float(lon_array.max()),
+                float(lat_array.max()),
+            ]
+            if len(self._head_array)
             else None
         )
+        #: The operator accepted that this version drops many trainings (``--accepter-baisse``).
+        self.drop_accepted = metadata.get(DROP_ACCEPTED_KEY) is True
         self.metadata: dict[str, Any] = {
             "titre": metadata.get("titre"),
             "demo": bool(metadata.get("demo", False)),
@@ -340,7 +428,7 @@ class Dataset:
             "date_generation": metadata.get("date_generation"),
             "source": metadata.get("source"),
             "licence": metadata.get("licence"),
-            "nombre": len(features),
+            "nombre": len(self._head_array),
             "emprise": self.bounds,
         }
         self.cache = ResponseCache()
@@ -349,47 +437,106 @@ class Dataset:
         self.prepared: dict[str, Any] = {}
 
     def __len__(self) -> int:
-        return len(self.features)
+        return len(self._head_array)
+
+    def _refuse_duplicate_ids(self) -> None:
+        """Raise ``DatasetError`` when two features share an id (equal hashes, then ids)."""
+        same = np.flatnonzero(self._id_hashes[1:] == self._id_hashes[:-1])
+        for position in same.tolist():
+            rows = self._id_rows[position : position + 2].tolist()
+            first, second = (self.features[row]["id"] for row in rows)
+            if first == second:
+                raise DatasetError(f"duplicate feature id {first!r}")
+
+    def row_of(self, feature_id: str) -> int | None:
+        """Return the row of the feature with this id, or ``None``."""
+        wanted = hash(feature_id)
+        low = int(np.searchsorted(self._id_hashes, wanted, side="left"))
+        high = int(np.searchsorted(self._id_hashes, wanted, side="right"))
+        if low == high:
+            return None
+        start = _feature_start(feature_id)
+        for row in self._id_rows[low:high].tolist():
+            if self._head_array[row].startswith(start):
+                return int(row)
+        return None
+
+    def dismantle(self, pause: Callable[[], None], batch: int = 4096) -> None:
+        """Free this version's per-feature objects ``batch`` at a time, pausing in between.
+
+        Only for a version nobody uses any more (it is left empty): freed in one go, the
+        objects of 100,000 features hold the GIL for about a tenth of a second.
+        """
+        self.cache = ResponseCache()
+        self.prepared = {}
+        self._closers = np.empty(0, dtype=object)
+        heads, self._head_array = self._head_array, np.empty(0, dtype=object)
+        for stop in range(len(heads), 0, -batch):
+            heads[max(0, stop - batch) : stop] = None
+            pause()
+        texts = list(self.index.text)
+        self.index = replace(self.index, text=())
+        while texts:
+            del texts[-batch:]
+            pause()
+
+    @property
+    def features(self) -> FeatureView:
+        """The features as dicts, decoded on access (for readers that need the values)."""
+        return FeatureView(self._head_array)
+
+    @property
+    def message(self) -> str | None:
+        """Why this version is not the data file's (a :class:`Reason` code), or ``None``."""
+        return self.reason
 
     # ------------------------------------------------------------------ constructors
 
     @classmethod
-    def empty(cls, message: str) -> Dataset:
-        """Make a dataset without trainings, served while no valid data file exists."""
-        return cls([], {"titre": None}, version="vide", message=message)
+    def empty(cls, reason: str) -> Dataset:
+        """Make a dataset without trainings, served while no usable data file exists."""
+        return cls([], {"titre": None}, version="vide", reason=reason)
 
     @classmethod
-    def from_collection(
-        cls, collection: Any, *, raw: bytes | None = None, source_path: Path | None = None
-    ) -> Dataset:
+    def from_collection(cls, collection: Any, *, raw: bytes | None = None) -> Dataset:
         """Validate a decoded FeatureCollection and build the dataset; raise ``DatasetError``."""
         if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
             raise DatasetError("not a GeoJSON FeatureCollection")
         features = collection.get("features")
         if not isinstance(features, list):
             raise DatasetError("'features' is not a list")
-        clean = [_validated_feature(feature, number) for number, feature in enumerate(features)]
-        seen: set[str] = set()
-        for feature in clean:
-            if feature["id"] in seen:
-                raise DatasetError(f"duplicate feature id {feature['id']!r}")
-            seen.add(feature["id"])
-        metadata = collection.get("metadonnees")
-        metadata = metadata if isinstance(metadata, dict) else {}
+        clean = [validated_feature(feature, number) for number, feature in enumerate(features)]
+        metadata = _metadata(collection)
         version = metadata.get("version")
         if not isinstance(version, str) or not version:
             version = hashlib.sha256(raw if raw is not None else orjson.dumps(clean)).hexdigest()
-        return cls(clean, metadata, version=version, source_path=source_path)
+        return cls(clean, metadata, version=version)
 
     @classmethod
-    def load(cls, path: Path) -> Dataset:
-        """Read and validate a built GeoJSON file; raise ``DatasetError`` (or ``OSError``)."""
-        raw = path.read_bytes()
-        try:
-            collection = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise DatasetError(f"invalid JSON: {exc}") from exc
-        return cls.from_collection(collection, raw=raw, source_path=path)
+    def load(cls, path: Path, pause: Callable[[], None] | None = None) -> Dataset:
+        """Read and validate a built GeoJSON file feature by feature; raise ``DatasetError``.
+
+        The file is memory-mapped and scanned, never decoded whole (see :mod:`app.datafile`):
+        the peak memory is the new version's own plus the mapped file's pages.
+        """
+        with path.open("rb") as file:
+            if os.fstat(file.fileno()).st_size == 0:
+                raise DatasetError("invalid JSON: empty file")
+            with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                split = split_collection(mapped)
+                metadata = _metadata(split.members)
+                version = metadata.get("version")
+                if not isinstance(version, str) or not version:
+                    version = hashlib.sha256(mapped).hexdigest()
+                features: Iterable[Mapping[str, Any]]
+                if len(split):
+                    features = iter_features(mapped, split)
+                else:
+                    listed = split.members.get("features")
+                    if not isinstance(listed, list):
+                        raise DatasetError("'features' is not a list")
+                    features = [validated_feature(f, n) for n, f in enumerate(listed)]
+                return cls(features, metadata, version=version, pause=pause)
 
     # ------------------------------------------------------------------ queries
 
@@ -453,194 +600,17 @@ class Dataset:
     ) -> bytes:
         """Features with distances, one by one (empty properties, or distances off the table)."""
         assert selection.distances is not None
-        rows: list[int] = selection.indices[start:stop].tolist()
-        heads, keys = self._feature_heads, self._distance_keys
-        pieces = [_FEATURE_END_COMMA] * (4 * len(rows) + 2)
-        pieces[1:-1:4] = [heads[row] for row in rows]
-        pieces[2:-1:4] = [keys[row] for row in rows]
+        heads: list[bytes] = self._head_array[selection.indices[start:stop]].tolist()
+        pieces = [_FEATURE_END_COMMA] * (4 * len(heads) + 2)
+        pieces[1:-1:4] = heads
+        pieces[2:-1:4] = [
+            _FIRST_DISTANCE_KEY if head.endswith(b"{") else _DISTANCE_KEY for head in heads
+        ]
         pieces[3:-1:4] = encoded_distances(selection.distances[start:stop])
         pieces[0], pieces[-2], pieces[-1] = before, _FEATURE_END, after
         return b"".join(pieces)
 
     def feature(self, feature_id: str) -> bytes | None:
-        """One encoded feature by id, or ``None``."""
-        row = self.ids.get(feature_id)
-        return None if row is None else self._feature_heads[row] + _FEATURE_END
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _validated_feature(feature: Any, number: int) -> dict[str, Any]:
-    where = f"feature #{number}"
-    if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise DatasetError(f"{where} is not a GeoJSON Feature")
-    feature_id = feature.get("id")
-    if isinstance(feature_id, bool) or not isinstance(feature_id, str | int) or feature_id == "":
-        raise DatasetError(f"{where} has no string id")
-    geometry = feature.get("geometry")
-    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
-        raise DatasetError(f"{where} ({feature_id}) is not a Point")
-    coordinates = geometry.get("coordinates")
-    if (
-        not isinstance(coordinates, list)
-        or len(coordinates) < 2
-        or not all(_finite(c) for c in coordinates[:2])
-    ):
-        raise DatasetError(f"{where} ({feature_id}) has invalid coordinates")
-    lon, lat = float(coordinates[0]), float(coordinates[1])
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise DatasetError(f"{where} ({feature_id}) is outside WGS84 bounds")
-    properties = feature.get("properties")
-    if properties is None:
-        properties = {}
-    if not isinstance(properties, dict):
-        raise DatasetError(f"{where} ({feature_id}) has non-object properties")
-    return {
-        "type": "Feature",
-        "id": str(feature_id),
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": properties,
-    }
-
-
-# --------------------------------------------------------------------------- hot reload
-
-
-FileSignature = tuple[int, int, int]  # inode, size, mtime in ns
-
-
-def file_signature(path: Path) -> FileSignature | None:
-    """Return what changes when the file is replaced or rewritten (``None``: no file)."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-
-
-class DatasetStore:
-    """Holds the current :class:`Dataset` and reloads it in a thread when the file changes.
-
-    A change is looked for at most every ``reload_interval_s`` (a ``stat``, cheap). A new
-    version replaces the current one only once fully loaded and validated; a broken file
-    is refused, logged and reported in :meth:`status`, and the previous version stays.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        reload_interval_s: float = 2.0,
-        clock: Callable[[], float] = time.monotonic,
-        loader: Callable[[Path], Dataset] = Dataset.load,
-        prepare: Callable[[Dataset], None] | None = None,
-    ) -> None:
-        self.path = path
-        self._prepare = prepare
-        self.reload_interval_s = reload_interval_s
-        self._clock = clock
-        self._loader = loader
-        self._lock = threading.Lock()
-        self._dataset = Dataset.empty("not loaded yet")
-        self._signature: FileSignature | None = None
-        self._tried_signature: FileSignature | None = None
-        self._last_check = -math.inf
-        self._thread: threading.Thread | None = None
-        self.last_error: str | None = None
-        self.last_error_at: str | None = None
-        self.reloads = 0
-
-    @property
-    def dataset(self) -> Dataset:
-        """The current version, without looking for changes."""
-        return self._dataset
-
-    def load_initial(self) -> Dataset:
-        """Load the file synchronously at start-up; an empty dataset when missing or broken."""
-        signature = file_signature(self.path)
-        self._last_check = self._clock()
-        if signature is None:
-            message = f"data file not found: {self.path}; serving an empty collection"
-            logger.warning(message)
-            self._dataset = Dataset.empty(message)
-            self._signature = self._tried_signature = None
-            return self._dataset
-        self._load(signature)
-        if self.last_error is not None:
-            self._dataset = Dataset.empty(f"data file refused: {self.last_error}")
-        return self._dataset
-
-    def current(self) -> Dataset:
-        """Return the current version, after starting a reload if the file changed."""
-        now = self._clock()
-        if now - self._last_check >= self.reload_interval_s:
-            with self._lock:
-                if now - self._last_check >= self.reload_interval_s:
-                    self._last_check = now
-                    self._check()
-        return self._dataset
-
-    def _check(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        signature = file_signature(self.path)
-        if signature is None or signature in (self._signature, self._tried_signature):
-            return
-        self._thread = threading.Thread(
-            target=self._load, args=(signature,), name="carte-gen-reload", daemon=True
-        )
-        self._thread.start()
-
-    def _load(self, signature: FileSignature) -> None:
-        self._tried_signature = signature
-        started = time.perf_counter()
-        try:
-            dataset = self._loader(self.path)
-        except (OSError, DatasetError, ValueError, KeyError, TypeError) as exc:
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            self.last_error_at = datetime.now(UTC).replace(microsecond=0).isoformat()
-            logger.error(
-                "Refused data file %s (%s); still serving version %s",
-                self.path,
-                self.last_error,
-                self._dataset.version,
-            )
-            return
-        if self._prepare is not None:
-            try:
-                self._prepare(dataset)
-            except Exception:  # routes rebuild what is missing: never refuse data for this
-                logger.exception("Preparing version %s failed", dataset.version[:12])
-        self._dataset = dataset  # an atomic reference swap
-        self._signature = signature
-        self.last_error = self.last_error_at = None
-        self.reloads += 1
-        logger.info(
-            "Loaded %s: %d trainings, version %s (%.2f s)",
-            self.path,
-            len(dataset),
-            dataset.version[:12],
-            time.perf_counter() - started,
-        )
-
-    def wait_for_reload(self, timeout: float = 30.0) -> None:
-        """Wait for a reload in progress (tests and shutdown)."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-
-    def status(self) -> dict[str, Any]:
-        """Health summary: status, version, count, last reload error."""
-        dataset = self._dataset
-        degraded = self.last_error is not None or dataset.message is not None
-        return {
-            "status": "degraded" if degraded else "ok",
-            "version": dataset.version,
-            "count": len(dataset),
-            "data_path": str(self.path),
-            "loaded_at": dataset.loaded_at,
-            "message": dataset.message,
-            "last_reload_error": self.last_error,
-            "last_reload_error_at": self.last_error_at,
-        }
+        """One feature by id, encoded (the bytes :attr:`features` decodes), or ``None``."""
+        row = self.row_of(feature_id)
+        return None if row is None else bytes(self._head_array[row]) + _FEATURE_END

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import QueryParams
 
-from app.dataset import Dataset, DatasetStore
+from app.dataset import Dataset
 from app.errors import DatasetUnavailable, InvalidParameter
 from app.filters import (
     FACET_FIELDS,
@@ -26,6 +26,7 @@ from app.filters import (
     split_values,
 )
 from app.settings import Settings
+from app.store import DatasetStore
 from app.territoires import DEPARTEMENTS, REGIONS
 from geo.schema import MODALITE_LABELS, TYPE_STRUCTURE_LABELS
 

@@ -19,12 +19,12 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from app.assets import SWAGGER_PREFIX, AssetStore, asset_roots
-from app.dataset import DatasetStore
 from app.errors import add_exception_handlers
 from app.middleware import FastAnswers, FastPathMiddleware, HeadAsGetMiddleware
 from app.policy import NO_STORE, REVALIDATE
 from app.responses import ORJSONResponse, cached_answer, json_answer, make_entry
 from app.settings import Settings, get_settings
+from app.store import DatasetStore
 
 logger = logging.getLogger("carte_gen")
 OPENAPI_PATH = "/openapi.json"
@@ -42,16 +42,21 @@ Les erreurs ont la forme `{"detail": [{"parametre": …, "message": …}]}`.
 
 
 def _load_gazetteer(settings: Settings) -> tuple[Any, str | None]:
-    """Load the commune gazetteer; ``(None, reason)`` when it cannot be (the API still runs)."""
+    """Load the commune gazetteer; ``(None, reason code)`` when it cannot be (the API runs).
+
+    The code is public (``/healthz``); the path and the error go to the log only.
+    """
     path = settings.gazetteer_path
     if not path.is_file():
-        return None, f"gazetteer not found: {path}"
+        logger.warning("Gazetteer not found: %s; /api/communes answers 503", path)
+        return None, "gazetteer_missing"
     try:
         from geo.gazetteer import Gazetteer
 
         return Gazetteer.load(path), None
-    except Exception as exc:  # any failure here must not stop the service
-        return None, f"gazetteer refused: {type(exc).__name__}: {exc}"
+    except Exception:  # any failure here must not stop the service
+        logger.exception("Gazetteer refused: %s; /api/communes answers 503", path)
+        return None, "gazetteer_invalid"
 
 
 def _configure_logging() -> None:
@@ -72,13 +77,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     # The map's compact data is built with each version, in the loading thread.
     prepare = partial(prepare_dataset, max_age_s=settings.cache_max_age_s)
-    store = DatasetStore(settings.data_path, settings.reload_interval_s, prepare=prepare)
+    store = DatasetStore.from_settings(settings, prepare=prepare)
     await anyio.to_thread.run_sync(store.load_initial)
     roots = asset_roots(settings.static_path, settings.node_modules_path)
     app.state.assets = await anyio.to_thread.run_sync(AssetStore, roots)
     gazetteer, gazetteer_error = await anyio.to_thread.run_sync(_load_gazetteer, settings)
-    if gazetteer_error:
-        logger.warning("%s; /api/communes answers 503", gazetteer_error)
     app.state.datasets = store
     app.state.gazetteer = gazetteer
     app.state.gazetteer_error = gazetteer_error

@@ -47,6 +47,21 @@ class Settings(BaseSettings):
         2.0, ge=0, description="Minimum seconds between two checks of the data file for changes."
     )
 
+    # Safe reloads (a new data file replaces the served one only if it is no worse)
+    baisse_max: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Largest share of trainings a new data file may drop (0.5: half) unless "
+        "built with `carte-gen build --accepter-baisse`; an empty file is refused likewise.",
+    )
+    data_max_mb: int = Field(
+        2048,
+        ge=1,
+        description="Largest data file loaded, in MiB: the memory budget of a reload (a "
+        "loaded dataset takes about its file's size, twice while a reload runs).",
+    )
+
     # Online geocoding (BAN / addok)
     ban_url: str = Field(_BAN.base_url, description="Base URL of an addok-compatible geocoder.")
     ban_timeout_s: float = Field(_BAN.timeout_s, gt=0)

@@ -23,6 +23,7 @@ from geo.ban import BanCache, BanConfig, BanGeocoder, BanStats
 from geo.gazetteer import Gazetteer
 from geo.geocode import GeocodeReport, address_queries, geocode_offline, refine_with_addresses
 from geo.geojson import (
+    DROP_ACCEPTED_KEY,
     CollectionMetadata,
     build_feature_collection,
     generation_date,
@@ -63,6 +64,9 @@ class BuildRequest:
     #: Tune the process's garbage collector for the build (:func:`tune_gc_for_build`): for a
     #: process that ends with the build, as ``carte-gen build``, not for a long-lived one.
     tune_gc: bool = False
+    #: Mark the output so the service accepts it even when it holds far fewer trainings than
+    #: the version it serves (``carte-gen build --accepter-baisse``).
+    accept_drop: bool = False
 
 
 @dataclass(slots=True)
@@ -137,6 +141,8 @@ def write_outputs(request: BuildRequest, build: Build) -> None:
         try:
             if build.report.placed:
                 collection = build_feature_collection(build.report.placed, build.metadata)
+                if request.accept_drop:
+                    collection["metadonnees"][DROP_ACCEPTED_KEY] = True
                 write_geojson_atomic(request.output, collection)
             write_report(request.report, build.issues)
         except OSError as exc:

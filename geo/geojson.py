@@ -19,6 +19,8 @@ from geo.schema import PROPERTY_FIELDS
 
 #: Decimals kept in coordinates (RFC 7946 §11.2 recommends no more than 6: about 10 cm).
 COORDINATE_DECIMALS: Final = 6
+#: Metadata flag of a file the operator accepted despite a large drop in trainings.
+DROP_ACCEPTED_KEY: Final = "baisse_acceptee"
 DEFAULT_TITLE: Final = "Formations labellisées Grande École du Numérique"
 
 

@@ -4,11 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: a real Chromium for the pages, GDAL for OGC/GeoJSON conformance,
-# Redis for the real addok server the BAN client is tested against.
+# Redis for the real addok server the BAN client is tested against, nginx for the production
+# proxy (deploy/) started by tests/serving.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then
         echo "Missing system packages: ${missing[*]} (run as root or install them with apt-get)" >&2

@@ -90,4 +90,4 @@ def test_communes_without_gazetteer_answer_503(
         response = client.get("/api/communes", params={"q": "lyon"})
         assert response.status_code == 503
         assert "communes" in response.json()["detail"][0]["message"]
-        assert client.get("/healthz").json()["gazetteer"].startswith("gazetteer not found")
+        assert client.get("/healthz").json()["gazetteer"] == "gazetteer_missing"

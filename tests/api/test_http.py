@@ -159,7 +159,7 @@ def test_healthz_reports_version_and_count(client: TestClient, synthetic: dict[s
     assert health["status"] == "ok"
     assert health["version"] == synthetic["metadonnees"]["version"]
     assert health["count"] == len(synthetic["features"])
-    assert health["last_reload_error"] is None
+    assert health["reason"] is None
 
 
 def test_missing_data_file_serves_an_empty_collection_and_says_why(
@@ -170,7 +170,7 @@ def test_missing_data_file_serves_an_empty_collection_and_says_why(
         assert answer["features"] == [] and answer["nombre_total"] == 0
         health = client.get("/healthz").json()
         assert health["status"] == "degraded"
-        assert "not found" in health["message"]
+        assert health["reason"] == "data_file_missing"
         assert client.get("/ogc/collections/formations/items").json()["numberMatched"] == 0
 
 
@@ -183,7 +183,7 @@ def test_broken_data_file_at_start_serves_empty_and_reports_the_error(
         assert client.get("/api/formations").json()["features"] == []
         health = client.get("/healthz").json()
         assert health["status"] == "degraded"
-        assert "no string id" in health["last_reload_error"]
+        assert health["reason"] == "data_file_invalid"
 
 
 def test_unknown_route_is_a_french_json_404(client: TestClient) -> None:
@@ -228,7 +228,7 @@ def test_data_file_appearing_after_start_is_picked_up(
             time.sleep(0.05)
         health = client.get("/healthz").json()
         assert health["count"] == len(synthetic["features"])
-        assert health["status"] == "ok" and health["message"] is None
+        assert health["status"] == "ok" and health["reason"] is None
         answer = client.get("/api/formations?limit=1").json()
         assert answer["nombre_total"] == len(synthetic["features"])
 

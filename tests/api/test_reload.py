@@ -44,15 +44,15 @@ def test_replaced_file_is_served_without_restart_and_broken_file_is_refused(
         tmp = path.with_name("broken.tmp")
         tmp.write_text('{"type": "FeatureCollection", "features": [')  # truncated
         tmp.replace(path)
-        assert wait_for(lambda: http.get("/healthz").json()["last_reload_error"] is not None)
+        assert wait_for(lambda: http.get("/healthz").json()["reason"] is not None)
         health = http.get("/healthz").json()
         assert health["status"] == "degraded"
-        assert "invalid JSON" in health["last_reload_error"]
+        assert health["reason"] == "data_file_invalid"
         assert health["version"] == new_version
         assert len(http.get("/api/formations").json()["features"]) == 45
 
-        third = synthetic_collection(12, seed=3)
+        third = synthetic_collection(30, seed=3)  # a drop within CARTE_GEN_BAISSE_MAX
         write_geojson(path, third)
-        assert wait_for(lambda: http.get("/healthz").json()["count"] == 12)
-        assert http.get("/healthz").json()["last_reload_error"] is None
+        assert wait_for(lambda: http.get("/healthz").json()["count"] == 30)
+        assert http.get("/healthz").json()["reason"] is None
     assert "Refused data file" in server.log.read_text()
