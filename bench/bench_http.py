@@ -33,9 +33,8 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from geo.synthetic import DEFAULT_GAZETTEER, write_synthetic  # noqa: E402
-
 from bench.floor_app import write_floor  # noqa: E402
+from bench.synthetic import DEFAULT_GAZETTEER, write_synthetic  # noqa: E402
 
 DEMO_SIZE = 171
 UVICORN = ("--loop", "uvloop", "--http", "httptools", "--no-access-log", "--workers", "1")

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         path = args.file
         if path is None:
             sys.path.insert(0, str(REPO))
-            from geo.synthetic import write_synthetic
+            from bench.synthetic import write_synthetic
 
             path = Path(tmp) / "formations.geojson"
             write_synthetic(path, args.count, seed=1)

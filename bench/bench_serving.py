@@ -45,8 +45,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from bench_memory import measure as measure_memory  # noqa: E402
-from geo.synthetic import DEFAULT_GAZETTEER, write_synthetic  # noqa: E402
 
+from bench.synthetic import DEFAULT_GAZETTEER, write_synthetic  # noqa: E402
 from deploy.render import user_directive  # noqa: E402
 
 CLI = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from geo.synthetic import DEFAULT_GAZETTEER, synthetic_collection
 
+from bench.synthetic import DEFAULT_GAZETTEER, synthetic_collection
 from tests.live_server import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -15,11 +15,11 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from geo.synthetic import DEFAULT_GAZETTEER, synthetic_collection, write_synthetic
 
 from app.main import create_app
 from app.settings import Settings
 from app.store import DatasetStore
+from bench.synthetic import DEFAULT_GAZETTEER, synthetic_collection, write_synthetic
 from geo.geojson import DROP_ACCEPTED_KEY
 from tests.serving.conftest import REPO_ROOT, write_collection
 
