@@ -21,8 +21,8 @@ from geo.build import (
     write_outputs,
 )
 from geo.geojson import SidecarError
-from geo.importer import InputFileError, Level, Table
-from geo.schema import PRECISION_LABELS, GeocodingSource, Precision
+from geo.importer import DELIMITER_LABELS, ENCODING_LABELS, InputFileError, Level, Table
+from geo.schema import GEOCODING_SOURCE_LABELS, PRECISION_LABELS, GeocodingSource, Precision
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -238,13 +238,6 @@ def print_timings(timings: dict[str, float], stream: TextIO) -> None:
     print(f"Durées : {steps} ; total {sum(timings.values()):.3f} s", file=stream)
 
 
-_SOURCE_LABELS: Final = {
-    GeocodingSource.COORDONNEES: "coordonnées fournies",
-    GeocodingSource.GAZETTEER: "gazetteer des communes",
-    GeocodingSource.BAN: "Base Adresse Nationale",
-}
-
-
 def print_summary(build: Build, request: BuildRequest, stream: TextIO) -> None:
     """Print what happened to every row: read, placed (by precision and source), rejected."""
     report, issues = build.report, build.issues
@@ -260,9 +253,8 @@ def print_summary(build: Build, request: BuildRequest, stream: TextIO) -> None:
         for source in GeocodingSource:
             count = by_kind.get((precision, source))
             if count:
-                lines.append(
-                    f"  - {PRECISION_LABELS[precision]} ({_SOURCE_LABELS[source]}) : {count}"
-                )
+                label = f"{PRECISION_LABELS[precision]} ({GEOCODING_SOURCE_LABELS[source]})"
+                lines.append(f"  - {label} : {count}")
     lines.append(f"Rejetées : {len(rejected_lines)}")
     if report.online_queries:
         kept = sum(report.online_fallbacks.values())
@@ -279,16 +271,6 @@ def print_summary(build: Build, request: BuildRequest, stream: TextIO) -> None:
     print("\n".join(lines), file=stream)
 
 
-_ENCODING_LABELS: Final = {
-    "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8 avec BOM",
-    "utf-16": "UTF-16",
-    "cp1252": "Windows-1252",
-    "utf-8+cp1252": "UTF-8 avec des lignes en Windows-1252",
-}
-_DELIMITER_LABELS: Final = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
-
-
 def describe_table(table: Table) -> str:
     """Say in French how the input was read (format, encoding, delimiter, header row)."""
     if table.format == "xlsx":
@@ -296,8 +278,8 @@ def describe_table(table: Table) -> str:
     if table.format in ("json", "geojson"):
         kind = "GeoJSON (FeatureCollection)" if table.format == "geojson" else "JSON"
         return f"{kind}, {len(table.rows)} objets"
-    encoding = _ENCODING_LABELS.get(table.encoding or "", table.encoding or "?")
-    delimiter = _DELIMITER_LABELS.get(table.delimiter or "", repr(table.delimiter))
+    encoding = ENCODING_LABELS.get(table.encoding or "", table.encoding or "?")
+    delimiter = DELIMITER_LABELS.get(table.delimiter or "", repr(table.delimiter))
     return f"CSV {encoding}, séparateur {delimiter}, en-têtes ligne {table.header_line}"
 
 

@@ -72,6 +72,13 @@ class GeocodingSource(StrEnum):
     BAN = "ban"  # the national address API (addok)
 
 
+GEOCODING_SOURCE_LABELS: Final[dict[GeocodingSource, str]] = {
+    GeocodingSource.COORDONNEES: "coordonnées fournies",
+    GeocodingSource.GAZETTEER: "gazetteer des communes",
+    GeocodingSource.BAN: "Base Adresse Nationale",
+}
+
+
 DUREE_MIN_MOIS: Final = 3
 DUREE_MAX_MOIS: Final = 24
 

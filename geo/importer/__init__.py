@@ -24,6 +24,8 @@ from geo.importer.headers import (
 from geo.importer.ids import MAX_ID_CHARS, SAFE_ID_ALPHABET, derive_id, safe_id
 from geo.importer.json_reader import parse_json
 from geo.importer.model import (
+    DELIMITER_LABELS,
+    ENCODING_LABELS,
     MAX_CELL_CHARS,
     Cell,
     ImportedRow,
@@ -53,6 +55,8 @@ from geo.importer.values import (
 from geo.importer.xlsx_reader import parse_xlsx
 
 __all__ = [
+    "DELIMITER_LABELS",
+    "ENCODING_LABELS",
     "FIELD_LABELS",
     "HEADER_ALIASES",
     "MAX_CELL_CHARS",

@@ -26,6 +26,7 @@ from geo.importer.encoding import (
 )
 from geo.importer.headers import HEADER_SEARCH_ROWS, find_header
 from geo.importer.model import (
+    DELIMITER_QUOTED,
     MAX_CELL_CHARS,
     Cell,
     Issue,
@@ -38,7 +39,6 @@ from geo.importer.model import (
 _DELIMITERS: Final = (";", "\t", ",")
 #: Most physical lines one record may span (a quoted field with line breaks inside).
 MAX_RECORD_LINES: Final = 50
-_DELIMITER_NAMES: Final = {";": "« ; »", ",": "« , »", "\t": "tabulation"}
 _START, _FIELD, _QUOTED, _QUOTE_IN_QUOTED = range(4)
 _ANY_LINE_END: Final = re.compile(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)")
 
@@ -275,7 +275,7 @@ def parse_csv(
                     None,
                     None,
                     f"{len(record.cells)} champs pour {width} en-têtes{where} : un séparateur "
-                    f"{_DELIMITER_NAMES.get(delimiter, repr(delimiter))} dans une valeur ? "
+                    f"{DELIMITER_QUOTED.get(delimiter, repr(delimiter))} dans une valeur ? "
                     "Mettez cette valeur entre guillemets",
                 )
             )

@@ -55,6 +55,20 @@ class Table:
     issues: tuple[Issue, ...] = ()
 
 
+#: French names of the encodings a CSV is read with (``Table.encoding``).
+ENCODING_LABELS: Final[dict[str, str]] = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 avec BOM",
+    "utf-16": "UTF-16",
+    "cp1252": "Windows-1252",
+    "utf-8+cp1252": "UTF-8 avec des lignes en Windows-1252",
+}
+#: French names of the delimiters a CSV is read with (``Table.delimiter``).
+DELIMITER_LABELS: Final[dict[str, str]] = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
+#: A delimiter as an error message shows it, where a value holds one.
+DELIMITER_QUOTED: Final[dict[str, str]] = {";": "« ; »", ",": "« , »", "\t": "tabulation"}
+
+
 @dataclass(frozen=True, slots=True)
 class ImportedRow:
     """A validated training row, not yet placed (``intitule`` or ``structure`` may be missing)."""

@@ -1,0 +1,37 @@
+"""Every value a user reads about has one French label: schema values, and how a file was read."""
+
+from __future__ import annotations
+
+from geo.importer import DELIMITER_LABELS, ENCODING_LABELS, decode_lines, parse_csv
+from geo.importer.model import DELIMITER_QUOTED
+from geo.schema import GEOCODING_SOURCE_LABELS, PRECISION_LABELS, GeocodingSource, Precision
+
+
+def test_every_geocoding_source_has_a_label() -> None:
+    assert list(GEOCODING_SOURCE_LABELS) == list(GeocodingSource)
+    assert all(label.strip() for label in GEOCODING_SOURCE_LABELS.values())
+
+
+def test_every_precision_has_a_label() -> None:
+    assert list(PRECISION_LABELS) == list(Precision)
+    assert all(label.strip() for label in PRECISION_LABELS.values())
+
+
+def test_every_encoding_the_reader_names_has_a_label_and_no_other() -> None:
+    samples = [
+        "id;commune\n1;Besançon\n".encode(),
+        "id;commune\n1;Besançon\n".encode("utf-8-sig"),
+        "id;commune\n1;Besançon\n".encode("utf-16"),
+        "id;commune\n1;Besançon\n".encode("cp1252"),
+        "id;commune\n1;Besançon\n".encode() + "2;Besançon\n".encode("cp1252"),
+    ]
+    named = {decode_lines(sample).encoding for sample in samples}
+    assert named == set(ENCODING_LABELS)
+
+
+def test_every_delimiter_the_reader_picks_has_a_label_and_no_other() -> None:
+    picked = {
+        parse_csv(f"id{delimiter}intitule\n1{delimiter}Cuisine\n").delimiter
+        for delimiter in (";", ",", "\t")
+    }
+    assert picked == set(DELIMITER_LABELS) == set(DELIMITER_QUOTED)
