@@ -8,6 +8,7 @@ Every other problem leaves the value empty, or the type « Autre structure », w
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields, replace
 from itertools import repeat
@@ -211,6 +212,16 @@ def _text_or_none(value: Cell) -> str | None:
     return cell_text(value).strip() or None
 
 
+#: A space at either end of a line, two spaces, or any other white space (as str.split sees it).
+_NOT_PLAIN: Final = re.compile(r"^ | $|  |[^\S \n]", re.MULTILINE)
+
+
+def _all_plain(texts: Sequence[str]) -> bool:
+    """Whether every text is already its own cell text (one regex pass over the column)."""
+    joined = "\n".join(texts)
+    return not texts or (joined.count("\n") == len(texts) - 1 and not _NOT_PLAIN.search(joined))
+
+
 def _clean_id(value: Cell) -> object:
     text = cell_text(value).strip()
     return text if text and is_safe_id(text) else _DIRTY
@@ -262,6 +273,8 @@ def _column_outcomes(
     if set(map(type, values)) == {str}:
         if outcome is _clean_id and all_safe_ids(values):  # type: ignore[arg-type]
             return list(values), None  # safe ids hold no space: each is its own text
+        if outcome is _text_or_none and _all_plain(values):  # type: ignore[arg-type]
+            return [value or None for value in values], None
         memo = {value: outcome(value) for value in set(values)}
         found = list(map(memo.__getitem__, values))
         if _DIRTY not in memo.values():

@@ -12,6 +12,7 @@ from geo.importer import ImportResult, InputFileError, Table, import_table
 from geo.importer import rows as rows_module
 from geo.importer.headers import map_headers
 from geo.importer.ids import MAX_ID_CHARS, all_safe_ids, is_safe_id
+from geo.importer.model import cell_text
 from geo.importer.rows import clean_rows, validate_row
 
 #: Headers in a shuffled order, with one unknown column and one optional column left out.
@@ -120,3 +121,10 @@ id_texts = st.text(alphabet="aZ09._~-é \n/", max_size=8) | st.sampled_from(
 def test_all_safe_ids_is_is_safe_id_on_every_text(texts: list[str]) -> None:
     """The one-pass check of a column of ids says what is_safe_id says of each id."""
     assert all_safe_ids(texts) == all(is_safe_id(text) for text in texts)
+
+
+@given(st.lists(st.text(alphabet="ab \t\n\u00a0\u2003\x1c", max_size=6), max_size=6))
+def test_a_plain_column_is_one_whose_texts_are_their_own_cell_text(texts: list[str]) -> None:
+    """The one-pass check says a column is plain exactly when cell_text keeps every text."""
+    expected = all(cell_text(text).strip() == text for text in texts)
+    assert rows_module._all_plain(texts) == expected
