@@ -37,7 +37,8 @@ T = TypeVar("T")
 #: CPU seconds of each timed step: other processes on the machine do not inflate them.
 CPU_SECONDS: dict[str, float] = {}
 GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "gazetteer.json.gz"
-TARGET_ROWS_PER_S = 20_000
+#: Issue 14: the whole offline build of 100,000 generated rows, in rows per second.
+TARGET_ROWS_PER_S = 50_000
 KINDS = (
     "insee",
     "postcode+name",
@@ -250,9 +251,9 @@ def main() -> None:
     harmonic = len(fast) / sum(1 / per_kind[k] for k in fast)
     print(f"  {'pure chain, mix without name-only typos':<36}{'':>12}{harmonic:18,.0f}")
     print(f"  load average after: {os.getloadavg()[0]:.2f}")
-    for label, rate in (("pure chain, cold", n / cold_s), ("whole build", n / build_s)):
+    for label, rate in (("wall-clock", n / build_s), ("per CPU-second", n / build_cpu)):
         verdict = "met" if rate >= TARGET_ROWS_PER_S else "NOT met"
-        print(f"  target {TARGET_ROWS_PER_S:,} rows/s wall-clock, {label}: {verdict}")
+        print(f"  target {TARGET_ROWS_PER_S:,} rows/s for the whole build, {label}: {verdict}")
     if profiler:
         print("Profile of the cold chain (top 15 by cumulative time)")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(15)

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Never
+from typing import Final, Never
 
 from tqdm import tqdm
 
@@ -32,6 +32,9 @@ from geo.geojson import (
     write_geojson_atomic,
 )
 from geo.importer import ImportResult, Issue, Table, import_table, read_table, write_report
+
+#: Collection thresholds of a build (:func:`tune_gc_for_build`).
+BUILD_GC_THRESHOLDS: Final = (100_000, 50, 100)
 
 
 class BuildError(Exception):
@@ -114,6 +117,8 @@ def geocode_file(request: BuildRequest) -> Build:
     """Read, validate and geocode the input (offline, then online if asked); write nothing."""
     check_request(request)
     timings: dict[str, float] = {}
+    if request.tune_gc:  # before reading: the rows and cells are as many long-lived objects
+        gc.set_threshold(*BUILD_GC_THRESHOLDS)
     with _timed(timings, "lecture"):
         table = read_table(request.input, request.sheet)
         sidecar = read_sidecar(request.input)
@@ -173,7 +178,7 @@ def tune_gc_for_build() -> None:
     still frees everything as usual (``bench/bench_geocode.py`` measures the build with it).
     """
     gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
+    gc.set_threshold(*BUILD_GC_THRESHOLDS)
 
 
 def _progress_bar(total: int, unit: str, desc: str, shown: bool) -> tqdm[Never]:

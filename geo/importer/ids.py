@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from geo.text import fold
@@ -19,14 +19,32 @@ from geo.text import fold
 #: Characters an id may hold: RFC 3986 unreserved characters, never percent-encoded.
 SAFE_ID_ALPHABET: Final = "A-Z a-z 0-9 . _ ~ -"
 MAX_ID_CHARS: Final = 100
-_SAFE_ID: Final = re.compile(r"[A-Za-z0-9._~-]+")
+_SAFE_CHAR: Final = "[A-Za-z0-9._~-]"
+_SAFE_ID: Final = re.compile(f"{_SAFE_CHAR}+")
 _UNSAFE_RUN: Final = re.compile(r"[^A-Za-z0-9._~-]+")
+#: Lines of safe ids, one per line, each of 1 to MAX_ID_CHARS characters.
+_SAFE_ID_LINES: Final = re.compile(
+    f"{_SAFE_CHAR}{{1,{MAX_ID_CHARS}}}(?:\n{_SAFE_CHAR}{{1,{MAX_ID_CHARS}}})*"
+)
+_ONLY_DOTS_LINE: Final = re.compile(r"^\.+$", re.MULTILINE)
 
 
 def is_safe_id(text: str) -> bool:
     """Whether ``text`` can be used as an id as it is."""
     return (
         len(text) <= MAX_ID_CHARS and _SAFE_ID.fullmatch(text) is not None and text.strip(".") != ""
+    )
+
+
+def all_safe_ids(texts: Sequence[str]) -> bool:
+    """Whether every text is an id as it is (:func:`is_safe_id`), checked in one regex pass."""
+    if not texts:
+        return True
+    joined = "\n".join(texts)
+    return (
+        joined.count("\n") == len(texts) - 1  # no text holds a line break of its own
+        and _SAFE_ID_LINES.fullmatch(joined) is not None
+        and not _ONLY_DOTS_LINE.search(joined)
     )
 
 

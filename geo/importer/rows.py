@@ -7,9 +7,14 @@ Every other problem leaves the value empty, or the type « Autre structure », w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+import operator
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields, replace
+from itertools import repeat
 from typing import Final
+
+import numpy as np
 
 from geo.importer.headers import (
     EXPECTED_FIELDS,
@@ -18,7 +23,14 @@ from geo.importer.headers import (
     check_columns,
     map_headers,
 )
-from geo.importer.ids import MAX_ID_CHARS, SAFE_ID_ALPHABET, derive_id, is_safe_id, safe_id
+from geo.importer.ids import (
+    MAX_ID_CHARS,
+    SAFE_ID_ALPHABET,
+    all_safe_ids,
+    derive_id,
+    is_safe_id,
+    safe_id,
+)
 from geo.importer.model import (
     Cell,
     ImportedRow,
@@ -187,6 +199,145 @@ def validate_row(
     return row, issues
 
 
+#: An outcome of the column pass meaning "this cell needs :func:`validate_row`".
+_DIRTY: Final = object()
+_TEXT_FIELDS: Final = ("intitule", "structure", "adresse", "commune")
+
+
+def _text_of(value: Cell) -> str:
+    return cell_text(value).strip()
+
+
+def _text_or_none(value: Cell) -> str | None:
+    return cell_text(value).strip() or None
+
+
+#: A space at either end of a line, two spaces, or any other white space (as str.split sees it).
+_NOT_PLAIN: Final = re.compile(r"^ | $|  |[^\S \n]", re.MULTILINE)
+
+
+def _all_plain(texts: Sequence[str]) -> bool:
+    """Whether every text is already its own cell text (one regex pass over the column)."""
+    joined = "\n".join(texts)
+    return not texts or (joined.count("\n") == len(texts) - 1 and not _NOT_PLAIN.search(joined))
+
+
+def _clean_id(value: Cell) -> object:
+    text = cell_text(value).strip()
+    return text if text and is_safe_id(text) else _DIRTY
+
+
+def _clean_type(value: Cell) -> object:
+    label = cell_text(value).strip()
+    if not label:
+        return _DIRTY
+    found, guessed = match_type_structure(label)
+    return found if found is not None and not guessed else _DIRTY
+
+
+def _soft_outcome(name: str, parser: Callable[[Cell], object]) -> Callable[[Cell], object]:
+    def outcome(value: Cell) -> object:
+        if not cell_text(value).strip():
+            return _DIRTY if name == "duree_mois" else None
+        try:
+            return parser(value)
+        except ValueProblem:
+            return _DIRTY
+
+    return outcome
+
+
+#: How each field's cell reads in a clean row; the keys are the fields of ImportedRow.
+_CLEAN_OUTCOMES: Final[dict[str, Callable[[Cell], object]]] = {
+    "id": _clean_id,
+    **dict.fromkeys(_TEXT_FIELDS, _text_or_none),
+    "type_structure": _clean_type,
+    **{name: _soft_outcome(name, parser) for name, parser in _SOFT_PARSERS},
+    "latitude": _soft_outcome("latitude", parse_coordinate),
+    "longitude": _soft_outcome("longitude", parse_coordinate),
+}
+
+
+_ROW_FIELDS: Final = tuple(field.name for field in fields(ImportedRow))
+
+
+def _column_outcomes(
+    values: Sequence[Cell], outcome: Callable[[Cell], object]
+) -> tuple[list[object], np.ndarray | None]:
+    """Outcome of every cell of a column, computed once per distinct text, and the dirty mask.
+
+    Only text cells share an outcome: ``1``, ``1.0`` and ``True`` are equal keys of a dict
+    but read differently. The mask (``None`` when no cell is dirty) marks the cells that
+    need :func:`validate_row`.
+    """
+    if set(map(type, values)) == {str}:
+        if outcome is _clean_id and all_safe_ids(values):  # type: ignore[arg-type]
+            return list(values), None  # safe ids hold no space: each is its own text
+        if outcome is _text_or_none and _all_plain(values):  # type: ignore[arg-type]
+            return [value or None for value in values], None
+        memo = {value: outcome(value) for value in set(values)}
+        found = list(map(memo.__getitem__, values))
+        if _DIRTY not in memo.values():
+            return found, None
+    else:
+        found = [outcome(value) for value in values]
+    return found, _is(found, _DIRTY)
+
+
+def _is(values: Iterable[object], sentinel: object) -> np.ndarray:
+    """Boolean mask of the values that are ``sentinel`` (identity, never ``==``)."""
+    return np.fromiter(map(operator.is_, values, repeat(sentinel)), dtype=bool)
+
+
+def _columns(table: Table) -> list[Sequence[Cell]]:
+    """Return the table's columns (short rows padded with ``None``, extra cells dropped)."""
+    cells = [cells for _, cells in table.rows]
+    width = len(table.headers)
+    if set(map(len, cells)) != {width}:
+        cells = [(*row, *repeat(None, width - len(row)))[:width] for row in cells]
+    return [[row[index] for row in cells] for index in range(width)]
+
+
+def clean_rows(table: Table, mapping: HeaderMapping) -> list[ImportedRow | None]:
+    """Find, column by column, the rows :func:`validate_row` would keep without any issue.
+
+    Each column is parsed once per distinct value (files repeat postcodes, communes, types
+    and durations), and the rules that span columns are boolean masks; a row with any
+    problem, however small, is ``None`` and is left to :func:`validate_row`, which says what
+    is wrong. Every other row equals :func:`validate_row`'s
+    (``tests/geo/test_import_columns.py`` checks this on random messy rows).
+    """
+    count = len(table.rows)
+    if "id" not in mapping.columns or count == 0:
+        return [None] * count  # a derived id comes with a warning
+    columns = _columns(table)
+    dirty = np.zeros(count, dtype=bool)
+    outcomes: dict[str, Sequence[object]] = {}
+    for name, outcome in _CLEAN_OUTCOMES.items():
+        index = mapping.columns.get(name)
+        if index is None:
+            outcomes[name] = [None] * count
+            continue
+        outcomes[name], mask = _column_outcomes(columns[index], outcome)
+        if mask is not None:
+            dirty |= mask
+    if "type_structure" not in mapping.columns:
+        outcomes["type_structure"] = [TypeStructure.AUTRE] * count
+    empty = {name: _is(outcomes[name], None) for name in _CLEAN_OUTCOMES}
+    dirty |= empty["intitule"] & empty["structure"]  # nothing to show
+    dirty |= empty["latitude"] != empty["longitude"]  # one coordinate alone
+    dirty |= (  # nothing to place the row with
+        empty["latitude"] & empty["code_postal"] & empty["code_insee"] & empty["commune"]
+    )
+    lines = [line for line, _ in table.rows]
+    found: list[ImportedRow | None] = list(
+        map(ImportedRow, lines, *(outcomes[name] for name in _ROW_FIELDS[1:]))
+    )
+    for index in np.flatnonzero(dirty).tolist():
+        found[index] = None
+    return found
+
+
 def import_table(table: Table) -> ImportResult:
     """Validate every row of a table; reading problems come first in the result's issues.
 
@@ -241,14 +392,25 @@ def import_table(table: Table) -> ImportResult:
     id_column = table.headers[id_index] if id_index is not None else FIELD_LABELS["id"]
     first_seen: dict[str, int] = {}
     given_ids: set[str] = set()  # ids taken as written in the file
-    for line, cells in table.rows:
-        empty = not any(c.strip() if isinstance(c, str) else c is not None for c in cells)
-        if empty and line not in refused:
-            continue  # an empty spreadsheet row is not a training
-        result.rows_read += 1
-        if line in refused:
-            continue
-        row, issues = validate_row(line, cells, mapping, table.headers)
+    for (line, cells), clean in zip(table.rows, clean_rows(table, mapping), strict=True):
+        if clean is not None and line not in refused:
+            # a clean row has a title or a structure, so it is not empty; its id is as written
+            result.rows_read += 1
+            if clean.id not in first_seen:
+                first_seen[clean.id] = line
+                given_ids.add(clean.id)
+                result.rows.append(clean)
+                continue
+            row: ImportedRow | None = clean
+            issues: list[Issue] = []
+        else:
+            empty = not any(c.strip() if isinstance(c, str) else c is not None for c in cells)
+            if empty and line not in refused:
+                continue  # an empty spreadsheet row is not a training
+            result.rows_read += 1
+            if line in refused:
+                continue
+            row, issues = validate_row(line, cells, mapping, table.headers)
         if row is not None and row.id in first_seen:
             given = (
                 cell_text(cells[id_index]).strip()

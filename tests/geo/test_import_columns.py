@@ -1,0 +1,130 @@
+"""Property test: the column pass of the import equals row-by-row validation on messy rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo.importer import ImportResult, InputFileError, Table, import_table
+from geo.importer import rows as rows_module
+from geo.importer.headers import map_headers
+from geo.importer.ids import MAX_ID_CHARS, all_safe_ids, is_safe_id
+from geo.importer.model import cell_text
+from geo.importer.rows import clean_rows, validate_row
+
+#: Headers in a shuffled order, with one unknown column and one optional column left out.
+HEADERS = (
+    "Code postal",
+    "Identifiant",
+    "Intitulé",
+    "Structure",
+    "Type de structure",
+    "Commune",
+    "Code INSEE",
+    "Durée (mois)",
+    "Modalité",
+    "Latitude",
+    "Longitude",
+    "Site web",
+    "Date de labellisation",
+    "Adresse",
+    "Remarque",
+)
+#: Messy values per column: good ones, empty ones, spaces, and every kind of bad one.
+BLANKS = ("", " ", "  \t", None)
+CELLS: tuple[tuple[object, ...], ...] = (
+    ("75011", "1400", "75 011", "ABCDE", "69001 CEDEX", 75011, 1400.0, "7501", *BLANKS),
+    ("A1", "A1", "a b", "é-1", "..", "x" * 101, "B-2", 7, 7.0, True, *BLANKS),
+    ("Développeur web", "  Data  analyste ", "Web", *BLANKS),
+    ("Simplon", "Simplon", "Asso  du coin", *BLANKS),
+    ("Association", "asso", "Mairie", "Inconnu", "Associ\ufffdtion", "7210", "SARL;MUNI", *BLANKS),
+    ("Paris", "Lyon", " Saint-Denis ", "Paris", *BLANKS),
+    ("75056", "2a004", "1001", "ABCDE", 75056, *BLANKS),
+    ("6", "6 mois", "1 an", "2,5", "-6", "30", 6, 6.0, 6.5, True, "six", *BLANKS),
+    ("Présentiel", "à distance", "mixte", "sur la lune", *BLANKS),
+    ("48,85°", "48.85", "abc", "200", 48.85, float("nan"), 45, *BLANKS),
+    ("2.35", "2,35", "x", 2.35, -0.0, *BLANKS),
+    ("exemple.fr", "http://a.fr", "ftp://a.fr", "pas un site", *BLANKS),
+    ("2024-01-31", "31/01/2024", "45000", "32/13/2024", date(2024, 1, 31), datetime(2024, 1, 31)),
+    ("1 rue de la Paix", *BLANKS),
+    ("note", *BLANKS),
+)
+#: Cells of a row, sometimes short (cells missing at the end) or long (empty cells added).
+row_cells = st.tuples(
+    st.tuples(*(st.sampled_from(values) for values in CELLS)),
+    st.sampled_from([0, 0, 0, 3, 8, 15]),
+    st.sampled_from([(), (), ("",), (None, " ")]),
+).map(lambda drawn: drawn[0][: len(drawn[0]) - drawn[1]] + drawn[2])
+tables = st.lists(row_cells, min_size=1, max_size=30).map(
+    lambda rows: Table(HEADERS, 1, tuple(enumerate(rows, start=2)), "csv")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables)
+def test_a_row_clean_by_columns_is_the_row_validate_row_keeps_without_issues(table: Table) -> None:
+    """A clean row equals validate_row's; a row validate_row keeps silently is found clean."""
+    mapping = map_headers(table.headers)
+    for (line, cells), clean in zip(table.rows, clean_rows(table, mapping), strict=True):
+        row, issues = validate_row(line, cells, mapping, table.headers)
+        if clean is not None:
+            assert (row, issues) == (clean, [])
+        elif row is not None and not issues:
+            pytest.fail(f"row {line} is clean but was left to validate_row: {cells!r}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables)
+def test_the_import_with_the_column_pass_equals_the_row_by_row_import(table: Table) -> None:
+    """Rows, issues (order included) and counts are those of validating every row by itself."""
+    fast = _import_or_error(table)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rows_module, "clean_rows", lambda table, mapping: [None] * len(table.rows))
+        reference = _import_or_error(table)
+    assert fast == reference
+
+
+def _import_or_error(table: Table) -> ImportResult | str:
+    try:
+        return import_table(table)
+    except InputFileError as exc:
+        return str(exc)
+
+
+@given(st.data())
+def test_equal_cells_of_different_types_keep_their_own_reading(data: st.DataObject) -> None:
+    """``1``, ``1.0`` and ``True`` are equal dict keys but read differently: never shared."""
+    first, second = data.draw(st.permutations([6, 6.0, True, "6"]))[:2]
+    cells = (("A1", "Web", "S", "75011", first), ("A2", "Web", "S", "75011", second))
+    headers = ("Identifiant", "Intitulé", "Structure", "Code postal", "Durée (mois)")
+    table = Table(headers, 1, tuple((n, c) for n, c in enumerate(cells, start=2)), "xlsx")
+    mapping = map_headers(headers)
+    for (line, row_cells), clean in zip(table.rows, clean_rows(table, mapping), strict=True):
+        row, issues = validate_row(line, row_cells, mapping, headers)
+        assert clean == (row if not issues else None)
+
+
+def test_the_column_pass_reads_every_field_of_a_row() -> None:
+    """Each field of ImportedRow but its line number has its reading in the column pass."""
+    assert set(rows_module._CLEAN_OUTCOMES) == set(rows_module._ROW_FIELDS) - {"ligne"}
+
+
+id_texts = st.text(alphabet="aZ09._~-é \n/", max_size=8) | st.sampled_from(
+    ["", ".", "..", "a" * MAX_ID_CHARS, "a" * (MAX_ID_CHARS + 1), "a\nb", "\n"]
+)
+
+
+@given(st.lists(id_texts, max_size=6))
+def test_all_safe_ids_is_is_safe_id_on_every_text(texts: list[str]) -> None:
+    """The one-pass check of a column of ids says what is_safe_id says of each id."""
+    assert all_safe_ids(texts) == all(is_safe_id(text) for text in texts)
+
+
+@given(st.lists(st.text(alphabet="ab \t\n\u00a0\u2003\x1c", max_size=6), max_size=6))
+def test_a_plain_column_is_one_whose_texts_are_their_own_cell_text(texts: list[str]) -> None:
+    """The one-pass check says a column is plain exactly when cell_text keeps every text."""
+    expected = all(cell_text(text).strip() == text for text in texts)
+    assert rows_module._all_plain(texts) == expected
