@@ -33,7 +33,12 @@ The Folium page loads only what FastMarkerCluster needs (Leaflet and Leaflet.mar
 Folium's defaults also load jQuery, Bootstrap, Font Awesome and Leaflet.awesome-markers (for
 its default marker), which would only slow it down: the page draws Leaflet's own marker.
 
-    uv run --no-sync python bench/bench_map.py [--sizes 1000 50000] [--rounds 3] [--screenshots]
+With ``--formats`` it also fetches, parses and takes the map data, in a loaded page, in turn
+as the columns the page is sent and as plain rows (``/banc/donnees-lignes.json``), both
+prepared and served alike by the server.
+
+    uv run --no-sync python bench/bench_map.py [--sizes 1000 50000] [--rounds 3] [--formats]
+        [--screenshots]
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ from urllib.parse import urlsplit
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.map_server import BANC_PREFIX, DOSSIER_ENV  # noqa: E402
+from bench.map_server import BANC_PREFIX, DOSSIER_ENV, LIGNES_PATH  # noqa: E402
 from bench.synthetic import write_synthetic  # noqa: E402
 
 
@@ -258,6 +263,50 @@ def measure_folium(browser: Any, base_url: str) -> dict[str, float]:
     return {"first_markers_ms": first, "bytes": counters["bytes"], "requests": counters["requests"]}
 
 
+#: Fetch (no cache) and take the map data in a loaded page: the columns of ``/carte/donnees.json``
+#: decoded by the page, or plain rows given their places as the page did when it received them.
+PRENDRE = """async ([url, colonnes]) => {
+    const app = window.carteGen.application;
+    const debut = performance.now();
+    const donnees = await (await fetch(url, { cache: 'no-store' })).json();
+    const lu = performance.now();
+    if (colonnes) {
+        app.charger(donnees);
+    } else {
+        const lieux = new Map();
+        for (const r of donnees.formations) {
+            const cle = r.lon + ' ' + r.lat;
+            let lieu = lieux.get(cle);
+            if (lieu === undefined) { lieu = lieux.size; lieux.set(cle, lieu); }
+            r.lieu = lieu;
+            r.distance_km = null;
+            r.marqueur = null;
+            r.texte = null;
+        }
+    }
+    return [lu - debut, performance.now() - lu];
+}"""
+
+
+def compare_formats(browser: Any, base_url: str, rounds: int) -> dict[str, list[float]]:
+    """Columns against plain rows, interleaved in one page: fetched, parsed, taken (ms)."""
+    context, page, _ = _new_page(browser, 1366, 768)
+    page.goto(base_url + "/")
+    FIXTURES.wait_ready(page, timeout_ms=120_000)
+    page.wait_for_load_state("networkidle")
+    url = page.evaluate("window.carteGen.application.config.donnees_url")
+    formats = {"columns": [url, True], "rows": [LIGNES_PATH, False]}
+    for arg in formats.values():  # the server prepares the rows on the first request
+        page.evaluate(PRENDRE, arg)
+    times: dict[str, list[float]] = {name: [] for name in formats}
+    for _ in range(rounds):
+        for name, arg in formats.items():
+            fetched, taken = page.evaluate(PRENDRE, arg)
+            times[name].append(fetched + taken)
+    context.close()
+    return times
+
+
 def _median(rounds: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in rounds)
 
@@ -291,6 +340,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 50000])
     parser.add_argument("--rounds", type=int, default=3, help="loads of each page, interleaved")
+    parser.add_argument(
+        "--formats", action="store_true", help="also compare columns with plain rows"
+    )
     parser.add_argument("--screenshots", action="store_true")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
@@ -325,6 +377,7 @@ def main() -> int:
                 for index in range(args.rounds):
                     carte.append(measure(browser, server.url, changes=index == 0))
                     fast.append(measure_folium(browser, server.url))
+                formats = compare_formats(browser, server.url, 5) if args.formats else None
             finally:
                 server.stop()
             print(
@@ -359,6 +412,17 @@ def main() -> int:
                 f" redrawn {first['markers_ms']:.0f} ms",
                 flush=True,
             )
+            if formats is not None:
+                print(
+                    f"{'':>10} map data fetched, parsed and taken, median of 5 interleaved:"
+                    + "; ".join(
+                        f" {name} {statistics.median(times):.0f} ms ("
+                        + ", ".join(f"{t:.0f}" for t in times)
+                        + ")"
+                        for name, times in formats.items()
+                    ),
+                    flush=True,
+                )
             print(
                 f"{'':>10} (server: map data prepared at load in"
                 f" {prepared['build_ms'] + prepared['compress_ms']:.0f} ms (build"
