@@ -203,11 +203,12 @@ def encoded_column(values: list[Any]) -> Any:
     enums and shared positions repeat, and fewer bytes are faster for the page to receive and
     to parse. Values are told apart by type too (``1``, ``1.0`` and ``True`` stay distinct).
     """
-    index: dict[tuple[type, Any], int] = {}
+    index: dict[Any, int] = {}
     distinct: list[Any] = []
     codes: list[int] = []
     for value in values:
-        key = (type(value), value)
+        # Texts are most values and cannot equal a tuple: only the others need their type.
+        key = value if type(value) is str else (type(value), value)
         code = index.get(key)
         if code is None:
             code = index[key] = len(distinct)
