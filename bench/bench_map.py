@@ -47,6 +47,7 @@ import argparse
 import importlib.util
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -348,6 +349,15 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="bench-map-"))
+    try:
+        run(args, work, sync_playwright)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
+    """Every size, then the screenshots if asked, with their files in ``work``."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=FIXTURES.CHROMIUM, args=FIXTURES.CHROMIUM_ARGS
@@ -442,7 +452,6 @@ def main() -> int:
             finally:
                 server.stop()
         browser.close()
-    return 0
 
 
 if __name__ == "__main__":
