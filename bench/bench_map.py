@@ -1,17 +1,22 @@
 """Benchmark the map page in headless Chromium with 1,000 and 50,000 synthetic trainings.
 
-For each size it starts uvicorn on a loopback port, opens ``/`` in a fresh browser context
-(cold cache), and prints:
+For each size it starts uvicorn on a loopback port (``bench/map_server.py``: Carte GEN's app,
+which also serves a Folium ``FastMarkerCluster`` page built from the same trainings, with its
+Leaflet and Leaflet.markercluster from ``node_modules``), then opens, in turn and
+``--rounds`` times each (interleaved, so that both see the same machine load), ``/`` and the
+Folium page, each in a fresh browser context (cold cache), and prints the medians of:
 
 - bytes transferred, compressed (sum of the network's ``encodedDataLength``, tiles excluded);
-- time from navigation start until the first markers are drawn (the page's
-  ``carte-gen:premiers-marqueurs`` performance mark);
+- time from navigation start until the first markers are in the page: the first
+  ``.leaflet-marker-icon`` element (a marker or a cluster) added to the document, seen by a
+  ``MutationObserver`` the benchmark installs in both pages alike; for Carte GEN, its own
+  ``carte-gen:premiers-marqueurs`` performance mark too, and the ratio of the two pages;
 - time from the page script's start until the map data is parsed (``carte-gen:donnees``);
 - time for a filter change to update markers and list, as measured by the page script
   (``carte-gen:mise-a-jour``: filter, cluster index, markers of the view, list, count, URL;
   ``carte-gen:marqueurs``: until the markers of the view are drawn), median and max of several
-  changes. Every other change goes back to no filter, whose cluster index (built for the first
-  markers) the page keeps; the others build an index of their results.
+  changes (first round only). Every other change goes back to no filter, whose cluster index
+  (built for the first markers) the page keeps; the others build an index of their results.
 
 The page keeps only its last measure of each name; the benchmark collects them as they come
 with a ``PerformanceObserver`` it installs before the page's scripts run.
@@ -24,14 +29,27 @@ With ``--screenshots`` it also writes page and embed screenshots at phone and de
 (demo-like data of 171 trainings, tiles replaced by a plain generated tile) to
 ``docs/screenshots/``.
 
-    uv run --no-sync python bench/bench_map.py [--sizes 1000 50000] [--screenshots]
+The Folium page loads only what FastMarkerCluster needs (Leaflet and Leaflet.markercluster):
+Folium's defaults also load jQuery, Bootstrap, Font Awesome and Leaflet.awesome-markers (for
+its default marker), which would only slow it down: the page draws Leaflet's own marker.
+
+With ``--formats`` it also fetches, parses and takes the map data, in a loaded page, in turn
+as the columns the page is sent and as plain rows (``/banc/donnees-lignes.json``), both
+prepared and served alike by the server.
+
+    uv run --no-sync python bench/bench_map.py [--sizes 1000 50000] [--rounds 3] [--formats]
+        [--screenshots]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +61,7 @@ from urllib.parse import urlsplit
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.map_server import BANC_PREFIX, DOSSIER_ENV, LIGNES_PATH  # noqa: E402
 from bench.synthetic import write_synthetic  # noqa: E402
 
 
@@ -79,7 +98,73 @@ new PerformanceObserver((liste) => {
         (window.__mesures[e.name] = window.__mesures[e.name] || []).push(e.duration);
     }
 }).observe({ type: 'measure' });
+window.__premierMarqueur = null;
+new MutationObserver((changements, observateur) => {
+    for (const changement of changements) {
+        for (const noeud of changement.addedNodes) {
+            if (noeud.nodeType === 1 && noeud.classList.contains('leaflet-marker-icon')) {
+                window.__premierMarqueur = performance.now();
+                observateur.disconnect();
+                return;
+            }
+        }
+    }
+}).observe(document, { childList: true, subtree: true });
 """
+FOLIUM_PATH = f"{BANC_PREFIX}/folium/"
+#: Leaflet's own marker: Folium's default callback needs Leaflet.awesome-markers (not installed).
+FOLIUM_CALLBACK = "function (row) { return L.marker(new L.LatLng(row[0], row[1])); }"
+
+
+class BenchServer(FIXTURES.Server):  # type: ignore[misc,name-defined]
+    """``uvicorn bench.map_server:create_bench_app --factory``: Carte GEN and the Folium page."""
+
+    def __init__(self, data_path: Path, log_dir: Path, folium_dir: Path) -> None:
+        self.data_path = data_path
+        self.port = FIXTURES.free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log_dir / f"uvicorn-{self.port}.log"
+        environment = {
+            **os.environ,
+            "CARTE_GEN_DATA_PATH": str(data_path),
+            "CARTE_GEN_RELOAD_INTERVAL_S": "3600",
+            DOSSIER_ENV: str(folium_dir),
+        }
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "uvicorn", "bench.map_server:create_bench_app"),
+                    *("--factory", "--host", "127.0.0.1", "--port", str(self.port)),
+                ],
+                cwd=REPO_ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+
+def write_folium_page(data: Path, folder: Path) -> int:
+    """Write Folium's FastMarkerCluster page of the trainings of ``data``; return its size."""
+    import folium
+    from folium.plugins import FastMarkerCluster
+
+    features = json.loads(data.read_bytes())["features"]
+    points = [[f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]] for f in features]
+    carte = folium.Map(location=[46.6, 2.4], zoom_start=6, tiles="OpenStreetMap")
+    carte.default_js = [("leaflet", f"{BANC_PREFIX}/leaflet/leaflet.js")]
+    carte.default_css = [("leaflet_css", f"{BANC_PREFIX}/leaflet/leaflet.css")]
+    grappes = FastMarkerCluster(points, callback=FOLIUM_CALLBACK)
+    paquet = f"{BANC_PREFIX}/leaflet.markercluster"
+    grappes.default_js = [("markerclusterjs", f"{paquet}/leaflet.markercluster.js")]
+    grappes.default_css = [
+        ("markerclustercss", f"{paquet}/MarkerCluster.css"),
+        ("markerclusterdefaultcss", f"{paquet}/MarkerCluster.Default.css"),
+    ]
+    grappes.add_to(carte)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "index.html"
+    carte.save(str(target))
+    return target.stat().st_size
 
 
 def _new_page(browser: Any, width: int, height: int) -> tuple[Any, Any, dict[str, int]]:
@@ -138,37 +223,93 @@ def time_preparation(path: Path) -> dict[str, float]:
     }
 
 
-def measure(browser: Any, base_url: str) -> dict[str, float]:
-    """Cold load of ``/`` then a series of filter changes; the figures of one size."""
+def measure(browser: Any, base_url: str, changes: bool) -> dict[str, float]:
+    """Cold load of ``/`` then, if ``changes``, a series of filter changes."""
     context, page, counters = _new_page(browser, 1366, 768)
     page.goto(base_url + "/")
     FIXTURES.wait_ready(page, timeout_ms=120_000)
     page.wait_for_load_state("networkidle")
     # ms since navigation start
-    first = page.evaluate(
-        "performance.getEntriesByName('carte-gen:premiers-marqueurs')[0].startTime"
-    )
-    data_ms = page.evaluate("window.__mesures['carte-gen:donnees'][0]")
-    count = "window.__mesures['carte-gen:mise-a-jour'].length"
-    for selector, value in FILTER_CHANGES:
-        before = page.evaluate(count)
-        page.select_option(selector, value)
-        page.wait_for_function(f"n => {count} > n", arg=before)
-    mesures = page.evaluate("window.__mesures")
-    changes = len(FILTER_CHANGES)
-    updates: list[float] = mesures["carte-gen:mise-a-jour"][-changes:]
-    markers: list[float] = mesures["carte-gen:marqueurs"][-changes:]
-    context.close()
-    return {
-        "bytes": counters["bytes"],
-        "requests": counters["requests"],
-        "tiles": counters["tiles"],
-        "first_markers_ms": first,
-        "data_ms": data_ms,
-        "update_ms": statistics.median(updates),
-        "update_max_ms": max(updates),
-        "markers_ms": statistics.median(markers),
+    figures: dict[str, float] = {
+        "first_markers_ms": page.evaluate("window.__premierMarqueur"),
+        "mark_ms": page.evaluate(
+            "performance.getEntriesByName('carte-gen:premiers-marqueurs')[0].startTime"
+        ),
+        "data_ms": page.evaluate("window.__mesures['carte-gen:donnees'][0]"),
     }
+    count = "window.__mesures['carte-gen:mise-a-jour'].length"
+    if changes:
+        for selector, value in FILTER_CHANGES:
+            before = page.evaluate(count)
+            page.select_option(selector, value)
+            page.wait_for_function(f"n => {count} > n", arg=before)
+        mesures = page.evaluate("window.__mesures")
+        updates: list[float] = mesures["carte-gen:mise-a-jour"][-len(FILTER_CHANGES) :]
+        markers: list[float] = mesures["carte-gen:marqueurs"][-len(FILTER_CHANGES) :]
+        figures["update_ms"] = statistics.median(updates)
+        figures["update_max_ms"] = max(updates)
+        figures["markers_ms"] = statistics.median(markers)
+    context.close()
+    return {**figures, "bytes": counters["bytes"], "requests": counters["requests"]}
+
+
+def measure_folium(browser: Any, base_url: str) -> dict[str, float]:
+    """Cold load of the Folium FastMarkerCluster page, until its first markers."""
+    context, page, counters = _new_page(browser, 1366, 768)
+    page.goto(base_url + FOLIUM_PATH)
+    page.wait_for_function("() => window.__premierMarqueur !== null", timeout=120_000)
+    page.wait_for_load_state("networkidle")
+    first: float = page.evaluate("window.__premierMarqueur")
+    context.close()
+    return {"first_markers_ms": first, "bytes": counters["bytes"], "requests": counters["requests"]}
+
+
+#: Fetch (no cache) and take the map data in a loaded page: the columns of ``/carte/donnees.json``
+#: decoded by the page, or plain rows given their places as the page did when it received them.
+PRENDRE = """async ([url, colonnes]) => {
+    const app = window.carteGen.application;
+    const debut = performance.now();
+    const donnees = await (await fetch(url, { cache: 'no-store' })).json();
+    const lu = performance.now();
+    if (colonnes) {
+        app.charger(donnees);
+    } else {
+        const lieux = new Map();
+        for (const r of donnees.formations) {
+            const cle = r.lon + ' ' + r.lat;
+            let lieu = lieux.get(cle);
+            if (lieu === undefined) { lieu = lieux.size; lieux.set(cle, lieu); }
+            r.lieu = lieu;
+            r.distance_km = null;
+            r.marqueur = null;
+            r.texte = null;
+        }
+    }
+    return [lu - debut, performance.now() - lu];
+}"""
+
+
+def compare_formats(browser: Any, base_url: str, rounds: int) -> dict[str, list[float]]:
+    """Columns against plain rows, interleaved in one page: fetched, parsed, taken (ms)."""
+    context, page, _ = _new_page(browser, 1366, 768)
+    page.goto(base_url + "/")
+    FIXTURES.wait_ready(page, timeout_ms=120_000)
+    page.wait_for_load_state("networkidle")
+    url = page.evaluate("window.carteGen.application.config.donnees_url")
+    formats = {"columns": [url, True], "rows": [LIGNES_PATH, False]}
+    for arg in formats.values():  # the server prepares the rows on the first request
+        page.evaluate(PRENDRE, arg)
+    times: dict[str, list[float]] = {name: [] for name in formats}
+    for _ in range(rounds):
+        for name, arg in formats.items():
+            fetched, taken = page.evaluate(PRENDRE, arg)
+            times[name].append(fetched + taken)
+    context.close()
+    return times
+
+
+def _median(rounds: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in rounds)
 
 
 def screenshots(browser: Any, base_url: str, out: Path) -> list[Path]:
@@ -199,23 +340,41 @@ def main() -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 50000])
+    parser.add_argument("--rounds", type=int, default=3, help="loads of each page, interleaved")
+    parser.add_argument(
+        "--formats", action="store_true", help="also compare columns with plain rows"
+    )
     parser.add_argument("--screenshots", action="store_true")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="bench-map-"))
+    try:
+        run(args, work, sync_playwright)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
+    """Every size, then the screenshots if asked, with their files in ``work``."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=FIXTURES.CHROMIUM, args=FIXTURES.CHROMIUM_ARGS
         )
         print(
-            f"{'trainings':>10} {'kB (compressed)':>16} {'requests':>9} {'first markers':>14}"
-            f" {'data loaded':>12} {'update (median/max)':>20} {'all markers redrawn':>20}"
+            f"{'trainings':>10} {'page':>18} {'kB':>8} {'requests':>9} {'first markers':>14}"
+            f" {'(own mark)':>11} {'data loaded':>12}"
         )
         for size in args.sizes:
             data = work / f"formations-{size}.geojson"
             write_synthetic(data, size, seed=1)
-            server = FIXTURES.start_server(data, work)
+            folium_dir = work / f"folium-{size}"
+            folium_kb = write_folium_page(data, folium_dir) / 1000
+            server = BenchServer(data, work, folium_dir)
+            server.wait_ready(need_data=True)
+            carte: list[dict[str, float]] = []
+            fast: list[dict[str, float]] = []
             try:
                 prepared = time_preparation(data)
                 started = time.perf_counter()
@@ -225,16 +384,55 @@ def main() -> int:
                 with urllib.request.urlopen(request, timeout=120) as answer:
                     answer.read()
                 warm_up_ms = (time.perf_counter() - started) * 1000
-                figures = measure(browser, server.url)
+                for index in range(args.rounds):
+                    carte.append(measure(browser, server.url, changes=index == 0))
+                    fast.append(measure_folium(browser, server.url))
+                formats = compare_formats(browser, server.url, 5) if args.formats else None
             finally:
                 server.stop()
             print(
-                f"{size:>10} {figures['bytes'] / 1000:>16.1f} {figures['requests']:>9}"
-                f" {figures['first_markers_ms']:>12.0f}ms {figures['data_ms']:>10.0f}ms"
-                f" {figures['update_ms']:>11.1f} / {figures['update_max_ms']:.1f}ms"
-                f" {figures['markers_ms']:>18.0f}ms",
+                f"{size:>10} {'Carte GEN':>18} {_median(carte, 'bytes') / 1000:>8.1f}"
+                f" {_median(carte, 'requests'):>9.0f} {_median(carte, 'first_markers_ms'):>12.0f}ms"
+                f" {_median(carte, 'mark_ms'):>9.0f}ms {_median(carte, 'data_ms'):>10.0f}ms",
                 flush=True,
             )
+            print(
+                f"{'':>10} {'FastMarkerCluster':>18} {_median(fast, 'bytes') / 1000:>8.1f}"
+                f" {_median(fast, 'requests'):>9.0f} {_median(fast, 'first_markers_ms'):>12.0f}ms",
+                flush=True,
+            )
+            ratios = [
+                c["first_markers_ms"] / f["first_markers_ms"]
+                for c, f in zip(carte, fast, strict=True)
+            ]
+            print(
+                f"{'':>10} first markers, Carte GEN / FastMarkerCluster: median"
+                f" {statistics.median(ratios):.2f}× (rounds: "
+                + ", ".join(f"{r:.2f}" for r in ratios)
+                + "); Carte GEN rounds: "
+                + ", ".join(f"{c['first_markers_ms']:.0f}" for c in carte)
+                + " ms; Folium page "
+                + f"{folium_kb:.0f} kB raw",
+                flush=True,
+            )
+            first = carte[0]
+            print(
+                f"{'':>10} filter change (first round): update median/max"
+                f" {first['update_ms']:.1f} / {first['update_max_ms']:.1f} ms, all markers"
+                f" redrawn {first['markers_ms']:.0f} ms",
+                flush=True,
+            )
+            if formats is not None:
+                print(
+                    f"{'':>10} map data fetched, parsed and taken, median of 5 interleaved:"
+                    + "; ".join(
+                        f" {name} {statistics.median(times):.0f} ms ("
+                        + ", ".join(f"{t:.0f}" for t in times)
+                        + ")"
+                        for name, times in formats.items()
+                    ),
+                    flush=True,
+                )
             print(
                 f"{'':>10} (server: map data prepared at load in"
                 f" {prepared['build_ms'] + prepared['compress_ms']:.0f} ms (build"
@@ -243,6 +441,7 @@ def main() -> int:
                 f" {warm_up_ms:.0f} ms)",
                 flush=True,
             )
+        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
         if args.screenshots:
             data = work / "formations-demo.geojson"
             write_synthetic(data, 171, seed=2016)
@@ -253,7 +452,6 @@ def main() -> int:
             finally:
                 server.stop()
         browser.close()
-    return 0
 
 
 if __name__ == "__main__":

@@ -232,11 +232,76 @@ def map_row(feature: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def encoded_column(values: list[Any]) -> Any:
+    """Encode a column as a plain list, or ``{"valeurs", "codes"}`` when values repeat enough.
+
+    Dictionary encoding (distinct values in first-seen order, then each row's index) is
+    chosen when there are at most half as many distinct values as rows: structures, communes,
+    enums and shared positions repeat, and fewer bytes are faster for the page to receive and
+    to parse. Values are told apart by type too (``1``, ``1.0`` and ``True`` stay distinct).
+    """
+    index: dict[Any, int] = {}
+    distinct: list[Any] = []
+    codes: list[int] = []
+    for value in values:
+        # Texts are most values and cannot equal a tuple: only the others need their type.
+        key = value if type(value) is str else (type(value), value)
+        code = index.get(key)
+        if code is None:
+            code = index[key] = len(distinct)
+            distinct.append(value)
+        codes.append(code)
+    if len(distinct) * 2 > len(values):
+        return values
+    return {"valeurs": distinct, "codes": codes}
+
+
+def map_columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Encode :func:`map_row` rows column by column: what ``formations`` holds in the map data.
+
+    ``{"nombre": n, "position": {"valeurs": [[lon, lat], …], "codes": [place of each row]},
+    "colonnes": {"id": […], name: <encoded_column>, …}}``: a missing field is ``null`` in its
+    column. The position is always dictionary-encoded, so its codes number the distinct places
+    (which the page's cluster layer indexes). :func:`map_rows` is the inverse.
+    """
+    places: dict[tuple[float, float], int] = {}
+    positions = [places.setdefault((row["lon"], row["lat"]), len(places)) for row in rows]
+    return {
+        "nombre": len(rows),
+        "position": {"valeurs": [list(place) for place in places], "codes": positions},
+        "colonnes": {
+            "id": [row["id"] for row in rows],
+            **{name: encoded_column([row.get(name) for row in rows]) for name in CHAMPS_CARTE},
+        },
+    }
+
+
+def map_rows(columns: dict[str, Any]) -> list[dict[str, Any]]:
+    """Decode :func:`map_columns` back into rows (what the page's decoder does; for tests)."""
+    rows: list[dict[str, Any]] = []
+    places = columns["position"]["valeurs"]
+    decoded = {
+        name: [column["valeurs"][code] for code in column["codes"]]
+        if isinstance(column, dict)
+        else column
+        for name, column in columns["colonnes"].items()
+    }
+    for i, place in enumerate(columns["position"]["codes"]):
+        lon, lat = places[place]
+        row: dict[str, Any] = {"id": decoded["id"][i], "lon": lon, "lat": lat}
+        for name in CHAMPS_CARTE:
+            if decoded[name][i] is not None:
+                row[name] = decoded[name][i]
+        rows.append(row)
+    return rows
+
+
 def map_data(dataset: Dataset) -> bytes:
     """Everything the map needs about every training, as one JSON document.
 
-    ``formations`` holds one :func:`map_row` per training, in file order (the API's order);
-    ``regions`` and ``departements`` map codes to names (and a département to its région).
+    ``formations`` holds the :func:`map_row` of every training, in file order (the API's
+    order), encoded by :func:`map_columns`; ``regions`` and ``departements`` map codes to
+    names (and a département to its région).
     """
     features = dataset.features
     departements: dict[str, list[str | None]] = {}
@@ -261,7 +326,7 @@ def map_data(dataset: Dataset) -> bytes:
             "metadonnees": metadonnees,
             "regions": dataset.region_names,
             "departements": departements,
-            "formations": [map_row(feature) for feature in features],
+            "formations": map_columns([map_row(feature) for feature in features]),
         }
     )
 

@@ -24,6 +24,30 @@ function mesurer(nom, debut) {
   performance.measure(nom, { start: debut, end: performance.now() });
 }
 
+/** The rows of the map data's columns (app/routers/pages.py `map_columns`): each training
+ * gets its id, position, place (trainings at the exact same position share one: the cluster
+ * layer indexes places), its non-null fields, and the page's working fields. */
+function lignes({ nombre, position, colonnes }) {
+  const lieux = position.valeurs;
+  const codesLieux = position.codes;
+  const ids = colonnes.id;
+  const formations = new Array(nombre);
+  for (let i = 0; i < nombre; i++) {
+    const [lon, lat] = lieux[codesLieux[i]];
+    formations[i] = { id: ids[i], lon, lat, lieu: codesLieux[i], distance_km: null, marqueur: null, texte: null };
+  }
+  for (const [nom, colonne] of Object.entries(colonnes)) {
+    if (nom === 'id') { continue; }
+    const valeurs = Array.isArray(colonne) ? colonne : colonne.valeurs;
+    const codes = Array.isArray(colonne) ? null : colonne.codes;
+    for (let i = 0; i < nombre; i++) {
+      const v = codes === null ? valeurs[i] : valeurs[codes[i]];
+      if (v !== null) { formations[i][nom] = v; }
+    }
+  }
+  return formations;
+}
+
 class Application {
   constructor({ carte, grappes, localisation, config }) {
     this.carte = carte;
@@ -91,20 +115,9 @@ class Application {
     this.regions = donnees.regions || {};
     this.departements = donnees.departements || {};
     this.metadonnees = donnees.metadonnees || {};
-    const formations = donnees.formations || [];
-    const lieux = new Map();
-    for (const r of formations) {
-      // Trainings at the exact same position share a place: the cluster layer indexes places.
-      const cle = r.lon + ' ' + r.lat;
-      let lieu = lieux.get(cle);
-      if (lieu === undefined) { lieu = lieux.size; lieux.set(cle, lieu); }
-      r.lieu = lieu;
-      r.distance_km = null;
-      r.marqueur = null;
-      r.texte = null;
-    }
-    this.formations = formations;
-    this.parLieu = new Array(lieux.size);
+    const colonnes = donnees.formations;
+    this.formations = colonnes ? lignes(colonnes) : [];
+    this.parLieu = new Array(colonnes ? colonnes.position.valeurs.length : 0);
     this.plies = 0;
     this.memoPlis = new Map();
   }

@@ -20,7 +20,7 @@ from starlette.datastructures import QueryParams
 from app.dependencies import FormationQuery, parse_query
 from app.main import create_app
 from app.map.builder import filter_rules
-from app.routers.pages import map_row
+from app.routers.pages import map_row, map_rows
 from app.settings import Settings
 from geo.schema import PROPERTY_FIELDS
 from geo.text import fold
@@ -84,7 +84,7 @@ def test_the_api_answers_each_case(client: TestClient, case: dict[str, Any]) -> 
 
 def test_the_page_is_sent_the_rows_of_the_table(client: TestClient) -> None:
     data = client.get("/carte/donnees.json").json()
-    assert data["formations"] == CASES["lignes"]
+    assert map_rows(data["formations"]) == CASES["lignes"]
     assert [map_row(feature_of(row)) for row in CASES["lignes"]] == CASES["lignes"]
 
 

@@ -1,4 +1,4 @@
-"""The map data (``/carte/donnees.json``): plain rows the page filters, prepared at load time."""
+"""The map data (``/carte/donnees.json``): the page's rows, by column, prepared at load time."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.main import create_app
-from app.routers.pages import CHAMPS_CARTE
+from app.routers.pages import CHAMPS_CARTE, encoded_column, map_columns, map_rows
 from app.settings import Settings
 from bench.synthetic import write_synthetic
 from geo.schema import PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
@@ -28,7 +30,7 @@ def test_map_rows_are_the_api_features_fields(client: TestClient) -> None:
     answer = client.get("/carte/donnees.json", headers={"Accept-Encoding": "gzip"})
     assert answer.status_code == 200
     assert answer.headers["content-encoding"] == "gzip"
-    rows = answer.json()["formations"]
+    rows = map_rows(answer.json()["formations"])
     features = client.get("/api/formations").json()["features"]
     assert len(rows) == len(features)
     for row, feature in zip(rows, features, strict=True):
@@ -67,10 +69,47 @@ def test_map_data_is_prepared_when_the_dataset_loads(client: TestClient) -> None
     assert set(entry.encoded) == {"br", "gzip"}
     answer = client.get("/carte/donnees.json", headers={"Accept-Encoding": "identity"})
     assert answer.content == entry.body
-    assert len(json.loads(entry.body)["formations"]) == len(dataset)
+    assert json.loads(entry.body)["formations"]["nombre"] == len(dataset)
 
 
 def test_every_structure_type_has_its_marker_icon() -> None:
     icons = Path(__file__).resolve().parents[2] / "static" / "icones"
     for kind in TYPE_STRUCTURE_LABELS:
         assert (icons / f"{kind}.svg").is_file(), kind
+
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([1.0, 0.5]), st.text(max_size=2)
+)
+
+
+@given(st.lists(SCALARS, max_size=40))
+def test_a_column_decodes_to_its_values(values: list[object]) -> None:
+    column = encoded_column(values)
+    decoded = (
+        column if isinstance(column, list) else [column["valeurs"][c] for c in column["codes"]]
+    )
+    assert [(type(v), v) for v in decoded] == [(type(v), v) for v in values]
+    if not isinstance(column, list):
+        assert len(column["valeurs"]) * 2 <= len(values)
+
+
+ROWS = st.lists(
+    st.fixed_dictionaries(
+        {"lon": st.sampled_from([2.35, -1.5, 5.0]), "lat": st.sampled_from([48.85, 43.6])},
+        optional={name: st.sampled_from(["a", "b", 12]) for name in CHAMPS_CARTE},
+    ),
+    max_size=30,
+)
+
+
+@given(ROWS)
+def test_rows_come_back_from_their_columns(rows: list[dict[str, object]]) -> None:
+    rows = [{"id": str(i), **row} for i, row in enumerate(rows)]
+    columns = map_columns(rows)
+    decoded = map_rows(columns)
+    assert decoded == rows
+    places = columns["position"]["valeurs"]
+    for row, place in zip(rows, columns["position"]["codes"], strict=True):
+        assert places[place] == [row["lon"], row["lat"]]
+    assert len(places) == len({(row["lon"], row["lat"]) for row in rows})
