@@ -14,6 +14,7 @@ import { formulaire } from './formulaire.js';
 import { integration } from './integration.js';
 import { liste } from './liste.js';
 import { marqueurs } from './marqueurs.js';
+import { affichagePistes } from './pistes.js';
 import { presDeMoi } from './pres-de-moi.js';
 
 const OPTIONS_EMBED = ['liste', 'filtres'];
@@ -57,6 +58,7 @@ class Application {
     this.creerIcones();
     this.relierFormulaire();
     this.relierListe();
+    this.relierPistes();
     this.relierIntegration();
     this.relierCarte();
     if (this.config.mode === 'embed') { this.relierHauteur(); }
@@ -159,6 +161,8 @@ class Application {
     document.documentElement.setAttribute('data-marqueurs', String(resultats.length));
     this.rendreListe();
     this.majCompte(resultats.length);
+    this.resumerFiltres(f);
+    this.rendrePistes();
     const params = versParametres(f);
     this.majUrl(params);
     this.majLiens(params);
@@ -225,7 +229,7 @@ class Application {
   }
 }
 
-Object.assign(Application.prototype, formulaire, integration, liste, marqueurs, presDeMoi);
+Object.assign(Application.prototype, affichagePistes, formulaire, integration, liste, marqueurs, presDeMoi);
 
 const depart = window.carteGenDepart;
 if (depart) {

@@ -1,0 +1,123 @@
+"""The job seeker's journey (issue 12) in a real Chromium, at phone and desktop sizes."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1366, "height": 768}}
+SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+
+#: A point in the Atlantic off Brittany: no training within a few kilometres.
+SEA = {"lat": "47.0", "lon": "-3.6"}
+
+
+def query_of(page) -> str:
+    return urlsplit(page.url).query
+
+
+def wait_count(page, n: int) -> None:
+    page.wait_for_function(
+        "n => document.getElementById('compte').getAttribute('data-nombre') === String(n)", arg=n
+    )
+
+
+def covering_radius(distance: float) -> int:
+    """The radius the page offers to take a distance in (5 km steps, 10 km above 100 km)."""
+    step = 5 if distance < 100 else 10
+    return max(step, math.ceil(distance / step) * step)
+
+
+def km(value: float) -> str:
+    """A distance as the page writes it (French, one decimal at most)."""
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+@SIZES
+def test_empty_radius_names_the_nearest_trainings_and_widens_in_one_tap(
+    open_page, server, helpers, size
+):
+    query = urlencode({**SEA, "rayon_km": "5"})
+    assert server.count(query) == 0
+    nearest = server.features(urlencode(SEA))[:3]
+    radius = covering_radius(nearest[-1]["properties"]["distance_km"])
+    page = open_page(**size).page
+    page.goto(f"{server.url}/?{query}")
+    helpers.wait_ready(page)
+    wait_count(page, 0)
+    panel = page.locator("#pistes")
+    assert panel.is_visible()
+    items = panel.locator(".pistes-proches li")
+    assert items.count() == 3
+    for item, feature in zip(items.all(), nearest, strict=True):
+        props = feature["properties"]
+        text = item.inner_text()
+        assert (props["intitule"] or props["structure"]) in text
+        assert f"à {km(props['distance_km'])} km" in text
+    widen = panel.get_by_role("button", name=f"Élargir à {radius} km")
+    widen.click()
+    widened = urlencode({**SEA, "rayon_km": str(radius)})
+    expected = server.count(widened)
+    assert expected >= 3
+    wait_count(page, expected)
+    assert parse_qs(query_of(page))["rayon_km"] == [str(radius)]
+    assert page.input_value("#f-rayon") == str(radius)
+    assert panel.is_hidden()
+    assert f"à moins de {radius} km" in page.inner_text("#resume-filtres")
+
+
+def thin_query(server) -> tuple[dict[str, str], int]:
+    """Filters of the API giving fewer than 3 trainings, where dropping a filter gives more."""
+    filtres = server.get_json("/api/filtres")["filtres"]
+    region = max(filtres["region"], key=lambda r: r["nombre"])["valeur"]
+    for kind in ("autre", "collectivite", "entreprise", "association", "ecole"):
+        for months in range(24, 2, -1):
+            params = {
+                "region": region,
+                "type_structure": kind,
+                "duree_min": str(months),
+                "modalite": "distanciel",
+            }
+            n = server.count(urlencode(params))
+            if n < 3:
+                return params, n
+    raise AssertionError("the synthetic data has no thin selection")
+
+
+@SIZES
+def test_thin_selection_offers_to_drop_each_filter_that_emptied_it(
+    open_page, server, helpers, size
+):
+    params, n = thin_query(server)
+    page = open_page(**size).page
+    page.goto(f"{server.url}/?{urlencode(params)}")
+    helpers.wait_ready(page)
+    wait_count(page, n)
+    offered = page.eval_on_selector_all(
+        "#pistes button[data-piste]", "els => els.map(e => [e.dataset.piste, e.textContent])"
+    )
+    expected = {}
+    for name in params:
+        without = {k: v for k, v in params.items() if k != name}
+        count = server.count(urlencode(without))
+        if count > n:
+            expected[name] = count
+    assert {name for name, _ in offered} == set(expected)
+    for name, text in offered:
+        count = expected[name]
+        assert text.endswith(f": {count} formation{'s' if count > 1 else ''}")
+        assert "code inconnu" not in text
+    # dropping the duration keeps the others
+    duration = page.locator("#pistes button[data-piste=duree_min]")
+    assert "au moins" in duration.inner_text()
+    duration.click()
+    without = {k: v for k, v in params.items() if k != "duree_min"}
+    wait_count(page, expected["duree_min"])
+    assert parse_qs(query_of(page)) == {k: [v] for k, v in without.items()}
+    assert page.input_value("#f-duree-min") == ""
