@@ -78,6 +78,7 @@ class Application {
         this.ecrireFormulaire(this.filtres);
         this.appliquer({ ajuster: true });
         performance.mark('carte-gen:premiers-marqueurs');
+        if (this.filtres.q && !this.rechercheCachee) { this.proposerCommune(this.filtres.q); }
         this.plierPlusTard();
         this.pret = true;
         document.documentElement.setAttribute('data-carte-prete', '1');

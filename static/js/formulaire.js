@@ -40,10 +40,14 @@ export const formulaire = {
       this.rechercheCachee = false;
       clearTimeout(this.minuteurTexte);
       this.minuteurTexte = setTimeout(() => this.depuisFormulaire({ ajuster: false }), 150);
+      clearTimeout(this.minuteurProposition);
+      const texte = $('f-q').value.trim();
+      this.minuteurProposition = setTimeout(() => this.proposerCommune(texte), 300);
     });
     $('reinitialiser').addEventListener('click', () => {
       this.positionLibelle = '';
       this.rechercheCachee = false;
+      $('proposer-commune').textContent = '';
       this.filtres = aucunFiltre();
       this.ecrireFormulaire(this.filtres);
       this.appliquer({ ajuster: true });

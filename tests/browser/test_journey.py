@@ -121,3 +121,111 @@ def test_thin_selection_offers_to_drop_each_filter_that_emptied_it(
     wait_count(page, expected["duree_min"])
     assert parse_qs(query_of(page)) == {k: [v] for k, v in without.items()}
     assert page.input_value("#f-duree-min") == ""
+
+
+def roubaix(server) -> dict:
+    (commune,) = server.get_json("/api/communes", q="Roubaix", limit=1)
+    assert commune["nom"] == "Roubaix"
+    return commune
+
+
+def wait_position(page, commune: dict) -> None:
+    page.wait_for_function(
+        """c => {
+            const q = new URLSearchParams(location.search);
+            return Math.abs(Number(q.get('lat')) - c.lat) < 1e-4
+                && Math.abs(Number(q.get('lon')) - c.lon) < 1e-4;
+        }""",
+        arg=commune,
+    )
+
+
+def open_filters(page) -> None:
+    if not page.locator("#filtres").is_visible():
+        page.click("#bloc-filtres > summary")
+
+
+@SIZES
+@pytest.mark.parametrize("typed", ["Roubaix", "roubaix 59100", "Roubaix (59)", "59100"])
+def test_a_typed_commune_is_taken_on_enter(open_page, server, helpers, size, typed):
+    commune = roubaix(server)
+    page = open_page(**size).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    open_filters(page)
+    page.fill("#f-commune", typed)
+    page.press("#f-commune", "Enter")
+    wait_position(page, commune)
+    assert "près de Roubaix" in page.inner_text("#resume-filtres")
+    assert page.input_value("#f-commune") == "Roubaix 59100"
+
+
+@SIZES
+def test_a_typed_commune_is_taken_on_leaving_the_field(open_page, server, helpers, size):
+    commune = roubaix(server)
+    page = open_page(**size).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    open_filters(page)
+    page.fill("#f-commune", "Roubaix")
+    page.focus("#f-rayon")
+    wait_position(page, commune)
+
+
+@SIZES
+def test_an_ambiguous_name_lists_the_communes_and_says_so(open_page, server, helpers, size):
+    page = open_page(**size).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    open_filters(page)
+    page.fill("#f-commune", "Saint-Denis")
+    page.press("#f-commune", "Enter")
+    page.wait_for_selector("#communes-suggestions li")
+    status = page.locator("#statut-position")
+    status.filter(has_text="choisissez-en une").wait_for()
+    assert "lat" not in parse_qs(query_of(page))
+    assert page.locator("#communes-suggestions li").count() > 1
+
+
+@SIZES
+def test_postcode_forms_get_suggestions_with_the_right_plural(open_page, server, helpers, size):
+    page = open_page(**size).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    open_filters(page)
+    page.type("#f-commune", "Roubaix 59100", delay=20)
+    page.wait_for_selector("#communes-suggestions li")
+    assert page.locator("#communes-suggestions li").all_inner_texts() == ["Roubaix (59100)"]
+    page.wait_for_function(
+        "() => document.getElementById('communes-statut').textContent === '1 commune proposée'"
+    )
+    page.fill("#f-commune", "")
+    page.type("#f-commune", "Lill", delay=20)
+    page.wait_for_function(
+        "() => /^[2-9] communes proposées$/"
+        ".test(document.getElementById('communes-statut').textContent)"
+    )
+
+
+@SIZES
+def test_a_commune_name_in_the_search_box_offers_to_search_near_it(
+    open_page, server, helpers, size
+):
+    commune = roubaix(server)
+    page = open_page(**size).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    open_filters(page)
+    page.fill("#f-q", "Roubaix")
+    offer = page.get_by_role("button", name="Chercher près de Roubaix (59100) ?")
+    offer.click()
+    wait_position(page, commune)
+    query = parse_qs(query_of(page))
+    assert "q" not in query
+    assert page.input_value("#f-q") == ""
+    assert "près de Roubaix" in page.inner_text("#resume-filtres")
+    # words that are no commune take the offer away
+    page.fill("#f-q", "roubaix")
+    offer.wait_for()
+    page.fill("#f-q", "développeur")
+    page.wait_for_function("() => document.getElementById('proposer-commune').textContent === ''")
