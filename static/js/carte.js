@@ -15,6 +15,7 @@ import { integration } from './integration.js';
 import { liste } from './liste.js';
 import { marqueurs } from './marqueurs.js';
 import { affichagePistes } from './pistes.js';
+import { zone } from './zone.js';
 import { presDeMoi } from './pres-de-moi.js';
 
 const OPTIONS_EMBED = ['liste', 'filtres'];
@@ -156,6 +157,7 @@ class Application {
     // Index first, then set the view (its moveend draws the new clusters), then draw in case
     // the view did not move: only the markers of the view are made.
     this.indexer(resultats, f);
+    this.dessinerZone(f);
     if (options.ajuster) { this.ajusterVue(resultats, f); }
     this.grappes.rendre();
     mesurer('carte-gen:marqueurs', t);
@@ -230,7 +232,9 @@ class Application {
   }
 }
 
-Object.assign(Application.prototype, affichagePistes, formulaire, integration, liste, marqueurs, presDeMoi);
+Object.assign(
+  Application.prototype, affichagePistes, formulaire, integration, liste, marqueurs, presDeMoi, zone
+);
 
 const depart = window.carteGenDepart;
 if (depart) {

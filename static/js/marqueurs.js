@@ -186,6 +186,12 @@ export const marqueurs = {
   },
 
   ajusterVue(resultats, f) {
+    // Within a radius, the view is its circle: it holds every result, and the empty ones too.
+    const zoneRecherche = this.bornesZone(f);
+    if (zoneRecherche) {
+      this.carte.fitBounds(zoneRecherche, { padding: [10, 10], animate: false });
+      return;
+    }
     if (!resultats.length) { return; }
     if (!estFiltre(f)) {
       this.carte.fitBounds(this.config.vue_metropole, { animate: false });

@@ -229,3 +229,103 @@ def test_a_commune_name_in_the_search_box_offers_to_search_near_it(
     offer.wait_for()
     page.fill("#f-q", "développeur")
     page.wait_for_function("() => document.getElementById('proposer-commune').textContent === ''")
+
+
+def map_state(page) -> dict:
+    return page.evaluate(
+        """() => {
+            const a = window.carteGen.application;
+            const b = a.carte.getBounds();
+            const c = a.cercle;
+            return {
+                bounds: [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()],
+                circle: c ? {lat: c.getLatLng().lat, lon: c.getLatLng().lng,
+                             radius: c.getRadius(),
+                             b: [c.getBounds().getSouth(), c.getBounds().getWest(),
+                                 c.getBounds().getNorth(), c.getBounds().getEast()]} : null,
+                centre: a.centre ? [a.centre.getLatLng().lat, a.centre.getLatLng().lng] : null,
+                drawn: document.querySelectorAll('path.zone-recherche').length,
+            };
+        }"""
+    )
+
+
+def inside(inner: list[float], outer: list[float], slack: float = 1e-6) -> bool:
+    return (
+        inner[0] >= outer[0] - slack
+        and inner[1] >= outer[1] - slack
+        and inner[2] <= outer[2] + slack
+        and inner[3] <= outer[3] + slack
+    )
+
+
+@SIZES
+def test_the_centre_and_radius_are_drawn_and_the_view_fits_them(open_page, server, helpers, size):
+    commune = roubaix(server)
+    page = open_page(**size).page
+    page.goto(f"{server.url}/?lat={commune['lat']}&lon={commune['lon']}&rayon_km=20")
+    helpers.wait_ready(page)
+    state = map_state(page)
+    assert state["drawn"] == 1
+    assert state["circle"]["radius"] == 20_000
+    assert state["centre"] == pytest.approx([commune["lat"], commune["lon"]])
+    assert inside(state["circle"]["b"], state["bounds"])
+    open_filters(page)
+    page.select_option("#f-rayon", "50")
+    page.wait_for_function("() => window.carteGen.application.cercle.getRadius() === 50000")
+    state = map_state(page)
+    assert inside(state["circle"]["b"], state["bounds"])
+    # the view is the circle's, not the whole country: the circle spans most of a side
+    circle_h = state["circle"]["b"][2] - state["circle"]["b"][0]
+    circle_w = state["circle"]["b"][3] - state["circle"]["b"][1]
+    view_h = state["bounds"][2] - state["bounds"][0]
+    view_w = state["bounds"][3] - state["bounds"][1]
+    assert max(circle_h / view_h, circle_w / view_w) > 0.45
+    assert "à moins de 50 km" in page.inner_text("#resume-filtres")
+    page.click("#oublier-position")
+    page.wait_for_function("() => !window.carteGen.application.centre")
+    assert map_state(page)["drawn"] == 0
+
+
+@SIZES
+def test_the_summary_states_every_active_filter_in_words(open_page, server, helpers, size):
+    filtres = server.get_json("/api/filtres")["filtres"]
+    region = max(filtres["region"], key=lambda r: r["nombre"])
+    departement = max(filtres["departement"], key=lambda r: r["nombre"])
+    commune = roubaix(server)
+    params = {
+        "region": region["valeur"],
+        "departement": departement["valeur"],
+        "type_structure": "association",
+        "modalite": "distanciel",
+        "duree_min": "6",
+        "duree_max": "12",
+        "q": "web",
+        "lat": str(commune["lat"]),
+        "lon": str(commune["lon"]),
+        "rayon_km": "20",
+    }
+    page = open_page(**size).page
+    page.goto(f"{server.url}/?{urlencode(params)}")
+    helpers.wait_ready(page)
+    summary = page.inner_text("#resume-filtres")
+    for words in (
+        region["libelle"],
+        departement["libelle"],
+        "Association",
+        "À distance",
+        "de 6 à 12 mois",
+        "« web »",
+        "à moins de 20 km",
+    ):
+        assert words in summary, words
+    # the summary follows each change of the form
+    open_filters(page)
+    page.select_option("#f-rayon", "30")
+    page.wait_for_function(
+        "() => document.getElementById('resume-filtres').textContent.includes('à moins de 30 km')"
+    )
+    page.select_option("#f-duree-min", "")
+    page.wait_for_function(
+        "() => document.getElementById('resume-filtres').textContent.includes('au plus 12 mois')"
+    )
