@@ -12,6 +12,7 @@ import { $, formatEntier } from './dom.js';
 import { fold, lireFiltres, selectionner, texteCherche, versParametres } from './filtres.js';
 import { formulaire } from './formulaire.js';
 import { integration } from './integration.js';
+import { legende } from './legende.js';
 import { liste } from './liste.js';
 import { marqueurs } from './marqueurs.js';
 import { affichagePistes } from './pistes.js';
@@ -60,6 +61,7 @@ class Application {
     this.relierFormulaire();
     this.relierListe();
     this.relierPistes();
+    this.relierLegende();
     this.relierIntegration();
     this.relierCarte();
     if (this.config.mode === 'embed') { this.relierHauteur(); }
@@ -214,6 +216,11 @@ class Application {
   }
 
   relierCarte() {
+    // The map's box changes with the page (filters folded, drawer, embed resized): Leaflet
+    // only watches the window, and a stale size leaves markers and tiles out of its view.
+    if (window.ResizeObserver) {
+      new ResizeObserver(() => this.carte.invalidateSize({ pan: false })).observe(this.carte.getContainer());
+    }
     this.carte.on('popupclose', () => {
       const bouton = this.retourFocus;
       this.retourFocus = null;
@@ -233,7 +240,7 @@ class Application {
 }
 
 Object.assign(
-  Application.prototype, affichagePistes, formulaire, integration, liste, marqueurs, presDeMoi, zone
+  Application.prototype, affichagePistes, formulaire, integration, legende, liste, marqueurs, presDeMoi, zone
 );
 
 const depart = window.carteGenDepart;

@@ -329,3 +329,82 @@ def test_the_summary_states_every_active_filter_in_words(open_page, server, help
     page.wait_for_function(
         "() => document.getElementById('resume-filtres').textContent.includes('au plus 12 mois')"
     )
+
+
+PLACE_UNDER_LEGEND = """() => {
+    const a = window.carteGen.application;
+    const places = new Map();
+    for (const r of a.resultats) {
+        const key = r.lon + ' ' + r.lat;
+        places.set(key, (places.get(key) || 0) + 1);
+    }
+    const r = a.resultats.find(r => places.get(r.lon + ' ' + r.lat) === 1);
+    const carte = a.carte;
+    carte.setView([r.lat, r.lon], 17, {animate: false});
+    const boite = carte.getContainer().getBoundingClientRect();
+    const l = document.getElementById('legende').getBoundingClientRect();
+    const cible = L.point(l.left + l.width / 2 - boite.left, l.bottom - 8 - boite.top);
+    const p = carte.latLngToContainerPoint([r.lat, r.lon]);
+    carte.panBy(p.subtract(cible), {animate: false});
+    return r.id;
+}"""
+
+LEGEND_COVERS = """sel => {
+    const l = document.getElementById('legende');
+    const e = document.querySelector(sel);
+    if (!e || getComputedStyle(l).visibility === 'hidden') { return false; }
+    const a = l.getBoundingClientRect();
+    const b = e.getBoundingClientRect();
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}"""
+
+MARK_MARKER = """id => {
+    const a = window.carteGen.application;
+    const m = a.grappes.marqueurAffiche(a.resultats.find(r => r.id === id));
+    const e = m && m.getElement();
+    if (e) { e.setAttribute('data-essai', '1'); }
+    return !!e;
+}"""
+
+
+def test_the_legend_folds_and_is_folded_on_phones(open_page, server, helpers):
+    page = open_page(**PHONE).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    assert page.evaluate("document.getElementById('legende').open") is False
+    page.click("#legende > summary")
+    assert page.locator("#legende li").first.is_visible()
+    desktop = open_page(**DESKTOP).page
+    desktop.goto(server.url + "/")
+    helpers.wait_ready(desktop)
+    assert desktop.locator("#legende li").first.is_visible()
+    desktop.click("#legende > summary")
+    assert desktop.locator("#legende li").first.is_hidden()
+
+
+@SIZES
+def test_the_legend_never_covers_an_open_popup_or_a_focused_marker(
+    open_page, server, helpers, size
+):
+    page = open_page(**size).page
+    page.goto(server.url + "/?type_structure=ecole")
+    helpers.wait_ready(page)
+    if not page.evaluate("document.getElementById('legende').open"):
+        page.click("#legende > summary")
+    training = page.evaluate(PLACE_UNDER_LEGEND)
+    page.wait_for_function(MARK_MARKER, arg=training, timeout=5000)
+    selector = ".leaflet-marker-icon[data-essai]"
+    # the marker sits under the open legend until it takes the focus
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.wait_for_function(LEGEND_COVERS, arg=selector)
+    page.focus(selector)
+    page.wait_for_function(f"sel => !({LEGEND_COVERS})(sel)", arg=selector, timeout=3000)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".leaflet-popup")
+    page.wait_for_function(f"sel => !({LEGEND_COVERS})(sel)", arg=".leaflet-popup", timeout=3000)
+    page.click(".leaflet-popup-close-button")
+    page.wait_for_selector(".leaflet-popup", state="detached")
+    page.evaluate("document.activeElement.blur()")
+    page.wait_for_function(
+        "() => getComputedStyle(document.getElementById('legende')).visibility === 'visible'"
+    )
