@@ -136,7 +136,7 @@ export const formulaire = {
     if (f.duree_max !== null) { d.duree_max = 'au plus ' + f.duree_max + ' mois'; }
     if (f.q.trim()) {
       // The embed names no searched text: it could be anyone's words in a shared link.
-      d.q = this.config.mode === 'embed' ? 'une recherche par mots' : 'recherche « ' + f.q.trim() + ' »';
+      d.q = this.config.mode === 'embed' ? 'une recherche par mots' : 'votre recherche : « ' + f.q.trim() + ' »';
     }
     if (f.lat !== null) {
       d.position = 'près de ' + this.nomPosition(f) +

@@ -126,8 +126,8 @@ export const affichagePistes = {
       const liste = el('ul', 'pistes-relacher');
       for (const { nom, nombre } of trouve.relachements) {
         const li = el('li');
-        const bouton = el('button', 'bouton-lien',
-          'Sans « ' + descriptions[nom] + ' » : ' + pluriel(nombre, 'formation'));
+        const critere = nom === 'q' ? 'Sans la recherche par mots' : 'Sans « ' + descriptions[nom] + ' »';
+        const bouton = el('button', 'bouton-lien', critere + ' : ' + pluriel(nombre, 'formation'));
         bouton.type = 'button';
         bouton.setAttribute('data-piste', nom);
         li.appendChild(bouton);
