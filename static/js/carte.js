@@ -8,6 +8,7 @@
  * which bench/bench_map.py reads with a PerformanceObserver.
  */
 
+import { clavier } from './clavier.js';
 import { $, formatEntier } from './dom.js';
 import { fold, lireFiltres, selectionner, texteCherche, versParametres } from './filtres.js';
 import { formulaire } from './formulaire.js';
@@ -62,6 +63,7 @@ class Application {
     this.relierListe();
     this.relierPistes();
     this.relierLegende();
+    this.relierClavier();
     this.relierIntegration();
     this.relierCarte();
     if (this.config.mode === 'embed') { this.relierHauteur(); }
@@ -240,7 +242,7 @@ class Application {
 }
 
 Object.assign(
-  Application.prototype, affichagePistes, formulaire, integration, legende, liste, marqueurs, presDeMoi, zone
+  Application.prototype, affichagePistes, clavier, formulaire, integration, legende, liste, marqueurs, presDeMoi, zone
 );
 
 const depart = window.carteGenDepart;

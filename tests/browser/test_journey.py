@@ -408,3 +408,66 @@ def test_the_legend_never_covers_an_open_popup_or_a_focused_marker(
     page.wait_for_function(
         "() => getComputedStyle(document.getElementById('legende')).visibility === 'visible'"
     )
+
+
+@SIZES
+def test_enter_on_a_cluster_keeps_the_focus_on_the_map(open_page, server, helpers, size):
+    page = open_page(**size).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    page.wait_for_selector(".grappe:not(.grappe-lieu)")
+    zoom = page.evaluate("window.carteGen.application.carte.getZoom()")
+    page.focus(".grappe:not(.grappe-lieu)")
+    page.keyboard.press("Enter")
+    page.wait_for_function("z => window.carteGen.application.carte.getZoom() > z", arg=zoom)
+    page.wait_for_function(
+        """() => {
+            const a = document.activeElement;
+            const carte = window.carteGen.application.carte.getContainer();
+            return a !== document.body && carte.contains(a);
+        }"""
+    )
+    focused = page.evaluate("document.activeElement.className")
+    assert "leaflet-marker-icon" in focused
+
+
+def test_the_phone_skip_link_opens_the_list_drawer(open_page, server, helpers):
+    page = open_page(**PHONE).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "evitement-liste"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'liste-titre'")
+    assert page.evaluate("document.body.classList.contains('tiroir-ouvert')")
+    page.wait_for_function(
+        """() => {
+            const r = document.getElementById('liste-titre').getBoundingClientRect();
+            const panel = getComputedStyle(document.getElementById('panneau-liste'));
+            return r.top >= 0 && r.bottom <= innerHeight && panel.visibility === 'visible';
+        }"""
+    )
+
+
+@SIZES
+def test_map_controls_come_first_in_tab_order_and_speak_french(open_page, server, helpers, size):
+    page = open_page(**size).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    page.focus(".leaflet-container")
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('.leaflet-control')")
+    names = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.leaflet-control :is(a, button)'))
+            .map(e => e.getAttribute('aria-label') || e.getAttribute('title') || e.textContent)"""
+    )
+    assert "Zoom avant" in names
+    assert "Zoom arrière" in names
+    assert "Afficher la carte en plein écran" in names
+    assert any(n.startswith("Me localiser") for n in names)
+    assert not [n for n in names if "Zoom in" in n or "Zoom out" in n or "Full Screen" in n]
+    page.locator("#liste-formations button.formation").first.dispatch_event("click")
+    page.wait_for_selector(".leaflet-popup")
+    close = page.locator(".leaflet-popup-close-button")
+    assert close.get_attribute("aria-label") == "Fermer"
+    assert close.get_attribute("title") == "Fermer"
