@@ -471,3 +471,80 @@ def test_map_controls_come_first_in_tab_order_and_speak_french(open_page, server
     close = page.locator(".leaflet-popup-close-button")
     assert close.get_attribute("aria-label") == "Fermer"
     assert close.get_attribute("title") == "Fermer"
+
+
+SET_CONTACTS = """([id, fields]) => {
+    const r = window.carteGen.application.resultats.find(r => r.id === id);
+    Object.assign(r, fields);
+    if (r.marqueur) { r.marqueur.closePopup(); r.marqueur = null; }
+}"""
+
+
+def popup_of(page, rank: int) -> tuple[str, list[tuple[str, str]]]:
+    page.locator("#liste-formations button.formation").nth(rank).dispatch_event("click")
+    page.wait_for_selector(".leaflet-popup .popup-contact")
+    text = page.inner_text(".leaflet-popup .popup-contact")
+    links = page.eval_on_selector_all(
+        ".leaflet-popup .popup-contact a", "els => els.map(a => [a.textContent, a.href])"
+    )
+    page.click(".leaflet-popup-close-button")
+    page.wait_for_selector(".leaflet-popup", state="detached")
+    return text, links
+
+
+@SIZES
+def test_popups_offer_to_apply_write_and_call_when_the_data_have_them(
+    open_page, server, helpers, size
+):
+    page = open_page(**size).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    first = page.get_attribute("#liste-formations button.formation >> nth=0", "data-id")
+    page.evaluate(
+        SET_CONTACTS,
+        [
+            first,
+            {
+                "contact_email": "accueil@ecole.invalid",
+                "contact_telephone": "03 20 00 00 00",
+                "url_candidature": "https://ecole.invalid/candidater",
+            },
+        ],
+    )
+    text, links = popup_of(page, 0)
+    assert "Pour vous inscrire ou vous renseigner" in text
+    hrefs = dict(links)
+    assert hrefs["Candidater en ligne (nouvelle fenêtre)"] == "https://ecole.invalid/candidater"
+    assert hrefs["Écrire à accueil@ecole.invalid"] == "mailto:accueil@ecole.invalid"
+    assert hrefs["Appeler le 03 20 00 00 00"] == "tel:0320000000"
+
+    second = page.get_attribute("#liste-formations button.formation >> nth=1", "data-id")
+    page.evaluate(
+        SET_CONTACTS,
+        [
+            second,
+            {
+                "contact_email": "a@b.fr?bcc=tous@x.fr",
+                "contact_telephone": "javascript:alert(1)",
+                "url_candidature": "javascript:alert(2)",
+                "site_web": None,
+                "adresse": "12 rue Pasteur",
+            },
+        ],
+    )
+    text, links = popup_of(page, 1)
+    assert links == []
+    assert "adressez-vous à" in text and "12 rue Pasteur" in text
+
+
+@SIZES
+def test_popups_without_contacts_say_how_to_reach_the_structure(open_page, server, helpers, size):
+    features = server.features("")
+    with_site = next(i for i, f in enumerate(features[:50]) if f["properties"].get("site_web"))
+    page = open_page(**size).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    text, links = popup_of(page, with_site)
+    structure = features[with_site]["properties"]["structure"]
+    assert f"contactez {structure} par son site" in text
+    assert [name for name, _ in links] == ["Site de la formation (nouvelle fenêtre)"]
