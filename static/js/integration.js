@@ -66,6 +66,23 @@ export const integration = {
       new ResizeObserver(() => this.signalerHauteur()).observe(document.body);
     }
     window.addEventListener('load', () => this.signalerHauteur());
+    // A popup opened in a frame sized to its content may sit outside the host page's view:
+    // the host script scrolls to it (this frame's area only). After the popup's own pan.
+    this.carte.on('popupopen', (ev) => {
+      const popup = ev.popup;
+      const signaler = () => requestAnimationFrame(() => this.signalerVue(popup.getElement()));
+      this.carte.once('moveend', signaler);
+      signaler();
+    });
+  },
+
+  /** Ask the host page to show a part of this frame (its rectangle, in document pixels). */
+  signalerVue(element) {
+    if (window.parent === window || !element || !element.isConnected) { return; }
+    const r = element.getBoundingClientRect();
+    const haut = Math.max(0, Math.floor(r.top + window.scrollY));
+    const bas = Math.ceil(r.bottom + window.scrollY);
+    window.parent.postMessage({ type: 'carte-gen:voir', haut, bas }, '*');
   },
 
   signalerHauteur() {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -548,3 +549,91 @@ def test_popups_without_contacts_say_how_to_reach_the_structure(open_page, serve
     structure = features[with_site]["properties"]["structure"]
     assert f"contactez {structure} par son site" in text
     assert [name for name, _ in links] == ["Site de la formation (nouvelle fenêtre)"]
+
+
+def host_page(server, host_site, query: str = "") -> str:
+    return host_site.show(
+        f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Ministère</title></head><body style="margin:0">
+        <h1 style="height:900px;margin:0">Site d'un ministère</h1>
+        <iframe id="carte" data-carte-gen src="{server.url}/embed?{query}"
+          title="Carte des formations" width="100%" height="300" style="border:0"></iframe>
+        <p style="height:600px">Pied de page</p>
+        <script src="{server.url}/static/embed-resize.js" async></script>
+        </body></html>"""
+    )
+
+
+POPUP_IN_HOST_VIEW = """() => {
+    const cadre = document.getElementById('carte').getBoundingClientRect();
+    const popup = window.__popup;
+    return popup && cadre.top + popup.top >= -1 && cadre.top + popup.bottom <= innerHeight + 1;
+}"""
+
+
+@SIZES
+def test_a_list_click_in_a_resized_embed_shows_its_popup_in_the_host_view(
+    open_page, server, host_site, helpers, size
+):
+    page = open_page(**size).page
+    page.goto(host_page(server, host_site, "region=84&liste=1&filtres=0"))
+    page.wait_for_function(
+        "() => Number(document.getElementById('carte')"
+        ".getAttribute('data-carte-gen-hauteur')) > 800"
+    )
+    frame = next(f for f in page.frames if f.url.startswith(server.url + "/embed"))
+    helpers.wait_ready(frame)
+    # the host page scrolled down to the list (an offscreen frame does not render)
+    top = frame.evaluate(
+        "() => document.querySelectorAll('#liste-formations button.formation')[20]"
+        ".getBoundingClientRect().top"
+    )
+    page.evaluate(
+        "t => window.scrollTo(0, document.getElementById('carte').offsetTop + t - 200)", top
+    )
+    frame.locator("#liste-formations button.formation").nth(20).click()
+    frame.wait_for_selector(".leaflet-popup .popup-formation")
+
+    def popup_in_view() -> bool:
+        rect = frame.evaluate(
+            "() => document.querySelector('.leaflet-popup').getBoundingClientRect().toJSON()"
+        )
+        page.evaluate("r => { window.__popup = r; }", rect)
+        return bool(page.evaluate(POPUP_IN_HOST_VIEW))
+
+    deadline = time.monotonic() + 10
+    while not popup_in_view():
+        assert time.monotonic() < deadline, "the popup stays outside the host page's view"
+        time.sleep(0.1)
+    # the host page itself (not the frame) asking for the frame's top scrolls nothing
+    before = page.evaluate("scrollY")
+    page.evaluate(
+        """() => new Promise(done => {
+            window.addEventListener('message', e => { if (e.data === 'fin') { done(); } });
+            window.postMessage({type: 'carte-gen:voir', haut: 0, bas: 10}, '*');
+            window.postMessage('fin', '*');
+        })"""
+    )
+    assert page.evaluate("scrollY") == before
+
+
+def test_at_320_px_the_popup_fits_and_its_close_button_is_in_reach(open_page, server, helpers):
+    page = open_page(viewport={"width": 320, "height": 568}, is_mobile=True, has_touch=True).page
+    page.goto(server.url + "/embed?liste=1")
+    helpers.wait_ready(page)
+    page.locator("#liste-formations button.formation").first.click()
+    page.wait_for_selector(".leaflet-popup .popup-formation")
+    page.wait_for_function(
+        """() => {
+            const map = document.querySelector('.leaflet-container').getBoundingClientRect();
+            const popup = document.querySelector('.leaflet-popup').getBoundingClientRect();
+            const close = document.querySelector('.leaflet-popup-close-button')
+                .getBoundingClientRect();
+            return popup.width <= map.width && close.left >= map.left && close.right <= map.right
+                && close.top >= map.top && close.bottom <= map.bottom;
+        }""",
+        timeout=5000,
+    )
+    page.click(".leaflet-popup-close-button")
+    page.wait_for_selector(".leaflet-popup", state="detached")
