@@ -637,3 +637,61 @@ def test_at_320_px_the_popup_fits_and_its_close_button_is_in_reach(open_page, se
     )
     page.click(".leaflet-popup-close-button")
     page.wait_for_selector(".leaflet-popup", state="detached")
+
+
+def test_at_1366x768_the_first_result_is_visible_without_scrolling(open_page, server, helpers):
+    page = open_page(**DESKTOP).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    first = page.locator("#liste-formations button.formation").first
+    box = first.bounding_box()
+    assert box is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 768
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1366
+    assert page.evaluate("scrollY") == 0
+    # nothing covers it, and the filters are open beside it
+    centre = [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2]
+    assert page.evaluate(
+        "([x, y]) => !!document.elementFromPoint(x, y).closest('button.formation')", centre
+    )
+    assert page.locator("#f-q").is_visible()
+    box_q = page.locator("#f-q").bounding_box()
+    assert box_q is not None and box_q["y"] + box_q["height"] <= 768
+
+
+FIELDS_COVERED = """() => {
+    const covered = [];
+    const fields = document.querySelectorAll(
+        '#filtres input:not([type=hidden]), #filtres select, #filtres button');
+    for (const field of fields) {
+        if (field.offsetParent === null) { continue; }
+        for (const block of ['end', 'start', 'center']) {
+            field.scrollIntoView({block});
+            const r = field.getBoundingClientRect();
+            for (const [fx, fy] of [[.5, .5], [.1, .5], [.9, .5]]) {
+                const x = r.left + r.width * fx;
+                const y = r.top + r.height * fy;
+                const top = document.elementFromPoint(x, y);
+                const label = field.labels && [...field.labels].some(l => l.contains(top));
+                if (top && top !== field && !field.contains(top) && !label) {
+                    const by = top ? top.tagName + '.' + top.className : 'nothing';
+                    covered.push((field.id || field.name) + ' ' + block + ' by ' + by);
+                }
+            }
+        }
+    }
+    return covered;
+}"""
+
+
+def test_on_phones_nothing_floats_over_the_form_fields(open_page, server, helpers):
+    page = open_page(**PHONE).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    open_filters(page)
+    assert page.evaluate(FIELDS_COVERED) == []
+    # the list button still opens the drawer, and closes it from over the drawer
+    page.click("#basculer-liste")
+    page.wait_for_function("() => document.body.classList.contains('tiroir-ouvert')")
+    page.click("#basculer-liste")
+    page.wait_for_function("() => !document.body.classList.contains('tiroir-ouvert')")
