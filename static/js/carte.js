@@ -9,6 +9,7 @@
  */
 
 import { clavier } from './clavier.js';
+import { relierDialogues } from './dialogues.js';
 import { $, formatEntier } from './dom.js';
 import { fold, lireFiltres, selectionner, texteCherche, versParametres } from './filtres.js';
 import { formulaire } from './formulaire.js';
@@ -65,6 +66,7 @@ class Application {
     this.relierLegende();
     this.relierClavier();
     this.relierIntegration();
+    relierDialogues();
     this.relierCarte();
     if (this.config.mode === 'embed') { this.relierHauteur(); }
     this.filtres = lireFiltres(window.location.search, this.config.regles).filtres;

@@ -8,13 +8,18 @@ export const integration = {
     const dialogue = $('dialogue-integrer');
     const ouvrir = $('ouvrir-integrer');
     if (!dialogue || !ouvrir) { return; }
-    ouvrir.addEventListener('click', () => {
-      this.majExtrait();
-      dialogue.showModal();
-      $('integrer-largeur').focus();
-    });
+    // The header's button, and the footer's (the one phones show).
+    let retour = ouvrir;
+    for (const bouton of [ouvrir, ...document.querySelectorAll('[data-ouvre-integrer]')]) {
+      bouton.addEventListener('click', () => {
+        retour = bouton;
+        this.majExtrait();
+        dialogue.showModal();
+        $('integrer-largeur').focus();
+      });
+    }
     $('fermer-integrer').addEventListener('click', () => dialogue.close());
-    dialogue.addEventListener('close', () => ouvrir.focus());
+    dialogue.addEventListener('close', () => retour.focus());
     dialogue.addEventListener('input', () => this.majExtrait());
     dialogue.addEventListener('change', () => this.majExtrait());
     $('copier-integrer').addEventListener('click', () => {

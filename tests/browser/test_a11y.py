@@ -72,6 +72,15 @@ def test_no_serious_violation_in_the_phone_list_drawer(open_page, server, helper
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_no_serious_violation_in_the_embed_dialog(open_page, server, helpers, size):
     page = open_ready(open_page, server, helpers, size, "/")
-    page.click("#ouvrir-integrer")
+    # in the header on desktops, in the footer on phones
+    page.locator("#ouvrir-integrer, [data-ouvre-integrer]").locator("visible=true").click()
     page.wait_for_selector("#dialogue-integrer[open]")
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_no_serious_violation_in_the_about_dialog(open_page, server, helpers, size):
+    page = open_ready(open_page, server, helpers, size, "/")
+    page.locator("[data-dialogue=dialogue-a-propos]").locator("visible=true").first.click()
+    page.wait_for_selector("#dialogue-a-propos[open]")
     assert serious_violations(page) == []

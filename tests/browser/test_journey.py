@@ -695,3 +695,95 @@ def test_on_phones_nothing_floats_over_the_form_fields(open_page, server, helper
     page.wait_for_function("() => document.body.classList.contains('tiroir-ouvert')")
     page.click("#basculer-liste")
     page.wait_for_function("() => !document.body.classList.contains('tiroir-ouvert')")
+
+
+@SIZES
+def test_the_demo_names_its_publisher_honestly_and_explains_the_gen(
+    open_page, server, helpers, size
+):
+    page = open_page(**size).page
+    page.goto(server.url + "/")
+    helpers.wait_ready(page)
+    footer = page.locator("footer.pied")
+    assert footer.is_visible()
+    text = footer.inner_text()
+    assert "Démonstration Carte GEN (aucun éditeur déclaré)" in text
+    assert "Mentions légales : non renseignées" in text
+    assert "Accessibilité : non auditée" in text
+    assert "Contact : aucun contact déclaré" in text
+    assert page.locator(".sous-titre").is_visible()
+    opener = page.locator("button[data-dialogue=dialogue-a-propos]:visible").first
+    opener.click()
+    dialog = page.locator("#dialogue-a-propos")
+    dialog.wait_for(state="visible")
+    about = dialog.inner_text()
+    assert "Qu’est-ce que la Grande École du Numérique ?" in about
+    for fact in (
+        "3 mois à 2 ans",
+        "sans emploi ou sans diplôme",
+        "171 formations",
+        "84 structures",
+        "8 janvier 2025",
+        "14 janvier 2025",
+        "France Travail",
+    ):
+        assert fact in about, fact
+    dialog.get_by_role("button", name="Fermer").click()
+    dialog.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.dataset.dialogue") == "dialogue-a-propos"
+    # « Intégrer cette carte » is in the header on desktops, in the footer on phones
+    integrer = page.get_by_role("button", name="Intégrer cette carte", include_hidden=True)
+    assert integrer.count() == 2
+    visible = [b for b in integrer.all() if b.is_visible()]
+    assert len(visible) == 1
+    in_header = visible[0].evaluate("b => !!b.closest('header')")
+    assert in_header is (size is DESKTOP)
+    visible[0].click()
+    page.locator("#dialogue-integrer").wait_for(state="visible")
+
+
+def test_the_publisher_and_the_about_text_come_from_settings_and_a_file(
+    open_page, work_dir, helpers, tmp_path
+):
+    from bench.synthetic import write_synthetic
+    from tests.live_server import LiveServer
+
+    data = tmp_path / "formations.geojson"
+    write_synthetic(data, 20, seed=3)
+    about = tmp_path / "a-propos.md"
+    about.write_text(
+        "# Notre carte\n\nUn texte <b>modifié</b> sans toucher au code.\n\n- un\n- deux\n",
+        encoding="utf-8",
+    )
+    running = LiveServer(
+        data,
+        tmp_path,
+        CARTE_GEN_RELOAD_INTERVAL_S="3600",
+        CARTE_GEN_PUBLISHER_NAME="Région Exemple",
+        CARTE_GEN_PUBLISHER_LEGAL_NOTICE_URL="https://region.invalid/mentions",
+        CARTE_GEN_PUBLISHER_ACCESSIBILITY_URL="https://region.invalid/accessibilite",
+        CARTE_GEN_PUBLISHER_CONTACT_EMAIL="carte@region.invalid",
+        CARTE_GEN_ABOUT_PATH=str(about),
+    )
+    try:
+        running.wait_ready(need_data=True)
+        page = open_page(**DESKTOP).page
+        page.goto(running.url + "/")
+        helpers.wait_ready(page)
+        footer = page.locator("footer.pied")
+        assert "Carte publiée par Région Exemple" in footer.inner_text()
+        links = footer.locator("a").evaluate_all("els => els.map(a => [a.textContent, a.href])")
+        assert links == [
+            ["Mentions légales", "https://region.invalid/mentions"],
+            ["Accessibilité : déclaration", "https://region.invalid/accessibilite"],
+            ["Contact", "mailto:carte@region.invalid"],
+        ]
+        page.click("button[data-dialogue=dialogue-a-propos] >> nth=0")
+        dialog = page.locator("#dialogue-a-propos")
+        dialog.wait_for(state="visible")
+        assert dialog.locator("h2").inner_text() == "Notre carte"
+        assert "Un texte <b>modifié</b> sans toucher au code." in dialog.inner_text()
+        assert dialog.locator("b").count() == 0
+        assert dialog.locator("li").all_inner_texts() == ["un", "deux"]
+    finally:
+        running.stop()
