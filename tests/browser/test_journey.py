@@ -399,10 +399,10 @@ def test_the_legend_never_covers_an_open_popup_or_a_focused_marker(
     page.evaluate("document.activeElement && document.activeElement.blur()")
     page.wait_for_function(LEGEND_COVERS, arg=selector)
     page.focus(selector)
-    page.wait_for_function(f"sel => !({LEGEND_COVERS})(sel)", arg=selector, timeout=3000)
+    page.wait_for_function(f"sel => !({LEGEND_COVERS})(sel)", arg=selector)
     page.keyboard.press("Enter")
     page.wait_for_selector(".leaflet-popup")
-    page.wait_for_function(f"sel => !({LEGEND_COVERS})(sel)", arg=".leaflet-popup", timeout=3000)
+    page.wait_for_function(f"sel => !({LEGEND_COVERS})(sel)", arg=".leaflet-popup")
     page.click(".leaflet-popup-close-button")
     page.wait_for_selector(".leaflet-popup", state="detached")
     page.evaluate("document.activeElement.blur()")
@@ -633,7 +633,6 @@ def test_at_320_px_the_popup_fits_and_its_close_button_is_in_reach(open_page, se
             return popup.width <= map.width && close.left >= map.left && close.right <= map.right
                 && close.top >= map.top && close.bottom <= map.bottom;
         }""",
-        timeout=5000,
     )
     page.click(".leaflet-popup-close-button")
     page.wait_for_selector(".leaflet-popup", state="detached")
