@@ -393,7 +393,7 @@ def test_the_legend_never_covers_an_open_popup_or_a_focused_marker(
     if not page.evaluate("document.getElementById('legende').open"):
         page.click("#legende > summary")
     training = page.evaluate(PLACE_UNDER_LEGEND)
-    page.wait_for_function(MARK_MARKER, arg=training, timeout=5000)
+    page.wait_for_function(MARK_MARKER, arg=training)
     selector = ".leaflet-marker-icon[data-essai]"
     # the marker sits under the open legend until it takes the focus
     page.evaluate("document.activeElement && document.activeElement.blur()")
