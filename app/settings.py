@@ -97,6 +97,35 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "node_modules", description="npm packages whose dist folders are served."
     )
 
+    # Publisher and « about » panel of the page (journey, issue 12). The demo's defaults say
+    # plainly that nobody is declared; a real deployment sets each of them.
+    publisher_name: str = Field(
+        "Démonstration Carte GEN (aucun éditeur déclaré)",
+        min_length=1,
+        max_length=200,
+        description="Who publishes the map, shown in the page footer.",
+    )
+    publisher_logo_path: str | None = Field(
+        None,
+        pattern=r"^/[A-Za-z0-9._~-][A-Za-z0-9._~/-]*$",
+        description="Logo served by this app (a path like /static/logo.svg: the CSP allows "
+        "images from our own origin only).",
+    )
+    publisher_legal_notice_url: HttpUrl | None = Field(None, description="Mentions légales.")
+    publisher_accessibility_url: HttpUrl | None = Field(
+        None, description="Déclaration d'accessibilité."
+    )
+    publisher_contact_url: HttpUrl | None = Field(None, description="Contact page (a web form).")
+    publisher_contact_email: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+        description="Contact e-mail address.",
+    )
+    about_path: Path = Field(
+        DATA_DIR / "a-propos.md",
+        description="Text of the « Qu'est-ce que la Grande École du Numérique ? » panel.",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from app.assets import AssetStore
 from app.dataset import CachedBody, Dataset
 from app.dependencies import get_app_settings, get_dataset
+from app.map.about import load_about, publisher_of
 from app.map.builder import (
     FONDS_DE_CARTE,
     ICONES_TYPE_STRUCTURE,
@@ -144,6 +145,8 @@ def render_page(
         "afficher_liste": afficher_liste,
         "afficher_filtres": afficher_filtres,
         "message": dataset.message,
+        "editeur": publisher_of(settings),
+        "a_propos": load_about(settings.about_path),
     }
     html = TEMPLATES.env.get_template(template).render(context)
     if assets is not None:

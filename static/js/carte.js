@@ -8,12 +8,17 @@
  * which bench/bench_map.py reads with a PerformanceObserver.
  */
 
+import { clavier } from './clavier.js';
+import { relierDialogues } from './dialogues.js';
 import { $, formatEntier } from './dom.js';
 import { fold, lireFiltres, selectionner, texteCherche, versParametres } from './filtres.js';
 import { formulaire } from './formulaire.js';
 import { integration } from './integration.js';
+import { legende } from './legende.js';
 import { liste } from './liste.js';
 import { marqueurs } from './marqueurs.js';
+import { affichagePistes } from './pistes.js';
+import { zone } from './zone.js';
 import { presDeMoi } from './pres-de-moi.js';
 
 const OPTIONS_EMBED = ['liste', 'filtres'];
@@ -81,7 +86,11 @@ class Application {
     this.creerIcones();
     this.relierFormulaire();
     this.relierListe();
+    this.relierPistes();
+    this.relierLegende();
+    this.relierClavier();
     this.relierIntegration();
+    relierDialogues();
     this.relierCarte();
     if (this.config.mode === 'embed') { this.relierHauteur(); }
     this.filtres = lireFiltres(window.location.search, this.config.regles).filtres;
@@ -100,6 +109,7 @@ class Application {
         this.ecrireFormulaire(this.filtres);
         this.appliquer({ ajuster: true });
         performance.mark('carte-gen:premiers-marqueurs');
+        if (this.filtres.q && !this.rechercheCachee) { this.proposerCommune(this.filtres.q); }
         this.plierPlusTard();
         this.pret = true;
         document.documentElement.setAttribute('data-carte-prete', '1');
@@ -166,12 +176,15 @@ class Application {
     // Index first, then set the view (its moveend draws the new clusters), then draw in case
     // the view did not move: only the markers of the view are made.
     this.indexer(resultats, f);
+    this.dessinerZone(f);
     if (options.ajuster) { this.ajusterVue(resultats, f); }
     this.grappes.rendre();
     mesurer('carte-gen:marqueurs', t);
     document.documentElement.setAttribute('data-marqueurs', String(resultats.length));
     this.rendreListe();
     this.majCompte(resultats.length);
+    this.resumerFiltres(f);
+    this.rendrePistes();
     const params = versParametres(f);
     this.majUrl(params);
     this.majLiens(params);
@@ -220,6 +233,11 @@ class Application {
   }
 
   relierCarte() {
+    // The map's box changes with the page (filters folded, drawer, embed resized): Leaflet
+    // only watches the window, and a stale size leaves markers and tiles out of its view.
+    if (window.ResizeObserver) {
+      new ResizeObserver(() => this.carte.invalidateSize({ pan: false })).observe(this.carte.getContainer());
+    }
     this.carte.on('popupclose', () => {
       const bouton = this.retourFocus;
       this.retourFocus = null;
@@ -238,7 +256,9 @@ class Application {
   }
 }
 
-Object.assign(Application.prototype, formulaire, integration, liste, marqueurs, presDeMoi);
+Object.assign(
+  Application.prototype, affichagePistes, clavier, formulaire, integration, legende, liste, marqueurs, presDeMoi, zone
+);
 
 const depart = window.carteGenDepart;
 if (depart) {

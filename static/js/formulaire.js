@@ -40,10 +40,14 @@ export const formulaire = {
       this.rechercheCachee = false;
       clearTimeout(this.minuteurTexte);
       this.minuteurTexte = setTimeout(() => this.depuisFormulaire({ ajuster: false }), 150);
+      clearTimeout(this.minuteurProposition);
+      const texte = $('f-q').value.trim();
+      this.minuteurProposition = setTimeout(() => this.proposerCommune(texte), 300);
     });
     $('reinitialiser').addEventListener('click', () => {
       this.positionLibelle = '';
       this.rechercheCachee = false;
+      $('proposer-commune').textContent = '';
       this.filtres = aucunFiltre();
       this.ecrireFormulaire(this.filtres);
       this.appliquer({ ajuster: true });
@@ -112,33 +116,52 @@ export const formulaire = {
     position.hidden = !aPosition;
     $('oublier-position').hidden = !aPosition;
     if (aPosition) {
-      position.textContent = 'Autour de ' + (this.positionLibelle ||
-        ('la position ' + formatKm.format(f.lat) + ', ' + formatKm.format(f.lon))) +
+      position.textContent = 'Autour de ' + this.nomPosition(f) +
         (f.rayon_km === null ? ', sans limite de distance'
           : ', dans un rayon de ' + formatKm.format(f.rayon_km) + ' km');
     }
     this.resumerFiltres(f);
   },
 
-  /** A sentence naming the active filters (shown in the embed when the form is hidden). */
+  /** Each active filter in words, by name (our labels only; the embed names no searched text). */
+  descriptionsFiltres(f) {
+    const d = {};
+    if (f.region.length) { d.region = f.region.map((c) => this.nomRegion(c)).join(', '); }
+    if (f.departement.length) { d.departement = f.departement.map((c) => this.nomDepartement(c)).join(', '); }
+    if (f.type_structure.length) {
+      d.type_structure = f.type_structure.map((c) => this.libelle('type_structure', c) || INCONNU).join(', ');
+    }
+    if (f.modalite.length) { d.modalite = f.modalite.map((c) => this.libelle('modalite', c) || INCONNU).join(', '); }
+    if (f.duree_min !== null) { d.duree_min = 'au moins ' + f.duree_min + ' mois'; }
+    if (f.duree_max !== null) { d.duree_max = 'au plus ' + f.duree_max + ' mois'; }
+    if (f.q.trim()) {
+      // The embed names no searched text: it could be anyone's words in a shared link.
+      d.q = this.config.mode === 'embed' ? 'une recherche par mots' : 'votre recherche : « ' + f.q.trim() + ' »';
+    }
+    if (f.lat !== null) {
+      d.position = 'près de ' + this.nomPosition(f) +
+        (f.rayon_km === null ? ', sans limite de distance' : ', à moins de ' + formatKm.format(f.rayon_km) + ' km');
+    }
+    if (f.bbox !== null) { d.bbox = 'dans une zone de la carte'; }
+    return d;
+  },
+
+  /** The search point in words: the commune chosen, « votre position », or its coordinates. */
+  nomPosition(f) {
+    return this.positionLibelle || ('la position ' + formatKm.format(f.lat) + ', ' + formatKm.format(f.lon));
+  },
+
+  /** A sentence naming every active filter (kept in step by `appliquer`). */
   resumerFiltres(f) {
     const resume = $('resume-filtres');
     if (!resume) { return; }
-    const parties = [];
-    if (f.region.length) { parties.push(f.region.map((c) => this.nomRegion(c)).join(', ')); }
-    if (f.departement.length) { parties.push(f.departement.map((c) => this.nomDepartement(c)).join(', ')); }
-    if (f.type_structure.length) {
-      parties.push(f.type_structure.map((c) => this.libelle('type_structure', c)).join(', '));
+    const d = this.descriptionsFiltres(f);
+    const ordre = ['q', 'region', 'departement', 'type_structure', 'modalite', 'duree_min', 'duree_max',
+      'position', 'bbox'];
+    const parties = ordre.filter((nom) => d[nom]).map((nom) => d[nom]);
+    if (d.duree_min && d.duree_max) {
+      parties.splice(parties.indexOf(d.duree_min), 2, 'de ' + f.duree_min + ' à ' + f.duree_max + ' mois');
     }
-    if (f.modalite.length) { parties.push(f.modalite.map((c) => this.libelle('modalite', c)).join(', ')); }
-    if (f.duree_min !== null) { parties.push('au moins ' + f.duree_min + ' mois'); }
-    if (f.duree_max !== null) { parties.push('au plus ' + f.duree_max + ' mois'); }
-    if (f.q.trim()) {
-      // The embed names no searched text: it could be anyone's words in a shared link.
-      parties.push(this.config.mode === 'embed' ? 'une recherche par mots' : 'votre recherche : « ' + f.q.trim() + ' »');
-    }
-    if (f.lat !== null && f.rayon_km !== null) { parties.push('à moins de ' + formatKm.format(f.rayon_km) + ' km'); }
-    if (f.bbox !== null) { parties.push('dans une zone de la carte'); }
     resume.textContent = parties.length ? 'Sélection : ' + parties.join(' ; ') : 'Toutes les formations';
   },
 

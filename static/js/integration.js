@@ -8,13 +8,18 @@ export const integration = {
     const dialogue = $('dialogue-integrer');
     const ouvrir = $('ouvrir-integrer');
     if (!dialogue || !ouvrir) { return; }
-    ouvrir.addEventListener('click', () => {
-      this.majExtrait();
-      dialogue.showModal();
-      $('integrer-largeur').focus();
-    });
+    // The header's button, and the footer's (the one phones show).
+    let retour = ouvrir;
+    for (const bouton of [ouvrir, ...document.querySelectorAll('[data-ouvre-integrer]')]) {
+      bouton.addEventListener('click', () => {
+        retour = bouton;
+        this.majExtrait();
+        dialogue.showModal();
+        $('integrer-largeur').focus();
+      });
+    }
     $('fermer-integrer').addEventListener('click', () => dialogue.close());
-    dialogue.addEventListener('close', () => ouvrir.focus());
+    dialogue.addEventListener('close', () => retour.focus());
     dialogue.addEventListener('input', () => this.majExtrait());
     dialogue.addEventListener('change', () => this.majExtrait());
     $('copier-integrer').addEventListener('click', () => {
@@ -66,6 +71,23 @@ export const integration = {
       new ResizeObserver(() => this.signalerHauteur()).observe(document.body);
     }
     window.addEventListener('load', () => this.signalerHauteur());
+    // A popup opened in a frame sized to its content may sit outside the host page's view:
+    // the host script scrolls to it (this frame's area only). After the popup's own pan.
+    this.carte.on('popupopen', (ev) => {
+      const popup = ev.popup;
+      const signaler = () => requestAnimationFrame(() => this.signalerVue(popup.getElement()));
+      this.carte.once('moveend', signaler);
+      signaler();
+    });
+  },
+
+  /** Ask the host page to show a part of this frame (its rectangle, in document pixels). */
+  signalerVue(element) {
+    if (window.parent === window || !element || !element.isConnected) { return; }
+    const r = element.getBoundingClientRect();
+    const haut = Math.max(0, Math.floor(r.top + window.scrollY));
+    const bas = Math.ceil(r.bottom + window.scrollY);
+    window.parent.postMessage({ type: 'carte-gen:voir', haut, bas }, '*');
   },
 
   signalerHauteur() {

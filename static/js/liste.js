@@ -110,6 +110,8 @@ export const liste = {
     if (!r) { return; }
     const carte = this.carte;
     if (surTelephone()) { this.ouvrirTiroir(false); }
+    // In the embed the list is under the map: the map comes into view for the popup.
+    if (this.config.mode === 'embed') { carte.getContainer().scrollIntoView({ block: 'nearest' }); }
     const latlng = L.latLng(r.lat, r.lon);
     const zoom = Math.round(carte.getZoom());
     // The zoom where the training's place stands apart from clusters; a training sharing its

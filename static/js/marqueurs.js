@@ -20,6 +20,20 @@ function emprise(resultats) {
   return L.latLngBounds([sud, ouest], [nord, est]);
 }
 
+/** An e-mail address fit for a `mailto:` link (nothing that could add headers), else null. */
+export function courrielSur(texte) {
+  const t = typeof texte === 'string' ? texte.trim() : '';
+  return /^[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(t) && t.length <= 254 ? t : null;
+}
+
+/** A phone number fit for a `tel:` link: `{numero, texte}` (digits with an optional +), else null. */
+export function telephoneSur(texte) {
+  const t = typeof texte === 'string' ? texte.trim() : '';
+  if (!/^\+?[0-9 .()-]{6,25}$/.test(t)) { return null; }
+  const numero = t.replace(/[ .()-]/g, '');
+  return /^\+?[0-9]{6,15}$/.test(numero) ? { numero, texte: t } : null;
+}
+
 /** The title shown for a training: its title, else its structure (one of them is never null). */
 export function titreDe(r) { return r.intitule || r.structure || ''; }
 
@@ -80,23 +94,51 @@ export const marqueurs = {
     if (r.distance_km !== null) { ligne('Distance', 'à ' + formatKm.format(r.distance_km) + ' km'); }
     racine.appendChild(dl);
     racine.appendChild(el('p', 'popup-precision', this.textePrecision(r.geocodage_precision)));
-    const lien = lienSur(r.site_web);
-    const suite = el('p', 'popup-suite');
-    if (lien) {
-      const a = el('a', null, 'Site de la formation');
-      a.href = lien;
-      a.target = '_blank';
-      a.rel = 'noopener noreferrer';
-      a.appendChild(el('span', 'visuellement-cache', ' (nouvelle fenêtre)'));
-      suite.appendChild(a);
-    } else {
-      suite.textContent = 'Pour vous inscrire, contactez la structure.';
-    }
-    racine.appendChild(suite);
+    racine.appendChild(this.contactPopup(r, adresse));
     racine.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape') { this.carte.closePopup(); }
     });
     return racine;
+  },
+
+  /** How to apply or reach the structure: the data's links when valid, else plain words. */
+  contactPopup(r, adresse) {
+    const bloc = el('div', 'popup-contact');
+    const liens = el('ul', 'popup-liens');
+    const ajouter = (href, texte, nouvelleFenetre) => {
+      const a = el('a', null, texte);
+      a.href = href;
+      if (nouvelleFenetre) {
+        a.target = '_blank';
+        a.rel = 'noopener noreferrer';
+        a.appendChild(el('span', 'visuellement-cache', ' (nouvelle fenêtre)'));
+      }
+      const li = el('li');
+      li.appendChild(a);
+      liens.appendChild(li);
+    };
+    const candidature = lienSur(r.url_candidature);
+    const courriel = courrielSur(r.contact_email);
+    const telephone = telephoneSur(r.contact_telephone);
+    const site = lienSur(r.site_web);
+    if (candidature) { ajouter(candidature, 'Candidater en ligne', true); }
+    if (courriel) { ajouter('mailto:' + courriel, 'Écrire à ' + courriel, false); }
+    if (telephone) { ajouter('tel:' + telephone.numero, 'Appeler le ' + telephone.texte, false); }
+    if (site) { ajouter(site, 'Site de la formation', true); }
+    const qui = r.structure || 'la structure';
+    let phrase;
+    if (candidature || courriel || telephone) {
+      phrase = 'Pour vous inscrire ou vous renseigner :';
+    } else if (site) {
+      phrase = 'Pour vous inscrire, contactez ' + qui + ' par son site :';
+    } else if (adresse) {
+      phrase = 'Pour vous inscrire, adressez-vous à ' + qui + ' : ' + adresse + '.';
+    } else {
+      phrase = 'Pour vous inscrire, contactez ' + qui + ' (aucun contact n’est publié).';
+    }
+    bloc.appendChild(el('p', 'popup-suite', phrase));
+    if (liens.children.length) { bloc.appendChild(liens); }
+    return bloc;
   },
 
   textePrecision(precision) {
@@ -186,6 +228,12 @@ export const marqueurs = {
   },
 
   ajusterVue(resultats, f) {
+    // Within a radius, the view is its circle: it holds every result, and the empty ones too.
+    const zoneRecherche = this.bornesZone(f);
+    if (zoneRecherche) {
+      this.carte.fitBounds(zoneRecherche, { padding: [10, 10], animate: false });
+      return;
+    }
     if (!resultats.length) { return; }
     if (!estFiltre(f)) {
       this.carte.fitBounds(this.config.vue_metropole, { animate: false });

@@ -2,7 +2,31 @@
  * autocomplete, becomes the search point (methods of the application). */
 
 import { $, el } from './dom.js';
-import { distanceKm } from './filtres.js';
+import { distanceKm, fold } from './filtres.js';
+
+/** A typed commune: its name and the digits of a postcode or département, either may be ''. */
+export function lireSaisieCommune(texte) {
+  const t = String(texte).trim();
+  if (/^[0-9]{2,5}$/.test(t)) { return { nom: '', code: t }; }
+  const m = /^(.*?[^0-9\s,(])[\s,]*\(?\s*([0-9]{2,5})\s*\)?$/u.exec(t);
+  return m ? { nom: m[1].trim(), code: m[2] } : { nom: t, code: '' };
+}
+
+/** Whether a commune of /api/communes fits the typed name and code. */
+function convient(c, saisie) {
+  if (!saisie.code) { return true; } // the API matched the name (old commune names included)
+  if (saisie.nom && !fold(c.nom).startsWith(fold(saisie.nom))) { return false; }
+  if ((c.code_postal || '').startsWith(saisie.code)) { return true; }
+  return saisie.code.length < 5 && String(c.departement || '').startsWith(saisie.code);
+}
+
+/** The one commune a typed text means: the only answer, or the only one named exactly so. */
+export function communeUnique(communes, saisie) {
+  if (communes.length === 1) { return communes[0]; }
+  if (!saisie.nom) { return null; }
+  const exactes = communes.filter((c) => fold(c.nom) === fold(saisie.nom));
+  return exactes.length === 1 ? exactes[0] : null;
+}
 
 export const presDeMoi = {
   relierPosition() {
@@ -22,6 +46,7 @@ export const presDeMoi = {
       this.fixerPosition(ev.latlng.lat, ev.latlng.lng, 'votre position');
     });
     this.relierCommunes();
+    this.relierPropositionCommune();
   },
 
   fixerPosition(lat, lon, libelle) {
@@ -55,11 +80,17 @@ export const presDeMoi = {
     const liste = $('communes-suggestions');
     this.suggestions = [];
     this.suggestionActive = -1;
+    this.communeChoisie = null;
     champ.addEventListener('input', () => {
       clearTimeout(this.minuteurCommunes);
+      this.communeChoisie = null;
       const texte = champ.value.trim();
       if (texte.length < 2) { this.fermerSuggestions(); return; }
-      this.minuteurCommunes = setTimeout(() => this.chercherCommunes(texte), 200);
+      this.minuteurCommunes = setTimeout(() => {
+        this.chercherCommunes(texte).then((communes) => {
+          if (communes !== null) { this.montrerSuggestions(communes); }
+        });
+      }, 200);
     });
     champ.addEventListener('keydown', (ev) => {
       const n = this.suggestions.length;
@@ -71,11 +102,17 @@ export const presDeMoi = {
         this.activerSuggestion((this.suggestionActive - 1 + n) % n);
       } else if (ev.key === 'Enter') {
         ev.preventDefault();
-        if (n) { this.choisirCommune(this.suggestions[Math.max(0, this.suggestionActive)]); }
+        if (n && this.suggestionActive >= 0) {
+          this.choisirCommune(this.suggestions[this.suggestionActive]);
+        } else {
+          this.resoudreCommune({ montrer: true });
+        }
       } else if (ev.key === 'Escape') {
         this.fermerSuggestions();
       }
     });
+    // Leaving the field with a typed name takes it when only one commune answers to it.
+    champ.addEventListener('change', () => this.resoudreCommune({ montrer: false }));
     champ.addEventListener('blur', () => { setTimeout(() => this.fermerSuggestions(), 200); });
     liste.addEventListener('mousedown', (ev) => ev.preventDefault());
     liste.addEventListener('click', (ev) => {
@@ -84,16 +121,95 @@ export const presDeMoi = {
     });
   },
 
-  chercherCommunes(texte) {
+  /** Communes answering a typed text (« Roubaix », « 59100 », « Roubaix 59100 », « Roubaix (59) »).
+   *
+   * Resolves to null when a newer search was started meanwhile.
+   */
+  chercherCommunes(texte, limite = 8) {
     const numero = ++this.requeteCommunes;
-    const url = this.config.communes_url + '?' + new URLSearchParams({ q: texte, limit: '8' }).toString();
+    const saisie = lireSaisieCommune(texte);
+    // With a full postcode, the communes of that postcode, kept when their name fits.
+    const q = saisie.nom && saisie.code.length === 5 ? saisie.code : (saisie.nom || saisie.code);
+    const limit = saisie.nom && saisie.code ? '50' : String(limite);
+    const url = this.config.communes_url + '?' + new URLSearchParams({ q, limit }).toString();
+    return fetch(url, { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.json() : []))
+      .catch(() => [])
+      .then((reponse) => {
+        if (numero !== this.requeteCommunes) { return null; }
+        const communes = Array.isArray(reponse) ? reponse : [];
+        return communes.filter((c) => convient(c, saisie)).slice(0, limite);
+      });
+  },
+
+  /** Take the typed commune when one commune answers to it; else say what to do. */
+  resoudreCommune({ montrer }) {
+    const champ = $('f-commune');
+    const texte = champ.value.trim();
+    const statut = $('statut-position');
+    if (texte.length < 2 || texte === this.communeChoisie || texte === this.communeEnCours) { return; }
+    clearTimeout(this.minuteurCommunes);
+    this.communeEnCours = texte;
+    this.chercherCommunes(texte).then((communes) => {
+      this.communeEnCours = null;
+      if (communes === null || champ.value.trim() !== texte) { return; }
+      const unique = communeUnique(communes, lireSaisieCommune(texte));
+      if (unique) {
+        statut.textContent = '';
+        this.choisirCommune(unique);
+      } else if (!communes.length) {
+        this.fermerSuggestions();
+        statut.textContent = 'Aucune commune ne correspond à « ' + texte + ' » : vérifiez le nom ou le code postal.';
+      } else {
+        if (montrer) { this.montrerSuggestions(communes); }
+        statut.textContent = communes.length + ' communes correspondent : choisissez-en une dans la liste.';
+      }
+    });
+  },
+
+  /** When the searched words are a commune's name, offer to search near it instead. */
+  proposerCommune(texte) {
+    const zone = $('proposer-commune');
+    if (!zone) { return; }
+    const numero = ++this.requeteProposition;
+    const saisie = lireSaisieCommune(texte);
+    const cacher = () => { zone.textContent = ''; this.communeProposee = null; };
+    if (this.rechercheCachee || saisie.nom.length < 3 || /[0-9]/.test(saisie.nom)) { cacher(); return; }
+    const q = saisie.code.length === 5 ? saisie.code : saisie.nom;
+    const url = this.config.communes_url + '?' + new URLSearchParams({ q, limit: '50' }).toString();
     fetch(url, { credentials: 'same-origin' })
       .then((r) => (r.ok ? r.json() : []))
-      .then((communes) => {
-        if (numero !== this.requeteCommunes) { return; }
-        this.montrerSuggestions(Array.isArray(communes) ? communes : (communes.communes || []));
-      })
-      .catch(() => this.montrerSuggestions([]));
+      .catch(() => [])
+      .then((reponse) => {
+        if (numero !== this.requeteProposition) { return; }
+        const communes = (Array.isArray(reponse) ? reponse : []).filter((c) => convient(c, saisie));
+        const exactes = communes.filter((c) => fold(c.nom) === fold(saisie.nom));
+        if (!exactes.length) { cacher(); return; }
+        // Several communes of that name: the most populated first (the API's order).
+        const c = exactes[0];
+        this.communeProposee = c;
+        zone.textContent = '';
+        const bouton = el('button', 'bouton-lien', 'Chercher près de ' + c.nom +
+          (c.code_postal ? ' (' + c.code_postal + ')' : '') + ' ?');
+        bouton.type = 'button';
+        bouton.id = 'chercher-pres-de';
+        zone.appendChild(bouton);
+      });
+  },
+
+  relierPropositionCommune() {
+    const zone = $('proposer-commune');
+    if (!zone) { return; }
+    this.requeteProposition = 0;
+    zone.addEventListener('click', (ev) => {
+      const c = this.communeProposee;
+      if (!ev.target.closest('button') || !c) { return; }
+      $('f-q').value = '';
+      zone.textContent = '';
+      this.communeProposee = null;
+      this.choisirCommune(c);
+      $('f-commune').focus();
+    });
   },
 
   montrerSuggestions(communes) {
@@ -114,7 +230,9 @@ export const presDeMoi = {
     const ouvert = communes.length > 0;
     liste.hidden = !ouvert;
     champ.setAttribute('aria-expanded', ouvert ? 'true' : 'false');
-    $('communes-statut').textContent = ouvert ? communes.length + ' communes proposées' : 'Aucune commune trouvée';
+    $('communes-statut').textContent = ouvert
+      ? communes.length + (communes.length > 1 ? ' communes proposées' : ' commune proposée')
+      : 'Aucune commune trouvée';
   },
 
   activerSuggestion(i) {
@@ -140,7 +258,10 @@ export const presDeMoi = {
     const lat = Number(c.lat);
     const lon = Number(c.lon);
     if (!Number.isFinite(lat) || !Number.isFinite(lon)) { return; }
-    $('f-commune').value = c.nom;
+    const champ = $('f-commune');
+    champ.value = c.nom + (c.code_postal ? ' ' + c.code_postal : '');
+    this.communeChoisie = champ.value;
+    $('statut-position').textContent = '';
     this.fermerSuggestions();
     this.fixerPosition(lat, lon, c.nom);
   }

@@ -1,0 +1,77 @@
+/* Carte GEN — the map for keyboards and screen readers: controls first in tab order, in
+ * French, focus kept when a cluster opens, and a skip link that reaches a visible target
+ * (methods of the application). */
+
+import { $, surTelephone } from './dom.js';
+
+/** French names of Leaflet's own controls (its defaults are English). */
+const NOMS_CONTROLES = {
+  '.leaflet-control-zoom-in': 'Zoom avant',
+  '.leaflet-control-zoom-out': 'Zoom arrière'
+};
+
+function nommer(element, nom) {
+  element.setAttribute('title', nom);
+  element.setAttribute('aria-label', nom);
+}
+
+export const clavier = {
+  relierClavier() {
+    const carte = this.carte;
+    const conteneur = carte.getContainer();
+    // Tab order follows the DOM: the controls go before the panes holding the markers.
+    const controles = conteneur.querySelector('.leaflet-control-container');
+    if (controles) { conteneur.insertBefore(controles, conteneur.firstChild); }
+    for (const [selecteur, nom] of Object.entries(NOMS_CONTROLES)) {
+      const bouton = conteneur.querySelector(selecteur);
+      if (bouton) { nommer(bouton, nom); }
+    }
+    carte.on('popupopen', (ev) => {
+      const fermer = ev.popup.getElement() && ev.popup.getElement().querySelector('.leaflet-popup-close-button');
+      if (fermer) { nommer(fermer, 'Fermer'); }
+    });
+    // Enter on a cluster zooms in and removes it: the focus goes to the marker nearest to
+    // where it was (one of its trainings), else stays on the map.
+    conteneur.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Enter' && ev.key !== ' ') { return; }
+      const grappe = ev.target.closest && ev.target.closest('.grappe:not(.grappe-lieu)');
+      if (!grappe) { return; }
+      const boite = grappe.getBoundingClientRect();
+      const repere = carte.mouseEventToLatLng({
+        clientX: boite.left + boite.width / 2, clientY: boite.top + boite.height / 2
+      });
+      carte.once('moveend', () => requestAnimationFrame(() => this.focaliserPres(repere)));
+    });
+    this.relierEvitement();
+  },
+
+  /** Focus the marker drawn nearest to `latlng`, or the map itself. */
+  focaliserPres(latlng) {
+    const carte = this.carte;
+    const conteneur = carte.getContainer();
+    if (document.activeElement && conteneur.contains(document.activeElement) &&
+        document.activeElement !== conteneur) { return; }
+    const centre = carte.latLngToContainerPoint(latlng);
+    const boite = conteneur.getBoundingClientRect();
+    let meilleur = null;
+    let distance = Infinity;
+    for (const e of conteneur.querySelectorAll('.leaflet-marker-icon[tabindex]')) {
+      const r = e.getBoundingClientRect();
+      const d = Math.hypot(r.left + r.width / 2 - boite.left - centre.x, r.top + r.height / 2 - boite.top - centre.y);
+      if (d < distance) { distance = d; meilleur = e; }
+    }
+    (meilleur || conteneur).focus({ preventScroll: true });
+  },
+
+  /** On phones the list is a closed drawer: the skip link opens it before moving there. */
+  relierEvitement() {
+    const lien = $('evitement-liste');
+    if (!lien) { return; }
+    lien.addEventListener('click', (ev) => {
+      if (!surTelephone() || !$('basculer-liste')) { return; }
+      ev.preventDefault();
+      this.ouvrirTiroir(true);
+      $('liste-titre').focus({ preventScroll: true });
+    });
+  }
+};
