@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from geo.ban import BanCache, BanConfig, BanGeocoder, BanStats
 from geo.gazetteer import Gazetteer
-from geo.geocode import GeocodeReport, address_queries, geocode_offline, refine_with_addresses
+from geo.geocode import GeocodeReport, geocode_offline
 from geo.geojson import (
     DROP_ACCEPTED_KEY,
     CollectionMetadata,
@@ -32,6 +32,7 @@ from geo.geojson import (
     write_geojson_atomic,
 )
 from geo.importer import ImportResult, Issue, Table, import_table, read_table, write_report
+from geo.refine import address_queries, refine_with_addresses
 
 #: Collection thresholds of a build (:func:`tune_gc_for_build`).
 BUILD_GC_THRESHOLDS: Final = (100_000, 50, 100)

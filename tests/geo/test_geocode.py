@@ -15,15 +15,10 @@ from hypothesis import strategies as st
 
 from geo.address import AddressMatch, AddressOutcome, AddressQuery
 from geo.gazetteer import normalise_postcode
-from geo.geocode import (
-    OfflineGeocoder,
-    apply_address_outcomes,
-    geocode_offline,
-    in_france,
-    refine_with_addresses,
-)
+from geo.geocode import OfflineGeocoder, geocode_offline, in_france
 from geo.geodesy import distance_km
 from geo.importer import ImportedRow, Level
+from geo.refine import apply_address_outcomes, refine_with_addresses
 from geo.schema import GeocodingSource, Precision, TypeStructure
 
 
