@@ -12,10 +12,8 @@ import logging
 import math
 import mmap
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
@@ -26,12 +24,21 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from app.cache import ResponseCache
 from app.datafile import DatasetError as DatasetError  # re-exported: raised by Dataset.load
 from app.datafile import iter_features, split_collection, validated_feature
+from app.encoding import (
+    DISTANCE_KEY,
+    FEATURE_END,
+    FEATURE_END_COMMA,
+    distance_tails,
+    distance_tenths,
+    encoded_distances,
+    morton_keys,
+)
 from app.filters import (
     CodeColumn,
     FilterIndex,
-    FloatArray,
     FormationFilters,
     IntArray,
     LatitudeBands,
@@ -43,11 +50,6 @@ from geo.text import fold
 
 logger = logging.getLogger("carte_gen.dataset")
 
-CACHE_MAX_ENTRIES: Final = 64
-CACHE_MAX_BYTES: Final = 256 * 1024 * 1024
-_FEATURE_END: Final = b"}}"  # closes ``properties``, then the feature
-_FEATURE_END_COMMA: Final = b"}},"
-_DISTANCE_KEY: Final = b',"distance_km":'
 _FIRST_DISTANCE_KEY: Final = b'"distance_km":'  # when ``properties`` is otherwise empty
 #: Distances up to this many tenths of a km are written from a table made once per version.
 DISTANCE_TABLE_TENTHS: Final = 10_000
@@ -60,8 +62,6 @@ QUICK_JOIN_MAX_BYTES: Final = 2 * 1024 * 1024
 #: Properties with a code column (filters and facets) and those the text search reads.
 CODE_FIELDS: Final = ("region", "departement", "type_structure", "modalite")
 TEXT_FIELDS: Final = ("intitule", "structure", "commune")
-#: Member of ``metadonnees`` by which ``carte-gen build --accepter-baisse`` lets a version
-#: replace one with many more trainings.
 #: A loading thread lets the event loop run after this many features (≈ 2 ms of work).
 PAUSE_EVERY_FEATURES: Final = 64
 
@@ -75,104 +75,6 @@ class Reason(StrEnum):
     DATA_FILE_TOO_LARGE = "data_file_too_large"
     EMPTY_COLLECTION = "empty_collection"
     DROP_TOO_LARGE = "drop_too_large"
-
-
-# --------------------------------------------------------------------------- response cache
-
-
-@dataclass(slots=True)
-class CachedBody:
-    """An encoded answer and its compressed variants, made once per dataset version and query."""
-
-    body: bytes
-    etag: str
-    media_type: str
-    headers: dict[str, str]
-    encoded: dict[str, bytes]
-    #: Encodings of ``encoded`` made at a fast level, to redo at a better one if asked again,
-    #: and those being redone.
-    fast: set[str] = field(default_factory=set)
-    upgrading: set[str] = field(default_factory=set)
-
-    @property
-    def size(self) -> int:
-        """Bytes held by this entry."""
-        return len(self.body) + sum(len(b) for b in self.encoded.values())
-
-
-class ResponseCache:
-    """A small thread-safe LRU of encoded answers, bounded in entries and bytes."""
-
-    def __init__(self, max_entries: int = CACHE_MAX_ENTRIES, max_bytes: int = CACHE_MAX_BYTES):
-        self._entries: OrderedDict[str, CachedBody] = OrderedDict()
-        self._lock = threading.Lock()
-        self._bytes = 0  # sum of the entries' sizes, kept up to date (no sum per insertion)
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-
-    def get(self, key: str) -> CachedBody | None:
-        """Return the entry for ``key``, marked as recently used."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def put(self, key: str, entry: CachedBody) -> CachedBody:
-        """Store an entry (skipped when larger than the whole budget); returns it."""
-        if entry.size > self.max_bytes:
-            return entry
-        with self._lock:
-            previous = self._entries.pop(key, None)
-            if previous is not None:
-                self._bytes -= previous.size
-            self._entries[key] = entry
-            self._bytes += entry.size
-            self._evict()
-        return entry
-
-    def add_encoding(
-        self, entry: CachedBody, encoding: str, data: bytes, *, fast: bool = False
-    ) -> None:
-        """Remember a compressed variant of an entry (``fast``: made at a fast level)."""
-        with self._lock:
-            before = entry.size
-            entry.encoded[encoding] = data
-            if fast:
-                entry.fast.add(encoding)
-            else:
-                entry.fast.discard(encoding)
-                entry.upgrading.discard(encoding)
-            if any(held is entry for held in self._entries.values()):
-                self._bytes += entry.size - before
-            self._evict()
-
-    def variant(self, entry: CachedBody, encoding: str) -> tuple[bytes, bool] | None:
-        """Return a compressed variant of an entry and whether it was made at a fast level."""
-        with self._lock:
-            data = entry.encoded.get(encoding)
-            return None if data is None else (data, encoding in entry.fast)
-
-    def claim_upgrade(self, entry: CachedBody, encoding: str) -> bool:
-        """Whether the caller should redo a fast variant at a better level (once per variant)."""
-        with self._lock:
-            if encoding not in entry.fast or encoding in entry.upgrading:
-                return False
-            entry.upgrading.add(encoding)  # from now on, nobody else claims it
-            return True
-
-    def _evict(self) -> None:
-        while self._entries and (
-            len(self._entries) > self.max_entries or self._bytes > self.max_bytes
-        ):
-            _, evicted = self._entries.popitem(last=False)
-            self._bytes -= evicted.size
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-# --------------------------------------------------------------------------- the dataset
 
 
 def _text(value: Any) -> str | None:
@@ -190,48 +92,6 @@ def _feature_bytes(feature_id: str, lon: float, lat: float, properties: dict[str
             "properties": properties,
         }
     )
-
-
-def encoded_distances(distances: FloatArray) -> list[bytes]:
-    """Each distance as the JSON number ``orjson.dumps(round(d, 1))`` writes."""
-    return orjson.dumps((distance_tenths(distances) / 10.0).tolist())[1:-1].split(b",")
-
-
-def morton_keys(lons: FloatArray, lats: FloatArray) -> npt.NDArray[np.uint64]:
-    """Z-order curve keys of WGS84 points (16 bits per axis): close keys, close points."""
-
-    def spread(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-        # Put a zero bit between each of the 16 low bits.
-        values = (values | (values << np.uint64(8))) & np.uint64(0x00FF00FF)
-        values = (values | (values << np.uint64(4))) & np.uint64(0x0F0F0F0F)
-        values = (values | (values << np.uint64(2))) & np.uint64(0x33333333)
-        return (values | (values << np.uint64(1))) & np.uint64(0x55555555)
-
-    x = np.clip((lons + 180.0) / 360.0 * 65535.0, 0, 65535).astype(np.uint64)
-    y = np.clip((lats + 90.0) / 180.0 * 65535.0, 0, 65535).astype(np.uint64)
-    return spread(x) | (spread(y) << np.uint64(1))
-
-
-def distance_tenths(distances: FloatArray) -> IntArray:
-    """``round(d, 1) * 10`` as integers, with Python's rounding.
-
-    Vectorised: ``rint(d * 10)`` is what Python's ``round`` picks, except next to a tie,
-    where ``d * 10`` may be off by an ulp; those few values go through ``round`` itself.
-    ``distances`` must be finite (they come from positions checked at load).
-    """
-    scaled = distances * 10.0
-    tenths = np.rint(scaled)
-    near_tie = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
-    for position in near_tie.tolist():
-        tenths[position] = round(round(float(distances[position]), 1) * 10)
-    return tenths.astype(np.intp)
-
-
-def distance_tails(count: int) -> npt.NDArray[np.object_]:
-    """``,"distance_km":<k/10>}},`` for k below ``count``: what ends a feature with a distance."""
-    tails = np.empty(count, dtype=object)
-    tails[:] = [_DISTANCE_KEY + orjson.dumps(k / 10) + _FEATURE_END_COMMA for k in range(count)]
-    return tails
 
 
 def now_iso() -> str:
@@ -301,8 +161,8 @@ class FeatureView(Sequence[dict[str, Any]]):
 
     def __getitem__(self, row: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(row, slice):
-            return [orjson.loads(head + _FEATURE_END) for head in self._heads[row]]
-        decoded: dict[str, Any] = orjson.loads(self._heads[row] + _FEATURE_END)
+            return [orjson.loads(head + FEATURE_END) for head in self._heads[row]]
+        decoded: dict[str, Any] = orjson.loads(self._heads[row] + FEATURE_END)
         return decoded
 
 
@@ -386,7 +246,7 @@ class Dataset:
         self._any_empty_properties = any(head.endswith(b"{") for head in heads)
         del heads
         self._closers = np.empty(len(self._head_array), dtype=object)
-        self._closers.fill(_FEATURE_END_COMMA)  # one shared object (np.full would copy it)
+        self._closers.fill(FEATURE_END_COMMA)  # one shared object (np.full would copy it)
         # The endings of features with a distance, by tenths of a km.
         self._distance_tails = distance_tails(DISTANCE_TABLE_TENTHS + 1)
         # Ids are found by hash, then checked against the encoded feature: no second copy of
@@ -601,16 +461,16 @@ class Dataset:
         """Features with distances, one by one (empty properties, or distances off the table)."""
         assert selection.distances is not None
         heads: list[bytes] = self._head_array[selection.indices[start:stop]].tolist()
-        pieces = [_FEATURE_END_COMMA] * (4 * len(heads) + 2)
+        pieces = [FEATURE_END_COMMA] * (4 * len(heads) + 2)
         pieces[1:-1:4] = heads
         pieces[2:-1:4] = [
-            _FIRST_DISTANCE_KEY if head.endswith(b"{") else _DISTANCE_KEY for head in heads
+            _FIRST_DISTANCE_KEY if head.endswith(b"{") else DISTANCE_KEY for head in heads
         ]
         pieces[3:-1:4] = encoded_distances(selection.distances[start:stop])
-        pieces[0], pieces[-2], pieces[-1] = before, _FEATURE_END, after
+        pieces[0], pieces[-2], pieces[-1] = before, FEATURE_END, after
         return b"".join(pieces)
 
     def feature(self, feature_id: str) -> bytes | None:
         """One feature by id, encoded (the bytes :attr:`features` decodes), or ``None``."""
         row = self.row_of(feature_id)
-        return None if row is None else bytes(self._head_array[row]) + _FEATURE_END
+        return None if row is None else bytes(self._head_array[row]) + FEATURE_END

@@ -18,7 +18,8 @@ from app.policy import PREFLIGHT_HEADERS
 from app.responses import Reply, entry_encoding, entry_reply, error_reply
 
 if TYPE_CHECKING:
-    from app.dataset import CachedBody, Dataset
+    from app.cache import CachedBody
+    from app.dataset import Dataset
 
 #: Distinct (path, query string) pairs remembered per dataset version; past it the index
 #: starts again (a crawler of unique queries cannot grow it without bound).

@@ -22,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Send
 
-from app.dataset import CachedBody, Dataset, ResponseCache
+from app.cache import CachedBody, ResponseCache
+from app.dataset import Dataset
 from app.errors import error_body
 from app.filters import french_decimal
 from app.policy import CORS_HEADERS, NO_STORE, REVALIDATE

@@ -46,7 +46,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app.dataset import CACHE_MAX_ENTRIES  # noqa: E402
+from app.cache import CACHE_MAX_ENTRIES  # noqa: E402
 from bench.synthetic import DEFAULT_GAZETTEER, write_synthetic  # noqa: E402
 
 CLI = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"

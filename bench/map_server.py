@@ -23,7 +23,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from app.dataset import CachedBody, Dataset
+from app.cache import CachedBody
+from app.dataset import Dataset
 from app.main import create_app
 from app.responses import cached_answer, compress, strong_etag
 from app.routers.pages import map_data, map_rows

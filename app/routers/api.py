@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app.dataset import CachedBody, Dataset
+from app.cache import CachedBody
+from app.dataset import Dataset
 from app.dependencies import (
     ANSWER_QUERY_PARAMETERS,
     FORMATION_QUERY_PARAMETERS,

@@ -21,7 +21,8 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from app.assets import AssetStore
-from app.dataset import CachedBody, Dataset
+from app.cache import CachedBody
+from app.dataset import Dataset
 from app.dependencies import get_app_settings, get_dataset
 from app.map.about import load_about, publisher_of
 from app.map.builder import (

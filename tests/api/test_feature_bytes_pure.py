@@ -9,7 +9,8 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.dataset import Dataset, distance_tails, distance_tenths, encoded_distances
+from app.dataset import Dataset
+from app.encoding import distance_tails, distance_tenths, encoded_distances
 from app.filters import FormationFilters, Near
 
 distances = st.floats(0, 20_100, allow_nan=False, allow_infinity=False)
