@@ -102,6 +102,24 @@ INPUT_FIELDS: Final[tuple[str, ...]] = (
     "longitude",
 )
 
+#: French names of fields, for messages.
+FIELD_LABELS: Final[dict[str, str]] = {
+    "id": "Identifiant",
+    "intitule": "Intitulé de la formation",
+    "structure": "Structure",
+    "type_structure": "Type de structure",
+    "adresse": "Adresse",
+    "code_postal": "Code postal",
+    "commune": "Commune",
+    "code_insee": "Code INSEE",
+    "duree_mois": "Durée (mois)",
+    "modalite": "Modalité",
+    "site_web": "Site web",
+    "date_labellisation": "Date de labellisation",
+    "latitude": "Latitude",
+    "longitude": "Longitude",
+}
+
 #: Properties of every GeoJSON feature, in output order (``id`` is the top-level member).
 PROPERTY_FIELDS: Final[tuple[str, ...]] = (
     "intitule",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from geo.importer.model import Cell, InputFileError, cell_text
+from geo.schema import FIELD_LABELS
 from geo.text import fold
 
 #: Accepted headers per field. Matching ignores case, accents, spaces and punctuation, so
@@ -102,24 +103,6 @@ NAME_FIELDS: Final = ("intitule", "structure")
 LOCATION_FIELDS: Final = ("code_insee", "code_postal", "commune", "latitude")
 #: Columns whose absence is allowed but warned about once (every row then lacks the value).
 EXPECTED_FIELDS: Final = ("type_structure", "duree_mois", "modalite")
-
-#: French names of fields, for messages.
-FIELD_LABELS: Final[dict[str, str]] = {
-    "id": "Identifiant",
-    "intitule": "Intitulé de la formation",
-    "structure": "Structure",
-    "type_structure": "Type de structure",
-    "adresse": "Adresse",
-    "code_postal": "Code postal",
-    "commune": "Commune",
-    "code_insee": "Code INSEE",
-    "duree_mois": "Durée (mois)",
-    "modalite": "Modalité",
-    "site_web": "Site web",
-    "date_labellisation": "Date de labellisation",
-    "latitude": "Latitude",
-    "longitude": "Longitude",
-}
 
 
 def header_key(text: str) -> str:

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from geo.importer import DELIMITER_LABELS, ENCODING_LABELS, decode_lines, parse_csv
 from geo.importer.model import DELIMITER_QUOTED
-from geo.schema import GEOCODING_SOURCE_LABELS, PRECISION_LABELS, GeocodingSource, Precision
+from geo.schema import (
+    FIELD_LABELS,
+    GEOCODING_SOURCE_LABELS,
+    INPUT_FIELDS,
+    PRECISION_LABELS,
+    GeocodingSource,
+    Precision,
+)
 
 
 def test_every_geocoding_source_has_a_label() -> None:
     assert list(GEOCODING_SOURCE_LABELS) == list(GeocodingSource)
     assert all(label.strip() for label in GEOCODING_SOURCE_LABELS.values())
+
+
+def test_every_input_field_has_a_label_in_the_schema() -> None:
+    assert list(FIELD_LABELS) == list(INPUT_FIELDS)
+    assert all(label.strip() for label in FIELD_LABELS.values())
 
 
 def test_every_precision_has_a_label() -> None:
