@@ -258,7 +258,8 @@ def measure_folium(browser: Any, base_url: str) -> dict[str, float]:
     context, page, counters = _new_page(browser, 1366, 768)
     page.goto(base_url + FOLIUM_PATH)
     page.wait_for_function("() => window.__premierMarqueur !== null", timeout=120_000)
-    page.wait_for_load_state("networkidle")
+    # Only to count every byte: at 50,000 markers the page stays busy well past 30 s.
+    page.wait_for_load_state("networkidle", timeout=300_000)
     first: float = page.evaluate("window.__premierMarqueur")
     context.close()
     return {"first_markers_ms": first, "bytes": counters["bytes"], "requests": counters["requests"]}
