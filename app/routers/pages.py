@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import time
 from collections.abc import Sequence
 from typing import Annotated, Any, Final
 
@@ -57,6 +58,8 @@ HORS_CARTE: Final = frozenset(
 CHAMPS_CARTE: Final[tuple[str, ...]] = tuple(
     name for name in PROPERTY_FIELDS if name not in HORS_CARTE
 )
+#: Rows of map data built between two hand-overs of the GIL to the event loop (≈ 1 ms).
+PAUSE_EVERY_ROWS: Final = 256
 RAYONS_KM: Final[tuple[int, ...]] = (5, 10, 20, 30, 50, 100, 200)
 #: Inline scripts of a page (no ``src``): each one's hash goes in the CSP.
 INLINE_SCRIPT: Final = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
@@ -305,12 +308,14 @@ def map_data(dataset: Dataset) -> bytes:
 
     ``formations`` holds the :func:`map_row` of every training, in file order (the API's
     order), encoded by :func:`map_columns`; ``regions`` and ``departements`` map codes to
-    names (and a département to its région).
+    names (and a département to its région). It runs in the loading thread while requests are
+    served: each feature is decoded once, and the GIL is handed over every
+    :data:`PAUSE_EVERY_ROWS` rows so the event loop is never kept waiting long.
     """
-    features = dataset.features
     departements: dict[str, list[str | None]] = {}
     durees: list[float] = []
-    for feature in features:
+    rows: list[dict[str, Any]] = []
+    for position, feature in enumerate(dataset.features):
         props = feature["properties"]
         code = props.get("departement")
         if code is not None and str(code) not in departements:
@@ -321,6 +326,9 @@ def map_data(dataset: Dataset) -> bytes:
         duree = props.get("duree_mois")
         if isinstance(duree, int | float) and not isinstance(duree, bool):
             durees.append(duree)
+        rows.append(map_row(feature))
+        if position % PAUSE_EVERY_ROWS == PAUSE_EVERY_ROWS - 1:
+            time.sleep(0)  # let the event loop take the GIL now
     metadonnees = {
         **dataset.metadata,
         "duree_mois": {"min": int(min(durees)), "max": int(max(durees))} if durees else None,
@@ -330,7 +338,7 @@ def map_data(dataset: Dataset) -> bytes:
             "metadonnees": metadonnees,
             "regions": dataset.region_names,
             "departements": departements,
-            "formations": map_columns([map_row(feature) for feature in features]),
+            "formations": map_columns(rows),
         }
     )
 
