@@ -333,14 +333,32 @@ def map_data(dataset: Dataset) -> bytes:
         **dataset.metadata,
         "duree_mois": {"min": int(min(durees)), "max": int(max(durees))} if durees else None,
     }
+    columns = map_columns(rows)
+    while rows:  # freeing 100,000 rows at once would hold the GIL for tens of ms
+        del rows[-PAUSE_EVERY_ROWS:]
+        time.sleep(0)
     return orjson.dumps(
         {
             "metadonnees": metadonnees,
             "regions": dataset.region_names,
             "departements": departements,
-            "formations": map_columns(rows),
+            "formations": _encoded_in_pieces(columns),
         }
     )
+
+
+def _encoded_in_pieces(columns: dict[str, Any]) -> dict[str, Any]:
+    """``columns`` with each column already encoded, handing over the GIL between two.
+
+    One ``orjson.dumps`` of the whole document would hold the GIL for as long as the
+    largest column takes times the number of columns.
+    """
+    encoded: dict[str, Any] = {}
+    for name, column in columns["colonnes"].items():
+        encoded[name] = orjson.Fragment(orjson.dumps(column))
+        time.sleep(0)
+    position = orjson.Fragment(orjson.dumps(columns["position"]))
+    return {"nombre": columns["nombre"], "position": position, "colonnes": encoded}
 
 
 def map_data_entry(dataset: Dataset, max_age_s: int) -> CachedBody:
