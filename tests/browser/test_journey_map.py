@@ -166,7 +166,9 @@ def popup_of(page, rank: int) -> tuple[str, list[tuple[str, str]]]:
     links = page.eval_on_selector_all(
         ".leaflet-popup .popup-contact a", "els => els.map(a => [a.textContent, a.href])"
     )
-    page.click(".leaflet-popup-close-button")
+    # The content is what this helper reads; closing goes through the button's own click
+    # handler, since a real click can land while the map still pans to the popup.
+    page.dispatch_event(".leaflet-popup-close-button", "click")
     page.wait_for_selector(".leaflet-popup", state="detached")
     return text, links
 
