@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import time
 from collections.abc import Sequence
 from typing import Annotated, Any, Final
 
@@ -23,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.assets import AssetStore
 from app.cache import CachedBody
-from app.dataset import Dataset
+from app.dataset import PAUSE_EVERY_FEATURES, Dataset
 from app.dependencies import get_app_settings, get_dataset
 from app.map.about import load_about, publisher_of
 from app.map.builder import (
@@ -36,6 +35,7 @@ from app.map.builder import (
 from app.policy import REVALIDATE, public_data
 from app.responses import compress, dataset_answer, make_entry, strong_etag
 from app.settings import PROJECT_ROOT, Settings
+from app.store import yield_the_gil
 from geo.schema import MODALITE_LABELS, PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
 
 TEMPLATES = Jinja2Templates(directory=PROJECT_ROOT / "app" / "templates")
@@ -58,8 +58,6 @@ HORS_CARTE: Final = frozenset(
 CHAMPS_CARTE: Final[tuple[str, ...]] = tuple(
     name for name in PROPERTY_FIELDS if name not in HORS_CARTE
 )
-#: Rows of map data built between two hand-overs of the GIL to the event loop (≈ 1 ms).
-PAUSE_EVERY_ROWS: Final = 256
 RAYONS_KM: Final[tuple[int, ...]] = (5, 10, 20, 30, 50, 100, 200)
 #: Inline scripts of a page (no ``src``): each one's hash goes in the CSP.
 INLINE_SCRIPT: Final = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
@@ -310,7 +308,7 @@ def map_data(dataset: Dataset) -> bytes:
     order), encoded by :func:`map_columns`; ``regions`` and ``departements`` map codes to
     names (and a département to its région). It runs in the loading thread while requests are
     served: each feature is decoded once, and the GIL is handed over every
-    :data:`PAUSE_EVERY_ROWS` rows so the event loop is never kept waiting long.
+    :data:`PAUSE_EVERY_FEATURES` rows so the event loop is never kept waiting long.
     """
     departements: dict[str, list[str | None]] = {}
     durees: list[float] = []
@@ -327,16 +325,16 @@ def map_data(dataset: Dataset) -> bytes:
         if isinstance(duree, int | float) and not isinstance(duree, bool):
             durees.append(duree)
         rows.append(map_row(feature))
-        if position % PAUSE_EVERY_ROWS == PAUSE_EVERY_ROWS - 1:
-            time.sleep(0)  # let the event loop take the GIL now
+        if position % PAUSE_EVERY_FEATURES == PAUSE_EVERY_FEATURES - 1:
+            yield_the_gil()
     metadonnees = {
         **dataset.metadata,
         "duree_mois": {"min": int(min(durees)), "max": int(max(durees))} if durees else None,
     }
     columns = map_columns(rows)
     while rows:  # freeing 100,000 rows at once would hold the GIL for tens of ms
-        del rows[-PAUSE_EVERY_ROWS:]
-        time.sleep(0)
+        del rows[-PAUSE_EVERY_FEATURES:]
+        yield_the_gil()
     return orjson.dumps(
         {
             "metadonnees": metadonnees,
@@ -356,7 +354,7 @@ def _encoded_in_pieces(columns: dict[str, Any]) -> dict[str, Any]:
     encoded: dict[str, Any] = {}
     for name, column in columns["colonnes"].items():
         encoded[name] = orjson.Fragment(orjson.dumps(column))
-        time.sleep(0)
+        yield_the_gil()
     position = orjson.Fragment(orjson.dumps(columns["position"]))
     return {"nombre": columns["nombre"], "position": position, "colonnes": encoded}
 
