@@ -79,6 +79,57 @@ GEOCODING_SOURCE_LABELS: Final[dict[GeocodingSource, str]] = {
 }
 
 
+class Niveau(StrEnum):
+    """The national framework of certification levels (2019), plus « sans niveau spécifique »."""
+
+    SANS_NIVEAU = "sans_niveau"
+    NIVEAU_3 = "3"
+    NIVEAU_4 = "4"
+    NIVEAU_5 = "5"
+    NIVEAU_6 = "6"
+    NIVEAU_7 = "7"
+    NIVEAU_8 = "8"
+
+
+NIVEAU_LABELS: Final[dict[Niveau, str]] = {
+    Niveau.SANS_NIVEAU: "Sans niveau spécifique",
+    Niveau.NIVEAU_3: "Niveau 3 (CAP, BEP)",
+    Niveau.NIVEAU_4: "Niveau 4 (baccalauréat, brevet professionnel)",
+    Niveau.NIVEAU_5: "Niveau 5 (bac + 2 : BTS, DEUST)",
+    Niveau.NIVEAU_6: "Niveau 6 (bac + 3 : licence, BUT)",
+    Niveau.NIVEAU_7: "Niveau 7 (bac + 5 : master, diplôme d'ingénieur)",
+    Niveau.NIVEAU_8: "Niveau 8 (doctorat)",
+}
+
+
+class PublicVise(StrEnum):
+    """Who a training is open to (a training may name several)."""
+
+    DEMANDEURS_EMPLOI = "demandeurs_emploi"
+    JEUNES_MOINS_26_ANS = "jeunes_moins_26_ans"
+    SALARIES = "salaries"
+    PERSONNES_HANDICAP = "personnes_handicap"
+    TOUT_PUBLIC = "tout_public"
+    AUTRE_PUBLIC = "autre_public"
+
+
+PUBLIC_VISE_LABELS: Final[dict[PublicVise, str]] = {
+    PublicVise.DEMANDEURS_EMPLOI: "Demandeurs d'emploi",
+    PublicVise.JEUNES_MOINS_26_ANS: "Jeunes de moins de 26 ans",
+    PublicVise.SALARIES: "Salariés",
+    PublicVise.PERSONNES_HANDICAP: "Personnes en situation de handicap",
+    PublicVise.TOUT_PUBLIC: "Tout public",
+    PublicVise.AUTRE_PUBLIC: "Autre public",
+}
+
+#: Labels of the yes/no fields (``alternance``, ``prise_en_charge``), stored as JSON booleans.
+OUI_NON_LABELS: Final[dict[bool, str]] = {True: "Oui", False: "Non"}
+
+#: A certification code: ``RNCP`` or ``RS`` then the number of the national register.
+CERTIFICATION_PATTERN: Final = r"^(RNCP|RS)([0-9]{1,6})$"
+#: Public page of a certification on France Compétences, by register (``rncp``/``rs``) and number.
+CERTIFICATION_URL: Final = "https://www.francecompetences.fr/recherche/{registre}/{numero}/"
+
 DUREE_MIN_MOIS: Final = 3
 DUREE_MAX_MOIS: Final = 24
 

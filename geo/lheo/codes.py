@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from geo.schema import Modalite
+from geo.schema import NIVEAU_LABELS as SCHEMA_NIVEAUX
+from geo.schema import PUBLIC_VISE_LABELS, Modalite, Niveau, TypeStructure
 
 #: Namespace written by the writer (LHEO 2.3).
 NAMESPACE_2_3: Final = "http://lheo.gouv.fr/2.3"
@@ -20,9 +21,8 @@ NAMESPACE_2_3: Final = "http://lheo.gouv.fr/2.3"
 #: Namespaces read: LHEO 2.0–2.2 used ``http://www.lheo.org/2.x``, 2.3 moved to ``lheo.gouv.fr``.
 KNOWN_NAMESPACE: Final = re.compile(r"^https?://(?:www\.)?lheo\.(?:org|gouv\.fr)/2\.\d+/?$")
 
-#: ``type_structure`` of every LHEO record: the schema's « Autre structure » (contract 2 adds
-#: the value ``autre`` to ``TypeStructure``; this literal becomes that member once it lands).
-TYPE_STRUCTURE_AUTRE: Final = "autre"
+#: ``type_structure`` of every LHEO record: LHEO does not say which kind of body runs a training.
+TYPE_STRUCTURE_AUTRE: Final = TypeStructure.AUTRE.value
 
 #: Text LHEO producers put in a required element whose value they do not know.
 PLACEHOLDER: Final = "-"
@@ -33,16 +33,10 @@ UNKNOWN_INFO: Final = "non renseigné (Carte GEN)"
 
 # --------------------------------------------------------------------------- levels
 
-#: Our level values: the national framework of certification levels (2019), plus « sans niveau ».
-SANS_NIVEAU: Final = "sans_niveau"
+#: Our level values come from :class:`geo.schema.Niveau`.
+SANS_NIVEAU: Final = Niveau.SANS_NIVEAU.value
 NIVEAU_LABELS: Final[dict[str, str]] = {
-    SANS_NIVEAU: "Sans niveau spécifique",
-    "3": "Niveau 3 (CAP, BEP)",
-    "4": "Niveau 4 (baccalauréat, brevet professionnel)",
-    "5": "Niveau 5 (bac + 2 : BTS, DEUST)",
-    "6": "Niveau 6 (bac + 3 : licence, BUT)",
-    "7": "Niveau 7 (bac + 5 : master, diplôme d'ingénieur)",
-    "8": "Niveau 8 (doctorat)",
+    level.value: label for level, label in SCHEMA_NIVEAUX.items()
 }
 
 #: LHEO ``dict-niveaux`` key → our level (None: « information non communiquée »).
@@ -87,12 +81,7 @@ NIVEAU_INCONNU_CODE: Final = "0"
 # --------------------------------------------------------------------------- publics
 
 PUBLIC_LABELS: Final[dict[str, str]] = {
-    "demandeurs_emploi": "Demandeurs d'emploi",
-    "jeunes_moins_26_ans": "Jeunes de moins de 26 ans",
-    "salaries": "Salariés",
-    "personnes_handicap": "Personnes en situation de handicap",
-    "tout_public": "Tout public",
-    "autre_public": "Autre public",
+    public.value: label for public, label in PUBLIC_VISE_LABELS.items()
 }
 
 #: FORMACODE public code (``code-public-vise``) → our publics. A code absent here reads as
