@@ -122,7 +122,7 @@ def health(state: Any) -> dict[str, Any]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; tests pass their own ``settings``."""
-    from app.routers import api, ogc, pages
+    from app.routers import api, ogc, pages, pistes
 
     settings = settings or get_settings()
     app = CarteGenAPI(
@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.gazetteer_error = None
     add_exception_handlers(app)
 
+    app.include_router(pistes.router)  # before api's /formations/{id}
     app.include_router(api.router)
     app.include_router(ogc.router)
     app.include_router(pages.router)

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from app.dependencies import CODE_VALUES, FormationQuery
 from app.filters import FACET_FIELDS, MAX_MULTI_VALUES
 from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran
+from app.pistes import pistes_config
 from app.settings import Basemap
 from geo.schema import (
     MODALITE_LABELS,
@@ -127,6 +128,7 @@ def client_config(
         "afficher_filtres": afficher_filtres,
         "vue_metropole": VUE_METROPOLE,
         "regles": filter_rules(),
+        "pistes": pistes_config(),
         "libelles": {
             "type_structure": {str(k): v for k, v in TYPE_STRUCTURE_LABELS.items()},
             "modalite": {str(k): v for k, v in MODALITE_LABELS.items()},

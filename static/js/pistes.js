@@ -1,67 +1,62 @@
 /* Carte GEN — no dead end: when a selection is empty or thin, what would widen it.
  *
- * Computed in the page with the API's own rules (filtres.js `selectionner`) on the trainings
- * it already holds: the nearest matches beyond the radius, the radius that takes them in, and
- * how many trainings each active filter removes.
+ * The same answers as /api/formations/pistes (app/pistes.py), computed in the page with the
+ * API's filter rules (filtres.js `selectionner`) on the trainings it already holds, and with
+ * the constants the server hands it (`config.pistes`: the thin threshold, how many nearest
+ * trainings, the radius step and cap, the criteria that can be dropped). The shared cases of
+ * tests/data/pistes_cases.json are run against both.
  */
 
 import { $, el, formatEntier, formatKm } from './dom.js';
 import { aucunFiltre, selectionner } from './filtres.js';
 import { titreDe } from './marqueurs.js';
 
-/** Below this many results, the page suggests how to widen the selection. */
-export const PEU_DE_RESULTATS = 3;
-/** How many of the nearest trainings beyond the radius are named. */
-export const PLUS_PROCHES = 3;
-
-/** The filters a user can drop one at a time, in the order they are offered. */
-export const FILTRES_RELACHABLES = [
-  'q', 'duree_max', 'duree_min', 'modalite', 'type_structure', 'departement', 'region', 'bbox'
-];
-
-/** The filters `f` without the one named `nom`. */
+/** The filters `f` without the criterion named `nom` (back to « any »). */
 export function sansFiltre(f, nom) {
   const vide = aucunFiltre();
   return { ...f, [nom]: vide[nom] };
 }
 
-function estActif(f, nom) {
-  const v = f[nom];
-  return Array.isArray(v) ? v.length > 0 : v !== null && v !== '';
+const identiques = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/** A radius (km) taking in a distance: rounded up to the step, at most the cap. */
+export function rayonSuggere(distance, regles) {
+  const pas = regles.pas_rayon_km;
+  return Math.min(Math.max(1, Math.ceil(distance / pas)) * pas, regles.rayon_max_km);
 }
 
-/** A radius (km) that takes in a distance: 5 km steps up to 100 km, then 10 km steps. */
-export function rayonCouvrant(distance, maximum) {
-  const pas = distance < 100 ? 5 : 10;
-  const rayon = Math.max(pas, Math.ceil(distance / pas) * pas);
-  return maximum !== undefined ? Math.min(rayon, maximum) : rayon;
-}
-
-/** What would widen a thin selection.
+/** What would widen the selection `f` of `lignes`, as /api/formations/pistes answers it.
  *
- * Returns `{proches, rayon, relachements}`: `proches` are up to PLUS_PROCHES trainings beyond
- * the radius (nearest first, each with its `distance_km`), `rayon` the radius that takes them
- * all in (null without a radius), and `relachements` the active filters whose removal alone
- * gives more results, as `{nom, nombre}`. Rows keep the `distance_km` of the selection `f`.
+ * Returns `{nombre, plus_proches, relachements}`. `plus_proches` is null unless a radius is set
+ * and fewer than `regles.peu_de_resultats` trainings match; else `{formations, rayon_suggere_km}`
+ * where `formations` are up to `regles.plus_proches` `{r, distance_km}` beyond the radius,
+ * nearest first. `relachements` are `{parametre, nombre}` for each criterion of
+ * `regles.criteres` whose removal alone gives more, most first. Every
+ * selection made is around the same point: the rows keep the distances the list shows.
  */
-export function pistes(lignes, f, nombreActuel, bornesRayon = {}) {
-  const resultat = { proches: [], rayon: null, relachements: [] };
-  if (f.lat !== null && f.rayon_km !== null) {
-    const sansRayon = selectionner(lignes, { ...f, rayon_km: null });
-    const au = sansRayon.filter((r) => r.distance_km > f.rayon_km).slice(0, PLUS_PROCHES);
-    resultat.proches = au.map((r) => ({ r, distance_km: r.distance_km }));
-    if (au.length) {
-      resultat.rayon = rayonCouvrant(au[au.length - 1].distance_km, bornesRayon.maximum);
-      if (resultat.rayon <= f.rayon_km) { resultat.rayon = null; }
+export function pistes(lignes, f, regles) {
+  const nombre = selectionner(lignes, f).length;
+  let plusProches = null;
+  if (f.lat !== null && f.rayon_km !== null && nombre < regles.peu_de_resultats) {
+    const au = selectionner(lignes, { ...f, rayon_km: null })
+      .filter((r) => r.distance_km > f.rayon_km).slice(0, regles.plus_proches);
+    const formations = au.map((r) => ({ r, distance_km: r.distance_km }));
+    let rayon = null;
+    if (formations.length) {
+      rayon = rayonSuggere(formations[formations.length - 1].distance_km, regles);
+      if (rayon <= f.rayon_km || rayon < formations[0].distance_km) { rayon = null; }
     }
+    plusProches = { formations, rayon_suggere_km: rayon };
   }
-  for (const nom of FILTRES_RELACHABLES) {
-    if (!estActif(f, nom)) { continue; }
-    const nombre = selectionner(lignes, sansFiltre(f, nom)).length;
-    if (nombre > nombreActuel) { resultat.relachements.push({ nom, nombre }); }
+  const vide = aucunFiltre();
+  const relachements = [];
+  for (const nom of regles.criteres) {
+    if (identiques(f[nom], vide[nom])) { continue; }
+    const n = selectionner(lignes, sansFiltre(f, nom)).length;
+    if (n > nombre) { relachements.push({ parametre: nom, nombre: n }); }
   }
-  selectionner(lignes, f); // the selection's own distances, on the rows the list shows
-  return resultat;
+  relachements.sort((a, b) => b.nombre - a.nombre); // stable: ties keep the criteria's order
+  return { nombre, plus_proches: plusProches, relachements };
 }
 
 const pluriel = (n, mot) => formatEntier.format(n) + ' ' + mot + (n > 1 ? 's' : '');
@@ -77,7 +72,7 @@ export const affichagePistes = {
       const piste = bouton.getAttribute('data-piste');
       if (piste === 'rayon') {
         this.filtres = { ...this.filtres, rayon_km: Number(bouton.getAttribute('data-rayon')) };
-      } else if (FILTRES_RELACHABLES.includes(piste)) {
+      } else if (this.config.pistes.criteres.includes(piste)) {
         if (piste === 'q') { this.rechercheCachee = false; }
         this.filtres = sansFiltre(this.filtres, piste);
       } else {
@@ -90,21 +85,23 @@ export const affichagePistes = {
     });
   },
 
-  /** Show what would widen the selection when it has fewer than PEU_DE_RESULTATS results. */
+  /** Show what would widen the selection when it is thin (the server's threshold). */
   rendrePistes() {
     const zone = $('pistes');
     if (!zone) { return; }
     zone.textContent = '';
+    const regles = this.config.pistes;
     const n = this.resultats.length;
-    if (!this.formations.length || n >= PEU_DE_RESULTATS) { zone.hidden = true; return; }
+    if (!this.formations.length || n >= regles.peu_de_resultats) { zone.hidden = true; return; }
     const f = this.filtres;
-    const trouve = pistes(this.formations, f, n, this.config.regles.bornes.rayon_km);
-    if (!trouve.proches.length && !trouve.relachements.length) { zone.hidden = true; return; }
-    if (trouve.proches.length) {
+    const trouve = pistes(this.formations, f, regles);
+    const proches = trouve.plus_proches ? trouve.plus_proches.formations : [];
+    if (!proches.length && !trouve.relachements.length) { zone.hidden = true; return; }
+    if (proches.length) {
       zone.appendChild(el('p', 'pistes-titre', 'Au-delà de ' + formatKm.format(f.rayon_km) +
         ' km, les formations les plus proches :'));
       const liste = el('ul', 'pistes-proches');
-      for (const { r, distance_km: d } of trouve.proches) {
+      for (const { r, distance_km: d } of proches) {
         const li = el('li');
         li.appendChild(el('span', 'titre', titreDe(r)));
         li.appendChild(document.createTextNode(' — ' + [r.commune, 'à ' + formatKm.format(d) + ' km']
@@ -112,24 +109,26 @@ export const affichagePistes = {
         liste.appendChild(li);
       }
       zone.appendChild(liste);
-      if (trouve.rayon !== null) {
-        const elargir = el('button', 'bouton-secondaire', 'Élargir à ' + formatKm.format(trouve.rayon) + ' km');
+      const rayon = trouve.plus_proches.rayon_suggere_km;
+      if (rayon !== null) {
+        const elargir = el('button', 'bouton-secondaire', 'Élargir à ' + formatKm.format(rayon) + ' km');
         elargir.type = 'button';
         elargir.setAttribute('data-piste', 'rayon');
-        elargir.setAttribute('data-rayon', String(trouve.rayon));
+        elargir.setAttribute('data-rayon', String(rayon));
         zone.appendChild(elargir);
       }
     }
     if (trouve.relachements.length) {
       const descriptions = this.descriptionsFiltres(f);
-      zone.appendChild(el('p', 'pistes-titre', trouve.proches.length ? 'Ou retirez un critère :' : 'Pour en voir plus, retirez un critère :'));
+      zone.appendChild(el('p', 'pistes-titre', proches.length ? 'Ou retirez un critère :' : 'Pour en voir plus, retirez un critère :'));
       const liste = el('ul', 'pistes-relacher');
-      for (const { nom, nombre } of trouve.relachements) {
+      for (const { parametre, nombre } of trouve.relachements) {
         const li = el('li');
-        const critere = nom === 'q' ? 'Sans la recherche par mots' : 'Sans « ' + descriptions[nom] + ' »';
+        const critere = parametre === 'q' ? 'Sans la recherche par mots'
+          : 'Sans « ' + (descriptions[parametre] || 'ce critère') + ' »';
         const bouton = el('button', 'bouton-lien', critere + ' : ' + pluriel(nombre, 'formation'));
         bouton.type = 'button';
-        bouton.setAttribute('data-piste', nom);
+        bouton.setAttribute('data-piste', parametre);
         li.appendChild(bouton);
         liste.appendChild(li);
       }

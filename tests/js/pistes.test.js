@@ -1,52 +1,45 @@
-// What the page offers when a selection is thin (static/js/pistes.js), on the shared rows.
+// The shared thin-result cases (tests/data/pistes_cases.json) against the page's pistes.js.
+// pytest runs the same table against /api/formations/pistes (tests/api/test_pistes_cases.py).
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { aucunFiltre, selectionner } from '../../static/js/filtres.js';
-import { FILTRES_RELACHABLES, pistes, rayonCouvrant, sansFiltre } from '../../static/js/pistes.js';
+import { lireFiltres } from '../../static/js/filtres.js';
+import { pistes, rayonSuggere } from '../../static/js/pistes.js';
 
-const CAS = JSON.parse(readFileSync(new URL('../data/filter_cases.json', import.meta.url), 'utf8'));
+const CAS = JSON.parse(readFileSync(new URL('../data/pistes_cases.json', import.meta.url), 'utf8'));
+const REGLES = CAS.pistes;
+
+/** Fresh copies: the filter module writes `distance_km` and `texte` on the rows. */
 const lignes = () => CAS.lignes.map((r) => ({ ...r }));
 
-test('le rayon proposé couvre la distance, par pas de 5 km puis de 10 km', () => {
-  assert.equal(rayonCouvrant(32.8), 35);
-  assert.equal(rayonCouvrant(35), 35);
-  assert.equal(rayonCouvrant(0.2), 5);
-  assert.equal(rayonCouvrant(101), 110);
-  assert.equal(rayonCouvrant(480, 300), 300);
-});
+for (const cas of CAS.cas) {
+  test(`cas : ${cas.nom}`, () => {
+    const { filtres, ignores } = lireFiltres(cas.requete, CAS.regles);
+    assert.deepEqual(ignores, []);
+    const trouve = pistes(lignes(), filtres, REGLES);
+    const attendu = cas.reponse;
+    assert.equal(trouve.nombre, attendu.nombre);
+    assert.deepEqual(trouve.relachements, attendu.relachements);
+    if (attendu.plus_proches === null) {
+      assert.equal(trouve.plus_proches, null);
+      return;
+    }
+    const proches = trouve.plus_proches;
+    assert.equal(proches.rayon_suggere_km, attendu.plus_proches.rayon_suggere_km);
+    assert.deepEqual(proches.formations.map((p) => p.r.id), attendu.plus_proches.formations.map((p) => p.id));
+    proches.formations.forEach((p, i) => {
+      // the API writes distances to the tenth
+      assert.ok(Math.abs(p.distance_km - attendu.plus_proches.formations[i].distance_km) <= 0.05 + 1e-9);
+    });
+  });
+}
 
-test('les plus proches au-delà du rayon, et le rayon qui les prend tous', () => {
-  const rows = lignes();
-  const f = { ...aucunFiltre(), lat: 45.764, lon: 4.8357, rayon_km: 1 };
-  const dedans = selectionner(rows, f);
-  const trouve = pistes(rows, f, dedans.length);
-  const tous = selectionner(lignes(), { ...f, rayon_km: null });
-  const attendus = tous.filter((r) => r.distance_km > 1).slice(0, 3);
-  assert.deepEqual(trouve.proches.map((p) => p.r.id), attendus.map((r) => r.id));
-  const dernier = attendus[attendus.length - 1].distance_km;
-  assert.ok(trouve.rayon >= dernier);
-  assert.equal(selectionner(lignes(), { ...f, rayon_km: trouve.rayon }).length >= dedans.length + 3, true);
-  // the rows keep the distances of the selection itself
-  for (const r of dedans) { assert.ok(r.distance_km <= 1); }
-});
-
-test('chaque filtre actif dont le retrait seul donne plus de résultats est proposé', () => {
-  const rows = lignes();
-  const f = { ...aucunFiltre(), region: ['84'], modalite: ['distanciel'], duree_max: 3 };
-  const n = selectionner(rows, f).length;
-  const trouve = pistes(rows, f, n);
-  const attendus = [];
-  for (const nom of FILTRES_RELACHABLES) {
-    const actif = Array.isArray(f[nom]) ? f[nom].length > 0 : f[nom] !== null && f[nom] !== '';
-    if (!actif) { continue; }
-    const nombre = selectionner(lignes(), sansFiltre(f, nom)).length;
-    if (nombre > n) { attendus.push({ nom, nombre }); }
-  }
-  assert.ok(attendus.length > 0);
-  assert.deepEqual(trouve.relachements, attendus);
-  assert.equal(trouve.rayon, null);
-  assert.deepEqual(trouve.proches, []);
+test('le rayon proposé arrondit au pas supérieur, sans dépasser le plafond', () => {
+  const pas = REGLES.pas_rayon_km;
+  assert.equal(rayonSuggere(0.2, REGLES), pas);
+  assert.equal(rayonSuggere(pas, REGLES), pas);
+  assert.equal(rayonSuggere(pas + 0.1, REGLES), 2 * pas);
+  assert.equal(rayonSuggere(REGLES.rayon_max_km * 3, REGLES), REGLES.rayon_max_km);
 });
