@@ -122,7 +122,7 @@ def health(state: Any) -> dict[str, Any]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; tests pass their own ``settings``."""
-    from app.routers import api, ogc, pages, pistes
+    from app.routers import api, communes, ogc, pages, pistes
 
     settings = settings or get_settings()
     app = CarteGenAPI(
@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(pistes.router)  # before api's /formations/{id}
     app.include_router(api.router)
+    app.include_router(communes.router)
     app.include_router(ogc.router)
     app.include_router(pages.router)
     # Assets (/static, /vendor) are answered by FastPathMiddleware from app.state.assets.

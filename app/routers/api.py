@@ -1,14 +1,13 @@
-"""The data API: trainings as GeoJSON or CSV, one training, facets, commune autocomplete."""
+"""The data API: trainings as GeoJSON or CSV, one training, facets."""
 
 from __future__ import annotations
 
-import re
 from functools import partial
 from typing import Annotated, Any, Final, Literal
 
 import anyio
 import orjson
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -24,9 +23,8 @@ from app.dependencies import (
     formation_filters,
     get_app_settings,
     get_dataset,
-    get_gazetteer,
 )
-from app.errors import InvalidParameter, NotFound
+from app.errors import NotFound
 from app.filters import FACET_FIELDS, FormationFilters, Selection, duration_range, facet_counts
 from app.policy import public_data
 from app.responses import (
@@ -37,7 +35,6 @@ from app.responses import (
     collection_parts,
     csv_bytes,
     dataset_answer,
-    json_answer,
     make_entry,
     needs_compression,
     strong_etag,
@@ -51,8 +48,6 @@ router = APIRouter(prefix="/api", tags=["api"])
 #: Threads of one process building or compressing answers at once. The work is CPU-bound
 #: and holds the GIL: more threads than this only make them, and the event loop, queue for it.
 BUILD_THREADS: Final = 2
-#: Two characters at least once spaces around are removed.
-COMMUNE_QUERY_PATTERN: Final = r"^\s*\S[\s\S]*\S\s*$"
 
 
 # --------------------------------------------------------------------------- models (docs)
@@ -178,18 +173,6 @@ class FiltersAnswer(BaseModel):
 
     filtres: Facets
     metadonnees: CollectionMetadata
-
-
-class CommuneAnswer(BaseModel):
-    """A commune found by the autocomplete."""
-
-    nom: str
-    code_postal: str | None
-    code_insee: str
-    departement: str
-    departement_nom: str
-    lon: float
-    lat: float
 
 
 def error_doc(description: str) -> dict[str, Any]:
@@ -447,51 +430,3 @@ async def filtres(
             ),
         )
     return dataset_answer(request, dataset, key, entry)
-
-
-@router.get(
-    "/communes",
-    summary="Recherche de communes",
-    response_model=list[CommuneAnswer],
-    responses={503: error_doc("Communes indisponibles."), **ERRORS},
-)
-def communes(
-    request: Request,
-    gazetteer: Annotated[Any, Depends(get_gazetteer)],
-    settings: Annotated[Settings, Depends(get_app_settings)],
-    q: Annotated[
-        str,
-        Query(
-            max_length=100,
-            # checked in the route, for a 400 in plain French; documented for clients here
-            json_schema_extra={"minLength": 2, "pattern": COMMUNE_QUERY_PATTERN},
-            description="Début du nom de la commune ou du code postal (2 caractères au moins).",
-            examples=["villeurb", "690"],
-        ),
-    ],
-    limit: Annotated[
-        int, Query(ge=1, le=50, description="Nombre maximal de communes.", examples=[10])
-    ] = 10,
-) -> Response:
-    """Communes whose name or postcode starts with ``q``, for the « near me » search."""
-    text = q.strip()
-    if not re.fullmatch(COMMUNE_QUERY_PATTERN, q):
-        raise InvalidParameter("q", "tapez au moins 2 caractères")
-    found = gazetteer.autocomplete(text, limit=limit)
-    answer = []
-    for commune in found:
-        postcodes = list(commune.codes_postaux)
-        if text.isdigit():
-            postcodes = [c for c in postcodes if c.startswith(text)] or postcodes
-        answer.append(
-            {
-                "nom": commune.nom,
-                "code_postal": postcodes[0] if postcodes else None,
-                "code_insee": commune.code_insee,
-                "departement": commune.departement,
-                "departement_nom": commune.departement_nom,
-                "lon": commune.lon,
-                "lat": commune.lat,
-            }
-        )
-    return json_answer(request, answer, public_data(settings.cache_max_age_s))

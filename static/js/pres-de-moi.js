@@ -2,30 +2,20 @@
  * autocomplete, becomes the search point (methods of the application). */
 
 import { $, el } from './dom.js';
-import { distanceKm, fold } from './filtres.js';
+import { distanceKm } from './filtres.js';
 
-/** A typed commune: its name and the digits of a postcode or département, either may be ''. */
-export function lireSaisieCommune(texte) {
-  const t = String(texte).trim();
-  if (/^[0-9]{2,5}$/.test(t)) { return { nom: '', code: t }; }
-  const m = /^(.*?[^0-9\s,(])[\s,]*\(?\s*([0-9]{2,5})\s*\)?$/u.exec(t);
-  return m ? { nom: m[1].trim(), code: m[2] } : { nom: t, code: '' };
-}
-
-/** Whether a commune of /api/communes fits the typed name and code. */
-function convient(c, saisie) {
-  if (!saisie.code) { return true; } // the API matched the name (old commune names included)
-  if (saisie.nom && !fold(c.nom).startsWith(fold(saisie.nom))) { return false; }
-  if ((c.code_postal || '').startsWith(saisie.code)) { return true; }
-  return saisie.code.length < 5 && String(c.departement || '').startsWith(saisie.code);
-}
-
-/** The one commune a typed text means: the only answer, or the only one named exactly so. */
-export function communeUnique(communes, saisie) {
+/** The one commune a typed text means: the only answer, or the only one bearing the typed
+ * name (the API reads the text and says so: `nom_exact`). */
+export function communeUnique(communes) {
   if (communes.length === 1) { return communes[0]; }
-  if (!saisie.nom) { return null; }
-  const exactes = communes.filter((c) => fold(c.nom) === fold(saisie.nom));
+  const exactes = communes.filter((c) => c.nom_exact === true);
   return exactes.length === 1 ? exactes[0] : null;
+}
+
+/** « 1 commune proposée », « 2 communes proposées ». */
+export function communesProposees(n) {
+  if (!n) { return 'Aucune commune trouvée'; }
+  return n + (n > 1 ? ' communes proposées' : ' commune proposée');
 }
 
 export const presDeMoi = {
@@ -121,24 +111,20 @@ export const presDeMoi = {
     });
   },
 
-  /** Communes answering a typed text (« Roubaix », « 59100 », « Roubaix 59100 », « Roubaix (59) »).
+  /** Communes answering a typed text (« Roubaix », « 59100 », « Roubaix 59100 », « 59100 Roubaix »,
+   * « Roubaix (59) »: /api/communes reads every form).
    *
    * Resolves to null when a newer search was started meanwhile.
    */
   chercherCommunes(texte, limite = 8) {
     const numero = ++this.requeteCommunes;
-    const saisie = lireSaisieCommune(texte);
-    // With a full postcode, the communes of that postcode, kept when their name fits.
-    const q = saisie.nom && saisie.code.length === 5 ? saisie.code : (saisie.nom || saisie.code);
-    const limit = saisie.nom && saisie.code ? '50' : String(limite);
-    const url = this.config.communes_url + '?' + new URLSearchParams({ q, limit }).toString();
+    const url = this.config.communes_url + '?' + new URLSearchParams({ q: texte, limit: String(limite) }).toString();
     return fetch(url, { credentials: 'same-origin' })
       .then((r) => (r.ok ? r.json() : []))
       .catch(() => [])
       .then((reponse) => {
         if (numero !== this.requeteCommunes) { return null; }
-        const communes = Array.isArray(reponse) ? reponse : [];
-        return communes.filter((c) => convient(c, saisie)).slice(0, limite);
+        return Array.isArray(reponse) ? reponse : [];
       });
   },
 
@@ -153,7 +139,7 @@ export const presDeMoi = {
     this.chercherCommunes(texte).then((communes) => {
       this.communeEnCours = null;
       if (communes === null || champ.value.trim() !== texte) { return; }
-      const unique = communeUnique(communes, lireSaisieCommune(texte));
+      const unique = communeUnique(communes);
       if (unique) {
         statut.textContent = '';
         this.choisirCommune(unique);
@@ -172,18 +158,15 @@ export const presDeMoi = {
     const zone = $('proposer-commune');
     if (!zone) { return; }
     const numero = ++this.requeteProposition;
-    const saisie = lireSaisieCommune(texte);
     const cacher = () => { zone.textContent = ''; this.communeProposee = null; };
-    if (this.rechercheCachee || saisie.nom.length < 3 || /[0-9]/.test(saisie.nom)) { cacher(); return; }
-    const q = saisie.code.length === 5 ? saisie.code : saisie.nom;
-    const url = this.config.communes_url + '?' + new URLSearchParams({ q, limit: '50' }).toString();
+    if (this.rechercheCachee || texte.length < 3 || !/[^\s\d]{3}/u.test(texte)) { cacher(); return; }
+    const url = this.config.communes_url + '?' + new URLSearchParams({ q: texte, limit: '50' }).toString();
     fetch(url, { credentials: 'same-origin' })
       .then((r) => (r.ok ? r.json() : []))
       .catch(() => [])
       .then((reponse) => {
         if (numero !== this.requeteProposition) { return; }
-        const communes = (Array.isArray(reponse) ? reponse : []).filter((c) => convient(c, saisie));
-        const exactes = communes.filter((c) => fold(c.nom) === fold(saisie.nom));
+        const exactes = (Array.isArray(reponse) ? reponse : []).filter((c) => c.nom_exact === true);
         if (!exactes.length) { cacher(); return; }
         // Several communes of that name: the most populated first (the API's order).
         const c = exactes[0];
@@ -230,9 +213,7 @@ export const presDeMoi = {
     const ouvert = communes.length > 0;
     liste.hidden = !ouvert;
     champ.setAttribute('aria-expanded', ouvert ? 'true' : 'false');
-    $('communes-statut').textContent = ouvert
-      ? communes.length + (communes.length > 1 ? ' communes proposées' : ' commune proposée')
-      : 'Aucune commune trouvée';
+    $('communes-statut').textContent = communesProposees(communes.length);
   },
 
   activerSuggestion(i) {

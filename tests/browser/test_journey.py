@@ -150,7 +150,9 @@ def open_filters(page) -> None:
 
 
 @SIZES
-@pytest.mark.parametrize("typed", ["Roubaix", "roubaix 59100", "Roubaix (59)", "59100"])
+@pytest.mark.parametrize(
+    "typed", ["Roubaix", "roubaix 59100", "59100 Roubaix", "Roubaix (59)", "(59) roubaix", "59100"]
+)
 def test_a_typed_commune_is_taken_on_enter(open_page, server, helpers, size, typed):
     commune = roubaix(server)
     page = open_page(**size).page
@@ -202,6 +204,12 @@ def test_postcode_forms_get_suggestions_with_the_right_plural(open_page, server,
     assert page.locator("#communes-suggestions li").all_inner_texts() == ["Roubaix (59100)"]
     page.wait_for_function(
         "() => document.getElementById('communes-statut').textContent === '1 commune proposée'"
+    )
+    page.fill("#f-commune", "")
+    page.type("#f-commune", "59100 roub", delay=20)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#communes-suggestions li')]"
+        ".map(li => li.textContent).join('|') === 'Roubaix (59100)'"
     )
     page.fill("#f-commune", "")
     page.type("#f-commune", "Lill", delay=20)

@@ -1,0 +1,46 @@
+"""/api/communes reads a commune as people type it: name, postcode or département, any order."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Roubaix 59100", "59100 Roubaix", "roubaix (59)", "ROUBAIX, 59100", "Roubaix 59 100"],
+)
+def test_a_name_with_its_postcode_or_departement_finds_the_commune(
+    client: TestClient, typed: str
+) -> None:
+    answer = client.get("/api/communes", params={"q": typed}).json()
+    assert [(c["nom"], c["code_postal"], c["nom_exact"]) for c in answer] == [
+        ("Roubaix", "59100", True)
+    ]
+
+
+def test_a_postcode_alone_finds_its_communes_without_naming_one(client: TestClient) -> None:
+    answer = client.get("/api/communes", params={"q": "59100"}).json()
+    assert [(c["nom"], c["nom_exact"]) for c in answer] == [("Roubaix", False)]
+
+
+def test_the_postcode_shown_is_the_one_typed(client: TestClient) -> None:
+    (lille,) = client.get("/api/communes", params={"q": "Lille 59160"}).json()
+    assert (lille["nom"], lille["code_postal"]) == ("Lille", "59160")
+
+
+def test_an_ambiguous_name_says_which_communes_bear_it(client: TestClient) -> None:
+    answer = client.get("/api/communes", params={"q": "saint-denis", "limit": 10}).json()
+    exact = [c for c in answer if c["nom_exact"]]
+    assert len(exact) > 1 and all(c["nom"] == "Saint-Denis" for c in exact)
+    narrowed = client.get("/api/communes", params={"q": "Saint-Denis (974)"}).json()
+    assert [(c["nom"], c["departement"], c["nom_exact"]) for c in narrowed] == [
+        ("Saint-Denis", "974", True)
+    ]
+
+
+def test_openapi_documents_the_typed_forms_and_the_exact_flag(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    (q,) = [p for p in spec["paths"]["/api/communes"]["get"]["parameters"] if p["name"] == "q"]
+    assert "59100 Roubaix" in q["description"]
+    assert "nom_exact" in spec["components"]["schemas"]["CommuneAnswer"]["required"]
