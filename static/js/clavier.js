@@ -1,6 +1,6 @@
 /* Carte GEN — the map for keyboards and screen readers: controls first in tab order, in
- * French, focus kept when a cluster opens, and a skip link that reaches a visible target
- * (methods of the application). */
+ * French, focus kept when a cluster opens, a marker's popup opened and closed from the keyboard,
+ * and a skip link that reaches a visible target (methods of the application). */
 
 import { $, surTelephone } from './dom.js';
 
@@ -42,7 +42,41 @@ export const clavier = {
       });
       carte.once('moveend', () => requestAnimationFrame(() => this.focaliserPres(repere)));
     });
+    this.relierPopupsClavier();
     this.relierEvitement();
+  },
+
+  /** A marker's popup opened with Enter takes the focus; Escape closes it and gives the focus
+   * back to the marker (Leaflet leaves the focus on the marker and Escape does nothing). */
+  relierPopupsClavier() {
+    const carte = this.carte;
+    const conteneur = carte.getContainer();
+    let marqueurActive = null; // the marker element Enter was pressed on, until its popup opens
+    let popupOuverte = null;
+    conteneur.addEventListener('keydown', (ev) => {
+      const cible = ev.target;
+      if ((ev.key === 'Enter' || ev.key === ' ') && cible.classList &&
+          cible.classList.contains('leaflet-marker-icon') && !cible.classList.contains('grappe')) {
+        marqueurActive = cible;
+        setTimeout(() => { marqueurActive = null; }, 0); // Leaflet opens it on this key's keypress
+      } else if (ev.key === 'Escape' && popupOuverte) {
+        carte.closePopup(); // focus on the marker, or anywhere in the map but the popup itself
+      }
+    });
+    carte.on('popupopen', (ev) => {
+      popupOuverte = ev.popup;
+      const source = ev.popup._source;
+      const element = source && source.getElement && source.getElement();
+      if (!marqueurActive || element !== marqueurActive) { return; }
+      marqueurActive = null;
+      const contenu = ev.popup.getElement() && ev.popup.getElement().querySelector('[tabindex="-1"]');
+      if (!contenu) { return; }
+      contenu.focus({ preventScroll: true });
+      this.retourFocus = element;
+    });
+    carte.on('popupclose', (ev) => {
+      if (ev.popup === popupOuverte) { popupOuverte = null; }
+    });
   },
 
   /** Focus the marker drawn nearest to `latlng`, or the map itself. */
