@@ -6,7 +6,6 @@ sizes and helpers defined here.
 
 from __future__ import annotations
 
-import math
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -31,12 +30,6 @@ def wait_count(page, n: int) -> None:
     )
 
 
-def covering_radius(distance: float) -> int:
-    """The radius the page offers to take a distance in (5 km steps, 10 km above 100 km)."""
-    step = 5 if distance < 100 else 10
-    return max(step, math.ceil(distance / step) * step)
-
-
 def km(value: float) -> str:
     """A distance as the page writes it (French, one decimal at most)."""
     text = f"{value:.1f}".rstrip("0").rstrip(".")
@@ -47,10 +40,13 @@ def km(value: float) -> str:
 def test_empty_radius_names_the_nearest_trainings_and_widens_in_one_tap(
     open_page, server, helpers, size
 ):
+    """The page offers what /api/formations/pistes answers for its query."""
     query = urlencode({**SEA, "rayon_km": "5"})
-    assert server.count(query) == 0
-    nearest = server.features(urlencode(SEA))[:3]
-    radius = covering_radius(nearest[-1]["properties"]["distance_km"])
+    pistes = server.get_json("/api/formations/pistes", **SEA, rayon_km="5")
+    assert pistes["nombre"] == 0
+    nearest = pistes["plus_proches"]["formations"]
+    radius = pistes["plus_proches"]["rayon_suggere_km"]
+    assert len(nearest) == 3 and radius is not None
     page = open_page(**size).page
     page.goto(f"{server.url}/?{query}")
     helpers.wait_ready(page)
@@ -58,12 +54,12 @@ def test_empty_radius_names_the_nearest_trainings_and_widens_in_one_tap(
     panel = page.locator("#pistes")
     assert panel.is_visible()
     items = panel.locator(".pistes-proches li")
-    assert items.count() == 3
-    for item, feature in zip(items.all(), nearest, strict=True):
-        props = feature["properties"]
+    assert items.count() == len(nearest)
+    for item, proche in zip(items.all(), nearest, strict=True):
+        props = server.get_json(f"/api/formations/{proche['id']}")["properties"]
         text = item.inner_text()
         assert (props["intitule"] or props["structure"]) in text
-        assert f"à {km(props['distance_km'])} km" in text
+        assert f"à {km(proche['distance_km'])} km" in text
     widen = panel.get_by_role("button", name=f"Élargir à {radius} km")
     widen.click()
     widened = urlencode({**SEA, "rayon_km": str(radius)})
@@ -112,7 +108,12 @@ def test_thin_selection_offers_to_drop_each_filter_that_emptied_it(
         count = server.count(urlencode(without))
         if count > n:
             expected[name] = count
-    assert {name for name, _ in offered} == set(expected)
+    # the criteria the API names, in its order (most trainings first)
+    relaxations = server.get_json("/api/formations/pistes", **params)["relachements"]
+    assert [(r["parametre"], r["nombre"]) for r in relaxations] == sorted(
+        expected.items(), key=lambda item: -item[1]
+    )
+    assert [name for name, _ in offered] == [r["parametre"] for r in relaxations]
     for name, text in offered:
         count = expected[name]
         assert text.endswith(f": {count} formation{'s' if count > 1 else ''}")
