@@ -19,7 +19,17 @@ from typing import Any, Final
 import numpy as np
 
 from app.dependencies import FormationQuery
-from app.filters import FilterIndex, FloatArray, FormationFilters, IntArray, Near, select
+from app.filters import (
+    FilterIndex,
+    FloatArray,
+    FormationFilters,
+    IntArray,
+    Near,
+    combine,
+    criterion_masks,
+    near_distances,
+    select,
+)
 
 #: A selection is thin below this many trainings: the nearest ones beyond the radius are named.
 THIN_BELOW: Final = 3
@@ -29,6 +39,8 @@ NEAREST_COUNT: Final = 3
 RADIUS_STEP_KM: Final = 5
 #: … and at most this (the largest radius the page's form offers).
 MAX_SUGGESTED_RADIUS_KM: Final = 200
+#: The nearest beyond the radius are looked for in discs up to this radius, then everywhere.
+PROBE_MAX_KM: Final = 1_000.0
 
 
 def _default(criterion: Field[Any]) -> Any:
@@ -89,19 +101,52 @@ class Widening:
     relaxations: tuple[tuple[str, int], ...]
 
 
-def nearest_beyond(index: FilterIndex, filters: FormationFilters, near: Near) -> Nearest:
-    """Find the :data:`NEAREST_COUNT` nearest matches of ``filters`` beyond ``near``'s radius."""
+def _everywhere(
+    index: FilterIndex, filters: FormationFilters, near: Near, count: int
+) -> tuple[IntArray, FloatArray]:
+    """Find the ``count`` nearest matches beyond the radius, measuring every training.
+
+    Only the few nearest are sorted, not every match; equal distances keep the row order.
+    """
     assert near.rayon_km is not None
-    unbounded = select(index, replace(filters, near=Near(near.lon, near.lat, None)))
-    assert unbounded.distances is not None
-    beyond = np.flatnonzero(unbounded.distances > near.rayon_km)[:NEAREST_COUNT]
-    rows, distances = unbounded.indices[beyond], unbounded.distances[beyond]
+    distances = near_distances(index, Near(near.lon, near.lat, None))
+    masks = criterion_masks(index, replace(filters, near=None), distances)
+    rows = np.flatnonzero(combine(masks, len(index)) & (distances > near.rayon_km))
+    found = distances[rows]
+    if len(rows) > count:  # the ties of the last one kept too, for the row order
+        keep = found <= np.partition(found, count - 1)[count - 1]
+        rows, found = rows[keep], found[keep]
+    order = np.lexsort((rows, found))[:count]
+    return rows[order].astype(np.intp), found[order]
+
+
+def nearest_beyond(index: FilterIndex, filters: FormationFilters, near: Near) -> Nearest:
+    """Find the :data:`NEAREST_COUNT` nearest matches of ``filters`` beyond ``near``'s radius.
+
+    Nearest first, equal distances in row order, as :func:`~app.filters.select` orders them.
+    They are looked for within discs of doubling radius (each a band of rows, as a radius
+    search reads them), and over every training past :data:`PROBE_MAX_KM`.
+    """
+    radius_km = near.rayon_km
+    assert radius_km is not None
+    probe = max(2 * radius_km, 2.0 * RADIUS_STEP_KM)
+    rows: IntArray | None = None
+    while probe <= PROBE_MAX_KM:
+        within = select(index, replace(filters, near=Near(near.lon, near.lat, probe)))
+        assert within.distances is not None
+        beyond = np.flatnonzero(within.distances > radius_km)[:NEAREST_COUNT]
+        if len(beyond) == NEAREST_COUNT:  # no training farther than the probe comes before
+            rows, found = within.indices[beyond], within.distances[beyond]
+            break
+        probe *= 2
+    if rows is None:
+        rows, found = _everywhere(index, filters, near, NEAREST_COUNT)
     radius: int | None = None
     if len(rows):
-        radius = suggested_radius(float(distances[-1]))
-        if radius <= near.rayon_km or radius < float(distances[0]):
+        radius = suggested_radius(float(found[-1]))
+        if radius <= radius_km or radius < float(found[0]):
             radius = None  # the cap leaves it no wider, or takes none of them in
-    return Nearest(rows, distances, radius)
+    return Nearest(rows, found, radius)
 
 
 def widening(index: FilterIndex, filters: FormationFilters) -> Widening:

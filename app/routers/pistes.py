@@ -155,9 +155,11 @@ async def pistes(
     key = "pistes?" + canonical_query(filters)
     entry = dataset.cache.get(key)
     if entry is None:
-        # One selection per active criterion: a thread unless each is surely quick.
+        # One selection per active criterion, and with a radius maybe a pass over every
+        # training for the nearest beyond it: a thread unless it is surely quick.
         answer = partial(pistes_answer, dataset, filters)
-        if dataset.quick_to_select(filters):
+        radius = filters.near is not None and filters.near.rayon_km is not None
+        if dataset.quick_to_select(filters) and not radius:
             body = answer()
         else:
             body = await anyio.to_thread.run_sync(answer, limiter=build_limiter(request))
