@@ -26,7 +26,6 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from app.dependencies import FormationQuery  # noqa: E402
 from app.main import create_app  # noqa: E402
-from app.map.builder import filter_rules  # noqa: E402
 from app.pistes import pistes_config, relaxable_criteria  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from geo.schema import PROPERTY_FIELDS  # noqa: E402
@@ -37,8 +36,8 @@ DESCRIPTION = [
     "(tests/api/test_pistes_cases.py), node --test against the page (tests/js/pistes.test.js).",
     "Written by scripts/build_pistes_cases.py (review its diff).",
     "lignes: trainings as the map data sends them (id, lon, lat and non-null properties).",
-    "cas: a query string and the answer of /api/formations/pistes to it.",
-    "regles: the filter rules the page reads a query string with (app.map.builder.filter_rules).",
+    "cas: a query string and the answer of /api/formations/pistes to it (the page reads the",
+    "query with the rules of tests/data/filter_cases.json).",
     "pistes: the constants the page computes the answers with (app.pistes.pistes_config).",
 ]
 ROUBAIX = {"lat": 50.6942, "lon": 3.1817}
@@ -110,7 +109,10 @@ def criterion_queries() -> list[tuple[str, str]]:
     """One query per criterion that can be dropped: its example near Roubaix, within 10 km."""
     queries = []
     for name in relaxable_criteria():
-        example = str(FormationQuery.model_fields[name].examples[0])  # type: ignore[index]
+        examples = FormationQuery.model_fields[name].examples
+        if not examples:
+            raise ValueError(f"FormationQuery.{name} needs an example (OpenAPI and these cases)")
+        example = str(examples[0])
         query = urlencode({name: example, **ROUBAIX, "rayon_km": 10})
         queries.append((f"critère {name} (exemple de l'API)", query))
     return queries
@@ -147,7 +149,6 @@ def build() -> dict[str, Any]:
                 cases.append({"nom": name, "requete": query, "reponse": answer.json()})
     return {
         "description": DESCRIPTION,
-        "regles": filter_rules(),
         "pistes": pistes_config(),
         "lignes": ROWS,
         "cas": cases,

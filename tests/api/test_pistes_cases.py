@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.map.builder import client_config, filter_rules
+from app.map.builder import client_config
 from app.pistes import pistes_config, relaxable_criteria
 from app.settings import Settings
 
@@ -65,7 +65,6 @@ def test_the_table_holds_the_rows_and_queries_of_its_script() -> None:
 
 def test_the_constants_handed_to_the_page_are_those_of_the_table() -> None:
     assert pistes_config() == CASES["pistes"]
-    assert filter_rules() == CASES["regles"]
     config = client_config(
         mode="page", donnees_url="/d", afficher_liste=True, afficher_filtres=True, url_publique=None
     )

@@ -9,6 +9,8 @@ import { lireFiltres } from '../../static/js/filtres.js';
 import { pistes, rayonSuggere } from '../../static/js/pistes.js';
 
 const CAS = JSON.parse(readFileSync(new URL('../data/pistes_cases.json', import.meta.url), 'utf8'));
+/** The page's filter rules, as the server hands them (pinned by tests/api/test_filter_cases.py). */
+const { regles: REGLES_FILTRES } = JSON.parse(readFileSync(new URL('../data/filter_cases.json', import.meta.url), 'utf8'));
 const REGLES = CAS.pistes;
 
 /** Fresh copies: the filter module writes `distance_km` and `texte` on the rows. */
@@ -16,7 +18,7 @@ const lignes = () => CAS.lignes.map((r) => ({ ...r }));
 
 for (const cas of CAS.cas) {
   test(`cas : ${cas.nom}`, () => {
-    const { filtres, ignores } = lireFiltres(cas.requete, CAS.regles);
+    const { filtres, ignores } = lireFiltres(cas.requete, REGLES_FILTRES);
     assert.deepEqual(ignores, []);
     const trouve = pistes(lignes(), filtres, REGLES);
     const attendu = cas.reponse;
