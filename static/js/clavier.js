@@ -55,7 +55,7 @@ export const clavier = {
     let popupOuverte = null;
     conteneur.addEventListener('keydown', (ev) => {
       const cible = ev.target;
-      if ((ev.key === 'Enter' || ev.key === ' ') && cible.classList &&
+      if (ev.key === 'Enter' && cible.classList &&
           cible.classList.contains('leaflet-marker-icon') && !cible.classList.contains('grappe')) {
         marqueurActive = cible;
         setTimeout(() => { marqueurActive = null; }, 0); // Leaflet opens it on this key's keypress
@@ -65,7 +65,7 @@ export const clavier = {
     });
     carte.on('popupopen', (ev) => {
       popupOuverte = ev.popup;
-      const source = ev.popup._source;
+      const source = ev.popup._source; // the layer the popup is bound to (Leaflet 1.9 has no getter)
       const element = source && source.getElement && source.getElement();
       if (!marqueurActive || element !== marqueurActive) { return; }
       marqueurActive = null;
