@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 from functools import partial
+from itertools import repeat
 from typing import Annotated, Any, Final, Literal
 
 import anyio
@@ -27,15 +29,25 @@ from app.dependencies import (
     get_gazetteer,
 )
 from app.errors import InvalidParameter, NotFound
+from app.exports import (
+    FILE_FORMATS,
+    Colonnes,
+    ExportRows,
+    content_disposition,
+    data_date,
+    export_columns,
+    export_filename,
+    write_csv,
+    write_lheo_export,
+    write_xlsx,
+)
 from app.filters import FACET_FIELDS, FormationFilters, Selection, duration_range, facet_counts
 from app.policy import public_data
 from app.responses import (
-    CSV_MEDIA_TYPE,
     GEOJSON_MEDIA_TYPE,
     GeoJSONResponse,
     cached_answer,
     collection_parts,
-    csv_bytes,
     dataset_answer,
     json_answer,
     make_entry,
@@ -44,13 +56,15 @@ from app.responses import (
 )
 from app.settings import Settings
 from app.territoires import DEPARTEMENTS, REGIONS
-from geo.schema import MODALITE_LABELS, PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
+from geo.schema import MODALITE_LABELS, TYPE_STRUCTURE_LABELS
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 #: Threads of one process building or compressing answers at once. The work is CPU-bound
 #: and holds the GIL: more threads than this only make them, and the event loop, queue for it.
 BUILD_THREADS: Final = 2
+#: Threads building downloads at once: a large file (seconds) never holds both build threads.
+EXPORT_THREADS: Final = 1
 #: Two characters at least once spaces around are removed.
 COMMUNE_QUERY_PATTERN: Final = r"^\s*\S[\s\S]*\S\s*$"
 
@@ -210,33 +224,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 # --------------------------------------------------------------------------- routes
 
 
-def _csv_entry(
-    dataset: Dataset, filters: FormationFilters, limit: int | None, offset: int
-) -> bytes:
-    selection = dataset.select(filters)
-    rows = selection.indices[offset : None if limit is None else offset + limit]
-    distances = (
-        None
-        if selection.distances is None
-        else selection.distances[offset : None if limit is None else offset + limit]
-    )
-    header = ["id", "lon", "lat", *PROPERTY_FIELDS]
-    if distances is not None:
-        header.append("distance_km")
-
-    def lines() -> Any:
-        for position, row in enumerate(rows):
-            feature = dataset.features[row]
-            props = feature["properties"]
-            lon, lat = feature["geometry"]["coordinates"]
-            line = [feature["id"], lon, lat, *(props.get(name) for name in PROPERTY_FIELDS)]
-            if distances is not None:
-                line.append(round(float(distances[position]), 1))
-            yield line
-
-    return csv_bytes(header, lines())
-
-
 def _build_limiter(request: Request) -> anyio.CapacityLimiter:
     """Return the application's limiter of answer-building threads (made on first use)."""
     limiter = getattr(request.app.state, "answer_build_limiter", None)
@@ -245,21 +232,93 @@ def _build_limiter(request: Request) -> anyio.CapacityLimiter:
     return limiter
 
 
-def _csv_answer(
+def _selection_words(items: list[tuple[str, str]]) -> str:
+    return "&".join(f"{name}={value}" for name, value in items) or "toutes les formations"
+
+
+def _about_file(
+    dataset: Dataset, items: list[tuple[str, str]], count: int, colonnes: Colonnes
+) -> list[tuple[str, str]]:
+    """Say on a spreadsheet's second sheet what it holds: data, selection, licence."""
+    metadata = dataset.metadata
+    about = [
+        ("Titre", str(metadata.get("titre") or "Formations de la Grande École du Numérique")),
+        ("Sélection", _selection_words(items)),
+        ("Nombre de formations", str(count)),
+        ("Colonnes", "libellés en français" if colonnes is Colonnes.LIBELLES else "codes"),
+        ("Données générées le", str(metadata.get("date_generation") or "")),
+        ("Source", str(metadata.get("source") or "")),
+        ("Licence", str(metadata.get("licence") or "")),
+    ]
+    if metadata.get("demo"):
+        about.append(("Démonstration", "données fictives, sans valeur réelle"))
+    return about
+
+
+def _file_answer(
     dataset: Dataset,
     filters: FormationFilters,
-    limit: int | None,
-    offset: int,
+    page: AnswerQuery,
     key: str,
     cache_control: str,
 ) -> CachedBody:
+    """Build a download (CSV, XLSX or LHEO) of the selection, named after it.
+
+    Trainings are decoded one at a time as the writer asks for them; the file is written
+    once, into the buffer that becomes the cached body.
+    """
+    spec = FILE_FORMATS[page.format]
+    selection = dataset.select(filters)
+    stop = None if page.limit is None else page.offset + page.limit
+    rows = selection.indices[page.offset : stop]
+    features = (dataset.features[row] for row in rows)
+    items = filters.canonical_items()
+    if page.limit is not None:
+        items.append(("limit", str(page.limit)))
+    if page.offset:
+        items.append(("offset", str(page.offset)))
+    if spec.table and page.colonnes is not Colonnes.LIBELLES:
+        items.append(("colonnes", page.colonnes.value))
+    out = io.BytesIO()
+    if page.format == "lheo":
+        if len(rows) == 0:
+            raise NotFound(
+                "aucune formation ne correspond à cette sélection ; un document LHEO doit "
+                "en contenir au moins une",
+                "format",
+            )
+        write_lheo_export(features, out)
+    else:
+        distances = (
+            repeat(None)
+            if selection.distances is None
+            else (float(d) for d in selection.distances[page.offset : stop])
+        )
+        columns = export_columns(selection.distances is not None)
+        export = ExportRows(columns, zip(features, distances, strict=False), len(rows))
+        if page.format == "xlsx":
+            about = _about_file(dataset, items, len(rows), page.colonnes)
+            write_xlsx(export, page.colonnes, out, about)
+        else:
+            write_csv(export, page.colonnes, out)
+    filename = export_filename(
+        items, spec.extension, data_date(dataset.metadata.get("date_generation"))
+    )
     return make_entry(
-        _csv_entry(dataset, filters, limit, offset),
-        CSV_MEDIA_TYPE,
+        out.getvalue(),
+        spec.media_type,
         cache_control,
         etag=strong_etag(dataset.version, key),
-        headers={"Content-Disposition": 'attachment; filename="formations-gen.csv"'},
+        headers={"Content-Disposition": content_disposition(filename)},
     )
+
+
+def _export_limiter(request: Request) -> anyio.CapacityLimiter:
+    """Return the application's limiter of download-building threads (made on first use)."""
+    limiter = getattr(request.app.state, "export_build_limiter", None)
+    if limiter is None:  # no await since the look-up: no other request can interleave
+        limiter = request.app.state.export_build_limiter = anyio.CapacityLimiter(EXPORT_THREADS)
+    return limiter
 
 
 def _geojson_answer(
@@ -297,21 +356,20 @@ async def _built_answer(
     request: Request,
     dataset: Dataset,
     filters: FormationFilters,
-    limit: int | None,
-    offset: int,
-    output: str,
+    page: AnswerQuery,
     key: str,
     cache_control: str,
 ) -> CachedBody:
     """Build an answer on the event loop when it is surely quick, else in a worker thread.
 
     Most searches (a region, a radius…) take a fraction of a millisecond, less than the
-    hand-off to a thread; a text search, a CSV or a large page go to a thread.
+    hand-off to a thread; a text search, a large page or a download go to a thread.
     """
+    limit, offset = page.limit, page.offset
+    if page.format in FILE_FORMATS:
+        download = partial(_file_answer, dataset, filters, page, key, cache_control)
+        return await anyio.to_thread.run_sync(download, limiter=_export_limiter(request))
     limiter = _build_limiter(request)
-    if output == "csv":
-        csv_answer = partial(_csv_answer, dataset, filters, limit, offset, key, cache_control)
-        return await anyio.to_thread.run_sync(csv_answer, limiter=limiter)
     if not dataset.quick_to_select(filters):
         answer = partial(
             _selected_geojson_answer, dataset, filters, limit, offset, key, cache_control
@@ -326,16 +384,30 @@ async def _built_answer(
 
 @router.get(
     "/formations",
-    summary="Formations (GeoJSON ou CSV)",
+    summary="Formations (GeoJSON, CSV, XLSX ou LHEO)",
     openapi_extra={"parameters": ANSWER_QUERY_PARAMETERS + FORMATION_QUERY_PARAMETERS},
     response_model=FormationCollection,
     response_class=GeoJSONResponse,
     responses={
         200: {
-            "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
-            "description": "FeatureCollection GeoJSON, ou CSV si `format=csv`.",
+            "content": {
+                spec.media_type: {"schema": {"type": "string", "format": "binary"}}
+                for spec in FILE_FORMATS.values()
+            },
+            "description": "FeatureCollection GeoJSON ; avec `format=csv`, `xlsx` ou `lheo`, "
+            "un fichier à télécharger, nommé d'après la sélection.",
+            "headers": {
+                "Content-Disposition": {
+                    "description": 'Pour un fichier : `attachment; filename="…"` (RFC 6266), '
+                    "p. ex. `formations-gen-region-84-2026-11-30.csv` (critères actifs puis "
+                    "date des données) ; `filename*` (UTF-8) s'y ajoute quand le nom n'est pas "
+                    "en ASCII. Absent en GeoJSON.",
+                    "schema": {"type": "string"},
+                }
+            },
         },
         304: {"description": "Non modifié (`If-None-Match`)."},
+        404: error_doc("`format=lheo` d'une sélection vide : LHEO demande une formation au moins."),
         **ERRORS,
     },
 )
@@ -347,14 +419,15 @@ async def formations(
     page: Annotated[AnswerQuery, Depends(answer_query)],
 ) -> Response:
     """Trainings matching the filters, nearest first when a point is given."""
-    limit, offset, format = page.limit, page.offset, page.format
-    key = canonical_query(filters, format=format, limit=limit, offset=offset)
+    spec = FILE_FORMATS.get(page.format)
+    colonnes = page.colonnes.value if spec is not None and spec.table else None
+    key = canonical_query(
+        filters, format=page.format, limit=page.limit, offset=page.offset, colonnes=colonnes
+    )
     entry = dataset.cache.get(key)
     if entry is None:
         cache_control = public_data(settings.cache_max_age_s)
-        entry = await _built_answer(
-            request, dataset, filters, limit, offset, format, key, cache_control
-        )
+        entry = await _built_answer(request, dataset, filters, page, key, cache_control)
         dataset.cache.put(key, entry)
     if needs_compression(request, entry):  # first compressed request: off the event loop
         answer = partial(dataset_answer, request, dataset, key, entry)
