@@ -126,11 +126,16 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
+def day_month_year(day: dt.date) -> str:
+    """Write a date ``JJ/MM/AAAA`` (four-digit years, where ``strftime`` may write fewer)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
 def french_date(text: str) -> str:
     """Write ``2027-01-05`` as ``05/01/2027``, a month ``2027-01`` as ``01/2027``."""
     day = parse_date(text)
     if day is not None:
-        return day.strftime("%d/%m/%Y")
+        return day_month_year(day)
     month = _ISO_MONTH.match(text)
     if month is not None:
         return f"{month[2]}/{month[1]}"

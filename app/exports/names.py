@@ -19,9 +19,10 @@ from urllib.parse import quote
 
 #: Every file name starts with this.
 NAME_PREFIX: Final = "formations-gen"
-#: At most this many characters before the date and extension; a longer selection is cut and
-#: marked with a short digest of the whole, so two selections never share a name.
-MAX_SELECTION_CHARS: Final = 100
+#: At most this many bytes (UTF-8) of criteria, so names stay well below the 255 bytes file
+#: systems allow; a longer selection is cut and marked with a short digest of the whole, so
+#: two selections never share a name.
+MAX_SELECTION_BYTES: Final = 150
 DIGEST_CHARS: Final = 8
 #: Characters kept in a name: letters and digits of any script, ``.`` and ``_``.
 _UNSAFE: Final = re.compile(r"[^\w.]+")
@@ -63,9 +64,11 @@ def export_filename(
     """
     parts = [slug(f"{name}-{value}") for name, value in items]
     selection = "-".join(part for part in parts if part)
-    if len(selection) > MAX_SELECTION_CHARS:
-        digest = hashlib.sha256(selection.encode()).hexdigest()[:DIGEST_CHARS]
-        selection = selection[: MAX_SELECTION_CHARS - DIGEST_CHARS - 1].rstrip("-.") + "-" + digest
+    encoded = selection.encode()
+    if len(encoded) > MAX_SELECTION_BYTES:
+        digest = hashlib.sha256(encoded).hexdigest()[:DIGEST_CHARS]
+        kept = encoded[: MAX_SELECTION_BYTES - DIGEST_CHARS - 1].decode(errors="ignore")
+        selection = kept.rstrip("-.") + "-" + digest
     name = "-".join(part for part in (NAME_PREFIX, selection, date) if part)
     return f"{name}.{extension}"
 

@@ -27,7 +27,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from app.exports.cells import Cell, Colonnes, Column, ExportRows, Kind
+from app.exports.cells import Cell, Colonnes, Column, ExportRows, Kind, day_month_year
 from app.filters import french_decimal
 from geo.io import neutralise_cell
 
@@ -41,6 +41,8 @@ CSV_BATCH_LINES: Final = 500
 XLSX_MAX_CELL_CHARS: Final = 32_767
 XLSX_TEXT_FORMAT: Final = "@"
 XLSX_DATE_FORMAT: Final = {Colonnes.LIBELLES: "dd/mm/yyyy", Colonnes.CODES: "yyyy-mm-dd"}
+#: Spreadsheets count days from 1900: an earlier date is written as text.
+XLSX_FIRST_DATE: Final = dt.date(1900, 3, 1)
 XLSX_SHEET_TITLE: Final = "Formations"
 XLSX_ABOUT_TITLE: Final = "Informations"
 #: Column widths (in characters) by kind, widened to fit the header; long texts wrap no
@@ -72,7 +74,7 @@ def csv_cell(cell: Cell, colonnes: Colonnes) -> str:
     if isinstance(cell, bool):
         return "true" if cell else "false"
     if isinstance(cell, dt.date):
-        return cell.strftime("%d/%m/%Y") if colonnes is Colonnes.LIBELLES else cell.isoformat()
+        return day_month_year(cell) if colonnes is Colonnes.LIBELLES else cell.isoformat()
     if isinstance(cell, float):
         return french_decimal(cell) if colonnes is Colonnes.LIBELLES else _plain_decimal(cell)
     return str(cell)
@@ -86,7 +88,8 @@ def _plain_decimal(value: float) -> str:
 def csv_line(cells: Sequence[Cell], colonnes: Colonnes) -> str:
     """Write one CSV record, with its line end."""
     separator = CSV_SEPARATOR[colonnes]
-    return separator.join(csv_cell(cell, colonnes) for cell in cells) + CSV_LINE_END
+    line = separator.join(csv_cell(cell, colonnes) for cell in cells)
+    return (line or '""') + CSV_LINE_END  # an empty line would be read as no record
 
 
 def write_csv(rows: ExportRows, colonnes: Colonnes, out: IO[bytes]) -> None:
@@ -128,6 +131,7 @@ class _CellMaker:
         self.sheet = sheet
         self.codes = [column.kind is Kind.CODE for column in columns]
         self.date_format = XLSX_DATE_FORMAT[colonnes]
+        self.labels = colonnes is Colonnes.LIBELLES
 
     def row(self, cells: Sequence[Cell]) -> list[Any]:
         """Return the appendable values of one row."""
@@ -145,6 +149,8 @@ class _CellMaker:
                 return cell
             return text
         if isinstance(value, dt.date):
+            if value < XLSX_FIRST_DATE:  # before the spreadsheet calendar: text, never shifted
+                return day_month_year(value) if self.labels else value.isoformat()
             cell = WriteOnlyCell(self.sheet, value)
             cell.number_format = self.date_format
             return cell
