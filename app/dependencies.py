@@ -16,7 +16,7 @@ from starlette.datastructures import QueryParams
 
 from app.dataset import Dataset
 from app.errors import DatasetUnavailable, InvalidParameter
-from app.exports import FILE_FORMATS, AnswerFormat, Colonnes
+from app.exports import FILE_FORMATS, AnswerFormat, Colonnes, ColonnesName
 from app.filters import (
     FACET_FIELDS,
     MAX_MULTI_VALUES,
@@ -308,8 +308,8 @@ class AnswerQuery(BaseModel):
         + " ; ".join(f"`{name}` : {spec.description}" for name, spec in FILE_FORMATS.items()),
         examples=["csv"],
     )
-    colonnes: Colonnes = Field(
-        Colonnes.LIBELLES,
+    colonnes: ColonnesName = Field(
+        Colonnes.LIBELLES.value,
         description="Pour `csv` et `xlsx` : `libelles` (défaut), en-têtes et valeurs en "
         "français ; `codes`, codes des champs et valeurs brutes (listes séparées par `;`, "
         "sessions `2027-01-05/2027-06-30`, `..` pour une date inconnue).",

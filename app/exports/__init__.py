@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from app.exports.cells import Colonnes, ExportRows, export_columns
+from app.exports.cells import Colonnes, ColonnesName, ExportRows, export_columns
 from app.exports.lheo import lheo_record, write_lheo_export
 from app.exports.names import content_disposition, data_date, export_filename
 from app.exports.tables import write_csv, write_xlsx
@@ -69,6 +69,7 @@ __all__ = [
     "XLSX_MEDIA_TYPE",
     "AnswerFormat",
     "Colonnes",
+    "ColonnesName",
     "ExportRows",
     "FileFormat",
     "content_disposition",

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from geo.schema import (
     DERIVED_FIELD_LABELS,
@@ -36,6 +36,10 @@ class Colonnes(StrEnum):
 
     LIBELLES = "libelles"  # French labels: for people, in a spreadsheet
     CODES = "codes"  # field codes and raw values: for programs
+
+
+#: The values of :class:`Colonnes`, as a query parameter's type (OpenAPI inlines a ``Literal``).
+ColonnesName = Literal["libelles", "codes"]
 
 
 class Kind(StrEnum):

@@ -277,8 +277,9 @@ def _file_answer(
         items.append(("limit", str(page.limit)))
     if page.offset:
         items.append(("offset", str(page.offset)))
-    if spec.table and page.colonnes is not Colonnes.LIBELLES:
-        items.append(("colonnes", page.colonnes.value))
+    colonnes = Colonnes(page.colonnes)
+    if spec.table and colonnes is not Colonnes.LIBELLES:
+        items.append(("colonnes", colonnes.value))
     out = io.BytesIO()
     if page.format == "lheo":
         if len(rows) == 0:
@@ -297,10 +298,10 @@ def _file_answer(
         columns = export_columns(selection.distances is not None)
         export = ExportRows(columns, zip(features, distances, strict=False), len(rows))
         if page.format == "xlsx":
-            about = _about_file(dataset, items, len(rows), page.colonnes)
-            write_xlsx(export, page.colonnes, out, about)
+            about = _about_file(dataset, items, len(rows), colonnes)
+            write_xlsx(export, colonnes, out, about)
         else:
-            write_csv(export, page.colonnes, out)
+            write_csv(export, colonnes, out)
     filename = export_filename(
         items, spec.extension, data_date(dataset.metadata.get("date_generation"))
     )
@@ -420,7 +421,7 @@ async def formations(
 ) -> Response:
     """Trainings matching the filters, nearest first when a point is given."""
     spec = FILE_FORMATS.get(page.format)
-    colonnes = page.colonnes.value if spec is not None and spec.table else None
+    colonnes = page.colonnes if spec is not None and spec.table else None
     key = canonical_query(
         filters, format=page.format, limit=page.limit, offset=page.offset, colonnes=colonnes
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, get_args
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from app.exports.cells import (
     KINDS,
     Colonnes,
+    ColonnesName,
     Column,
     Kind,
     cell_value,
@@ -182,3 +183,7 @@ def test_every_public_label_is_in_the_cell(publics: list[str]) -> None:
 def test_free_text_is_kept_as_written(text: str) -> None:
     cell = cell_value(column("intitule"), text, LIBELLES)
     assert cell == (text or None)
+
+
+def test_the_parameter_type_names_every_columns_mode() -> None:
+    assert get_args(ColonnesName) == tuple(mode.value for mode in Colonnes)
