@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import re
 from functools import partial
-from itertools import repeat
 from typing import Annotated, Any, Final, Literal
 
 import anyio
@@ -29,18 +27,8 @@ from app.dependencies import (
     get_gazetteer,
 )
 from app.errors import InvalidParameter, NotFound
-from app.exports import (
-    FILE_FORMATS,
-    Colonnes,
-    ExportRows,
-    content_disposition,
-    data_date,
-    export_columns,
-    export_filename,
-    write_csv,
-    write_lheo_export,
-    write_xlsx,
-)
+from app.exports import FILE_FORMATS, Colonnes, content_disposition
+from app.exports.download import build_download
 from app.filters import FACET_FIELDS, FormationFilters, Selection, duration_range, facet_counts
 from app.policy import public_data
 from app.responses import (
@@ -232,29 +220,6 @@ def _build_limiter(request: Request) -> anyio.CapacityLimiter:
     return limiter
 
 
-def _selection_words(items: list[tuple[str, str]]) -> str:
-    return "&".join(f"{name}={value}" for name, value in items) or "toutes les formations"
-
-
-def _about_file(
-    dataset: Dataset, items: list[tuple[str, str]], count: int, colonnes: Colonnes
-) -> list[tuple[str, str]]:
-    """Say on a spreadsheet's second sheet what it holds: data, selection, licence."""
-    metadata = dataset.metadata
-    about = [
-        ("Titre", str(metadata.get("titre") or "Formations de la Grande École du Numérique")),
-        ("Sélection", _selection_words(items)),
-        ("Nombre de formations", str(count)),
-        ("Colonnes", "libellés en français" if colonnes is Colonnes.LIBELLES else "codes"),
-        ("Données générées le", str(metadata.get("date_generation") or "")),
-        ("Source", str(metadata.get("source") or "")),
-        ("Licence", str(metadata.get("licence") or "")),
-    ]
-    if metadata.get("demo"):
-        about.append(("Démonstration", "données fictives, sans valeur réelle"))
-    return about
-
-
 def _file_answer(
     dataset: Dataset,
     filters: FormationFilters,
@@ -262,55 +227,16 @@ def _file_answer(
     key: str,
     cache_control: str,
 ) -> CachedBody:
-    """Build a download (CSV, XLSX or LHEO) of the selection, named after it.
-
-    Trainings are decoded one at a time as the writer asks for them; the file is written
-    once, into the buffer that becomes the cached body.
-    """
-    spec = FILE_FORMATS[page.format]
-    selection = dataset.select(filters)
-    stop = None if page.limit is None else page.offset + page.limit
-    rows = selection.indices[page.offset : stop]
-    features = (dataset.features[row] for row in rows)
-    items = filters.canonical_items()
-    if page.limit is not None:
-        items.append(("limit", str(page.limit)))
-    if page.offset:
-        items.append(("offset", str(page.offset)))
-    colonnes = Colonnes(page.colonnes)
-    if spec.table and colonnes is not Colonnes.LIBELLES:
-        items.append(("colonnes", colonnes.value))
-    out = io.BytesIO()
-    if page.format == "lheo":
-        if len(rows) == 0:
-            raise NotFound(
-                "aucune formation ne correspond à cette sélection ; un document LHEO doit "
-                "en contenir au moins une",
-                "format",
-            )
-        write_lheo_export(features, out)
-    else:
-        distances = (
-            repeat(None)
-            if selection.distances is None
-            else (float(d) for d in selection.distances[page.offset : stop])
-        )
-        columns = export_columns(selection.distances is not None)
-        export = ExportRows(columns, zip(features, distances, strict=False), len(rows))
-        if page.format == "xlsx":
-            about = _about_file(dataset, items, len(rows), colonnes)
-            write_xlsx(export, colonnes, out, about)
-        else:
-            write_csv(export, colonnes, out)
-    filename = export_filename(
-        items, spec.extension, data_date(dataset.metadata.get("date_generation"))
+    """Build a download (CSV, XLSX or LHEO) of the selection, named after it."""
+    download = build_download(
+        dataset, filters, page.format, Colonnes(page.colonnes), page.limit, page.offset
     )
     return make_entry(
-        out.getvalue(),
-        spec.media_type,
+        download.body,
+        download.media_type,
         cache_control,
         etag=strong_etag(dataset.version, key),
-        headers={"Content-Disposition": content_disposition(filename)},
+        headers={"Content-Disposition": content_disposition(download.filename)},
     )
 
 

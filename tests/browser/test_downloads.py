@@ -34,7 +34,7 @@ def test_the_links_are_visible_and_carry_the_selection(open_page, server, helper
         assert link.is_visible(), name
         box = link.bounding_box()
         assert box is not None and box["height"] >= 24, name  # a target a thumb can hit
-        assert 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"], name
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], name
         query = link_query(page, name)
         assert query["region"] == [region]
         assert query.get("format") == ([format_value] if format_value else None)

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 from bench.synthetic import DEFAULT_GAZETTEER
+from bench.synthetic_c1 import c1_collection
 from geo.geojson import write_geojson_atomic
-from tests.exports.c1 import c1_collection
 
 
 @pytest.fixture(scope="session")

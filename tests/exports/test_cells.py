@@ -23,6 +23,7 @@ from app.exports.cells import (
     session_code,
     session_label,
 )
+from bench.synthetic_c1 import C1_FIELDS
 from geo.schema import (
     NIVEAU_LABELS,
     OUI_NON_LABELS,
@@ -34,7 +35,6 @@ from geo.schema import (
     PublicVise,
     TypeStructure,
 )
-from tests.exports.c1 import C1_FIELDS
 
 LIBELLES, CODES = Colonnes.LIBELLES, Colonnes.CODES
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from app.exports.cells import KINDS, Colonnes, ExportRows, Kind
 from app.exports.tables import XLSX_TEXT_FORMAT, csv_line, write_csv, write_xlsx
+from bench.synthetic_c1 import columns_with_c1
 from geo.io import neutralise_cell
-from tests.exports.c1 import columns_with_c1
 
 LIBELLES, CODES = Colonnes.LIBELLES, Colonnes.CODES
 

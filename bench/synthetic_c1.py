@@ -1,8 +1,9 @@
-"""Trainings carrying issue 13's fields (contract C1), for the export tests.
+"""Issue 13's fields (contract C1) for synthetic trainings, shared by the export tests and bench.
 
-Until the records branch carries those fields from the import into ``PROPERTY_FIELDS``, the
-tests give synthetic trainings the contract's shapes themselves, and add the fields the
-schema does not list yet to the export's columns.
+Until the build carries those fields from the import, this gives synthetic trainings the
+contract's JSON shapes: sessions, the next session, contact, certification, levels, publics,
+yes/no fields and hours, drawn from a seeded generator; and, while ``PROPERTY_FIELDS`` does
+not list them yet, the export's columns with them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ C1_FIELDS = (
     "nombre_heures",
     "prise_en_charge",
 )
+
 #: The build date the derived ``prochaine_session`` is computed against.
 BUILD_DATE = dt.date(2026, 11, 30)
 NIVEAUX = [level.value for level in Niveau]
@@ -38,7 +40,7 @@ PUBLICS = [public.value for public in PublicVise]
 
 
 def c1_properties(rng: random.Random, number: int) -> dict[str, Any]:
-    """Issue 13's fields of one training, in the JSON shapes of contract C1."""
+    """Draw issue 13's fields of one training, in the JSON shapes of contract C1."""
     sessions = []
     start = BUILD_DATE + dt.timedelta(days=rng.randint(-200, 300))
     for _ in range(rng.choice([0, 1, 1, 2, 3])):
@@ -72,7 +74,7 @@ def c1_properties(rng: random.Random, number: int) -> dict[str, Any]:
 
 
 def c1_collection(count: int, seed: int) -> dict[str, Any]:
-    """A synthetic collection whose trainings carry issue 13's fields."""
+    """Build a synthetic collection whose trainings carry issue 13's fields."""
     collection = synthetic_collection(count, seed=seed)
     rng = random.Random(seed)
     for number, feature in enumerate(collection["features"]):
@@ -82,7 +84,7 @@ def c1_collection(count: int, seed: int) -> dict[str, Any]:
 
 
 def columns_with_c1(with_distance: bool = False) -> tuple[Column, ...]:
-    """The export's columns plus issue 13's fields the schema does not list yet."""
+    """Return the export's columns plus issue 13's fields the schema does not list yet."""
     missing = [name for name in C1_FIELDS if name not in PROPERTY_FIELDS]
     extra = tuple(Column(name, label_of(name), KINDS.get(name, Kind.TEXT)) for name in missing)
     return export_columns(with_distance) + extra
