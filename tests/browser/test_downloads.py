@@ -60,6 +60,11 @@ def test_the_links_follow_a_change_of_the_filters_and_name_the_file(
     )
     for name in FORMATS:
         assert link_query(page, name)["q"] == ["développeur"], name
+    # a tap downloads the file under the name the server gives it
+    with page.expect_download() as started:
+        page.click("#telecharger-xlsx")
+    name = started.value.suggested_filename
+    assert name.startswith("formations-gen-q-developpeur-") and name.endswith(".xlsx"), name
     href = page.get_attribute("#telecharger-csv", "href")
     with urllib.request.urlopen(server.url + href, timeout=30) as answer:
         disposition = answer.headers["Content-Disposition"]

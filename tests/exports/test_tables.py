@@ -144,6 +144,8 @@ def test_xlsx_types_every_cell() -> None:
     assert header[:3] == ["Identifiant", "Longitude", "Latitude"]
     assert all(cell.data_type == "s" and cell.font.b for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
+    last = sheet.cell(row=1, column=sheet.max_column).column_letter
+    assert sheet.auto_filter.ref == f"A1:{last}2"  # the header filters every row
     columns = columns_with_c1(with_distance=True)
     values = dict(zip([c.code for c in columns], sheet[2], strict=True))
     for column in columns:
