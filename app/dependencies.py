@@ -7,7 +7,7 @@ and the search criteria with ``filters: Annotated[FormationFilters, Depends(form
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +16,7 @@ from starlette.datastructures import QueryParams
 
 from app.dataset import Dataset
 from app.errors import DatasetUnavailable, InvalidParameter
+from app.exports import FILE_FORMATS, AnswerFormat, Colonnes, ColonnesName
 from app.filters import (
     FACET_FIELDS,
     MAX_MULTI_VALUES,
@@ -299,11 +300,20 @@ class AnswerQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    format: Literal["geojson", "csv"] = Field(
+    format: AnswerFormat = Field(
         "geojson",
-        description="`geojson` (défaut) ou `csv` (UTF-8 avec BOM, séparateur `;`, "
-        "virgule décimale, pour Excel en français).",
+        description="`geojson` (défaut), ou un fichier à télécharger (en-tête "
+        "`Content-Disposition` dont le nom dit la sélection, p. ex. "
+        "`formations-gen-region-84-2026-11-30.csv`) : "
+        + " ; ".join(f"`{name}` : {spec.description}" for name, spec in FILE_FORMATS.items()),
         examples=["csv"],
+    )
+    colonnes: ColonnesName = Field(
+        Colonnes.LIBELLES.value,
+        description="Pour `csv` et `xlsx` : `libelles` (défaut), en-têtes et valeurs en "
+        "français ; `codes`, codes des champs et valeurs brutes (listes séparées par `;`, "
+        "sessions `2027-01-05/2027-06-30`, `..` pour une date inconnue).",
+        examples=["codes"],
     )
     limit: int | None = Field(
         None,
@@ -326,7 +336,7 @@ ANSWER_QUERY_PARAMETERS: Final = query_parameters(AnswerQuery)
 
 
 async def answer_query(request: Request) -> AnswerQuery:
-    """Parse and validate ``format``, ``limit`` and ``offset``."""
+    """Parse and validate ``format``, ``colonnes``, ``limit`` and ``offset``."""
     return parse_query(AnswerQuery, request.query_params, frozenset())
 
 

@@ -32,7 +32,7 @@ OPENAPI_PATH = "/openapi.json"
 API_DESCRIPTION = """
 Les formations labellisées par la **Grande École du Numérique**, géolocalisées.
 
-* `/api/formations` : GeoJSON (RFC 7946) ou CSV (`format=csv`), filtrable ;
+* `/api/formations` : GeoJSON (RFC 7946), ou un fichier CSV, XLSX ou LHEO (`format=`), filtrable ;
 * `/api/filtres` : valeurs possibles de chaque filtre et leur nombre (facettes) ;
 * `/api/communes` : recherche de communes pour « près de moi » ;
 * `/ogc` : OGC API – Features (Part 1 Core), pour QGIS, GDAL et les autres outils SIG.

@@ -1,4 +1,4 @@
-"""The one response builder: negotiated encodings, strong ETags per variant, caching policy, CSV.
+"""The one response builder: negotiated encodings, strong ETags per variant, caching policy.
 
 Every answer of the service that is not an error goes through :func:`entry_reply`, from a
 route (:func:`cached_answer`) or from the fast path of :mod:`app.middleware`.
@@ -6,11 +6,9 @@ route (:func:`cached_answer`) or from the fast path of :mod:`app.middleware`.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
@@ -25,12 +23,12 @@ from starlette.types import Send
 from app.cache import CachedBody, ResponseCache
 from app.dataset import Dataset
 from app.errors import error_body
-from app.filters import french_decimal
+from app.exports import XLSX_MEDIA_TYPE
 from app.policy import CORS_HEADERS, NO_STORE, REVALIDATE
-from geo.io import neutralise_cell
 
 GEOJSON_MEDIA_TYPE: Final = "application/geo+json"
-CSV_MEDIA_TYPE: Final = "text/csv; charset=utf-8"
+#: Bodies already compressed (a zip): sent as they are, whatever the client accepts.
+PRECOMPRESSED_MEDIA_TYPES: Final = frozenset({XLSX_MEDIA_TYPE})
 #: Below this size compression costs more than it saves.
 MIN_COMPRESS_BYTES: Final = 500
 BROTLI_QUALITY: Final = 5
@@ -278,8 +276,10 @@ def needs_compression(request: Request, entry: CachedBody) -> bool:
 def entry_encoding(accept_encoding: str | None, entry: CachedBody) -> str | None:
     """Return the coding to answer ``entry`` in (``None``: the client accepts none)."""
     acceptable = acceptable_encodings(accept_encoding)
-    if len(entry.body) < MIN_COMPRESS_BYTES and "identity" in acceptable:
-        return "identity"  # compressing a small body costs more than it saves
+    if "identity" in acceptable and (
+        len(entry.body) < MIN_COMPRESS_BYTES or entry.media_type in PRECOMPRESSED_MEDIA_TYPES
+    ):
+        return "identity"  # compressing costs more than it saves
     return acceptable[0] if acceptable else None
 
 
@@ -405,28 +405,3 @@ def collection_bytes(features: bytes, members: Mapping[str, Any]) -> bytes:
     """Assemble a FeatureCollection: members first, then the already encoded features."""
     before, after = collection_parts(members)
     return b"".join((before, features, after))
-
-
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """CSV for French spreadsheet software: UTF-8 with BOM, ``;``, decimal commas, CRLF.
-
-    Text cells that would be read as formulas are neutralised (prefixed with ``'``).
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8", "replace")
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, int | float):
-        return french_decimal(float(value)) if isinstance(value, float) else str(value)
-    if isinstance(value, list | dict):
-        value = orjson.dumps(value).decode()
-    return neutralise_cell(str(value))

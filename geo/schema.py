@@ -193,3 +193,29 @@ PROPERTY_FIELDS: Final[tuple[str, ...]] = (
     "geocodage_score",
     "geocodage_libelle",
 )
+
+#: French names of the properties the build derives rather than reads (the commune's
+#: département and région, how the position was found) and of the distance a search adds:
+#: with :data:`FIELD_LABELS`, every column of an export has a French header.
+DERIVED_FIELD_LABELS: Final[dict[str, str]] = {
+    "departement": "Code du département",
+    "departement_nom": "Département",
+    "region": "Code de la région",
+    "region_nom": "Région",
+    "geocodage_source": "Origine de la position",
+    "geocodage_precision": "Précision de la position",
+    "geocodage_score": "Confiance du géocodage",
+    "geocodage_libelle": "Lieu trouvé au géocodage",
+    "distance_km": "Distance (km)",
+}
+
+#: Labels of the values of each enumerated property (of each item, for a list property).
+VALUE_LABELS: Final[dict[str, dict[str, str]]] = {
+    "type_structure": {kind.value: label for kind, label in TYPE_STRUCTURE_LABELS.items()},
+    "modalite": {mode.value: label for mode, label in MODALITE_LABELS.items()},
+    "niveau_entree": {level.value: label for level, label in NIVEAU_LABELS.items()},
+    "niveau_sortie": {level.value: label for level, label in NIVEAU_LABELS.items()},
+    "public_vise": {public.value: label for public, label in PUBLIC_VISE_LABELS.items()},
+    "geocodage_source": {source.value: label for source, label in GEOCODING_SOURCE_LABELS.items()},
+    "geocodage_precision": {level.value: label for level, label in PRECISION_LABELS.items()},
+}

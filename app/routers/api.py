@@ -25,15 +25,15 @@ from app.dependencies import (
     get_dataset,
 )
 from app.errors import NotFound
+from app.exports import FILE_FORMATS, Colonnes, content_disposition
+from app.exports.download import build_download
 from app.filters import FACET_FIELDS, FormationFilters, Selection, duration_range, facet_counts
 from app.policy import public_data
 from app.responses import (
-    CSV_MEDIA_TYPE,
     GEOJSON_MEDIA_TYPE,
     GeoJSONResponse,
     cached_answer,
     collection_parts,
-    csv_bytes,
     dataset_answer,
     make_entry,
     needs_compression,
@@ -41,13 +41,15 @@ from app.responses import (
 )
 from app.settings import Settings
 from app.territoires import DEPARTEMENTS, REGIONS
-from geo.schema import MODALITE_LABELS, PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
+from geo.schema import MODALITE_LABELS, TYPE_STRUCTURE_LABELS
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 #: Threads of one process building or compressing answers at once. The work is CPU-bound
 #: and holds the GIL: more threads than this only make them, and the event loop, queue for it.
 BUILD_THREADS: Final = 2
+#: Threads building downloads at once: a large file (seconds) never holds both build threads.
+EXPORT_THREADS: Final = 1
 
 
 # --------------------------------------------------------------------------- models (docs)
@@ -193,33 +195,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 # --------------------------------------------------------------------------- routes
 
 
-def _csv_entry(
-    dataset: Dataset, filters: FormationFilters, limit: int | None, offset: int
-) -> bytes:
-    selection = dataset.select(filters)
-    rows = selection.indices[offset : None if limit is None else offset + limit]
-    distances = (
-        None
-        if selection.distances is None
-        else selection.distances[offset : None if limit is None else offset + limit]
-    )
-    header = ["id", "lon", "lat", *PROPERTY_FIELDS]
-    if distances is not None:
-        header.append("distance_km")
-
-    def lines() -> Any:
-        for position, row in enumerate(rows):
-            feature = dataset.features[row]
-            props = feature["properties"]
-            lon, lat = feature["geometry"]["coordinates"]
-            line = [feature["id"], lon, lat, *(props.get(name) for name in PROPERTY_FIELDS)]
-            if distances is not None:
-                line.append(round(float(distances[position]), 1))
-            yield line
-
-    return csv_bytes(header, lines())
-
-
 def _build_limiter(request: Request) -> anyio.CapacityLimiter:
     """Return the application's limiter of answer-building threads (made on first use)."""
     limiter = getattr(request.app.state, "answer_build_limiter", None)
@@ -228,21 +203,32 @@ def _build_limiter(request: Request) -> anyio.CapacityLimiter:
     return limiter
 
 
-def _csv_answer(
+def _file_answer(
     dataset: Dataset,
     filters: FormationFilters,
-    limit: int | None,
-    offset: int,
+    page: AnswerQuery,
     key: str,
     cache_control: str,
 ) -> CachedBody:
+    """Build a download (CSV, XLSX or LHEO) of the selection, named after it."""
+    download = build_download(
+        dataset, filters, page.format, Colonnes(page.colonnes), page.limit, page.offset
+    )
     return make_entry(
-        _csv_entry(dataset, filters, limit, offset),
-        CSV_MEDIA_TYPE,
+        download.body,
+        download.media_type,
         cache_control,
         etag=strong_etag(dataset.version, key),
-        headers={"Content-Disposition": 'attachment; filename="formations-gen.csv"'},
+        headers={"Content-Disposition": content_disposition(download.filename)},
     )
+
+
+def _export_limiter(request: Request) -> anyio.CapacityLimiter:
+    """Return the application's limiter of download-building threads (made on first use)."""
+    limiter = getattr(request.app.state, "export_build_limiter", None)
+    if limiter is None:  # no await since the look-up: no other request can interleave
+        limiter = request.app.state.export_build_limiter = anyio.CapacityLimiter(EXPORT_THREADS)
+    return limiter
 
 
 def _geojson_answer(
@@ -280,21 +266,20 @@ async def _built_answer(
     request: Request,
     dataset: Dataset,
     filters: FormationFilters,
-    limit: int | None,
-    offset: int,
-    output: str,
+    page: AnswerQuery,
     key: str,
     cache_control: str,
 ) -> CachedBody:
     """Build an answer on the event loop when it is surely quick, else in a worker thread.
 
     Most searches (a region, a radius…) take a fraction of a millisecond, less than the
-    hand-off to a thread; a text search, a CSV or a large page go to a thread.
+    hand-off to a thread; a text search, a large page or a download go to a thread.
     """
+    limit, offset = page.limit, page.offset
+    if page.format in FILE_FORMATS:
+        download = partial(_file_answer, dataset, filters, page, key, cache_control)
+        return await anyio.to_thread.run_sync(download, limiter=_export_limiter(request))
     limiter = _build_limiter(request)
-    if output == "csv":
-        csv_answer = partial(_csv_answer, dataset, filters, limit, offset, key, cache_control)
-        return await anyio.to_thread.run_sync(csv_answer, limiter=limiter)
     if not dataset.quick_to_select(filters):
         answer = partial(
             _selected_geojson_answer, dataset, filters, limit, offset, key, cache_control
@@ -309,16 +294,30 @@ async def _built_answer(
 
 @router.get(
     "/formations",
-    summary="Formations (GeoJSON ou CSV)",
+    summary="Formations (GeoJSON, CSV, XLSX ou LHEO)",
     openapi_extra={"parameters": ANSWER_QUERY_PARAMETERS + FORMATION_QUERY_PARAMETERS},
     response_model=FormationCollection,
     response_class=GeoJSONResponse,
     responses={
         200: {
-            "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
-            "description": "FeatureCollection GeoJSON, ou CSV si `format=csv`.",
+            "content": {
+                spec.media_type: {"schema": {"type": "string", "format": "binary"}}
+                for spec in FILE_FORMATS.values()
+            },
+            "description": "FeatureCollection GeoJSON ; avec `format=csv`, `xlsx` ou `lheo`, "
+            "un fichier à télécharger, nommé d'après la sélection.",
+            "headers": {
+                "Content-Disposition": {
+                    "description": 'Pour un fichier : `attachment; filename="…"` (RFC 6266), '
+                    "p. ex. `formations-gen-region-84-2026-11-30.csv` (critères actifs puis "
+                    "date des données) ; `filename*` (UTF-8) s'y ajoute quand le nom n'est pas "
+                    "en ASCII. Absent en GeoJSON.",
+                    "schema": {"type": "string"},
+                }
+            },
         },
         304: {"description": "Non modifié (`If-None-Match`)."},
+        404: error_doc("`format=lheo` d'une sélection vide : LHEO demande une formation au moins."),
         **ERRORS,
     },
 )
@@ -330,14 +329,15 @@ async def formations(
     page: Annotated[AnswerQuery, Depends(answer_query)],
 ) -> Response:
     """Trainings matching the filters, nearest first when a point is given."""
-    limit, offset, format = page.limit, page.offset, page.format
-    key = canonical_query(filters, format=format, limit=limit, offset=offset)
+    spec = FILE_FORMATS.get(page.format)
+    colonnes = page.colonnes if spec is not None and spec.table else None
+    key = canonical_query(
+        filters, format=page.format, limit=page.limit, offset=page.offset, colonnes=colonnes
+    )
     entry = dataset.cache.get(key)
     if entry is None:
         cache_control = public_data(settings.cache_max_age_s)
-        entry = await _built_answer(
-            request, dataset, filters, limit, offset, format, key, cache_control
-        )
+        entry = await _built_answer(request, dataset, filters, page, key, cache_control)
         dataset.cache.put(key, entry)
     if needs_compression(request, entry):  # first compressed request: off the event loop
         answer = partial(dataset_answer, request, dataset, key, entry)

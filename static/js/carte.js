@@ -18,6 +18,7 @@ import { legende } from './legende.js';
 import { liste } from './liste.js';
 import { marqueurs } from './marqueurs.js';
 import { affichagePistes } from './pistes.js';
+import { majTelechargements } from './telechargements.js';
 import { zone } from './zone.js';
 import { presDeMoi } from './pres-de-moi.js';
 
@@ -219,14 +220,7 @@ class Application {
 
   majLiens(params) {
     const qs = params.toString();
-    const geojson = $('telecharger-geojson');
-    const csv = $('telecharger-csv');
-    if (geojson) { geojson.href = this.config.api_url + (qs ? '?' + qs : ''); }
-    if (csv) {
-      const p = new URLSearchParams(qs);
-      p.set('format', 'csv');
-      csv.href = this.config.api_url + '?' + p.toString();
-    }
+    majTelechargements(this.config.api_url, params, this.resultats.length);
     const complete = $('ouvrir-carte-complete');
     if (complete) { complete.href = this.config.page_url + (qs ? '?' + qs : ''); }
     this.majExtrait();

@@ -169,7 +169,7 @@ def test_csv_is_for_french_excel_with_the_same_selection(
     assert ".csv" in response.headers["content-disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][:4] == ["id", "lon", "lat", "intitule"]
+    assert rows[0][:4] == ["Identifiant", "Longitude", "Latitude", "Intitulé de la formation"]
     assert [row[0] for row in rows[1:]] == oracle(synthetic, lambda p, f: p["region"] == region)
     first = next(f for f in synthetic["features"] if f["properties"]["region"] == region)
     assert float(rows[1][1].replace(",", ".")) == first["geometry"]["coordinates"][0]

@@ -112,7 +112,7 @@ BAD_REQUESTS = [
     ("/api/formations?type_structure=banque", "type_structure"),
     ("/api/formations?modalite=presentiel,lune", "modalite"),
     ("/api/formations?region=%F0%9F%92%A9", "region"),
-    ("/api/formations?format=xlsx", "format"),
+    ("/api/formations?format=ods", "format"),
     ("/api/formations?q=" + "x" * 300, "q"),
     ("/api/filtres?duree_max=-1", "duree_max"),
 ]
@@ -148,10 +148,13 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(
     path = tmp_path / "formations.geojson"
     write_geojson(path, collection)
     with app_client(path) as client:
-        text = client.get("/api/formations?format=csv").content.decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+        text = client.get("/api/formations?format=csv&colonnes=codes").content.decode()
+        labelled = client.get("/api/formations?format=csv").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=","))
     assert [row["intitule"] for row in rows] == ["'" + payload for payload in payloads]
     assert all(row["lon"].lstrip("-")[0].isdigit() for row in rows)  # numbers stay numbers
+    french = list(csv.DictReader(io.StringIO(labelled), delimiter=";"))
+    assert [row["Intitulé de la formation"] for row in french] == ["'" + p for p in payloads]
 
 
 def test_healthz_reports_version_and_count(client: TestClient, synthetic: dict[str, Any]) -> None:

@@ -1,0 +1,90 @@
+"""Issue 13's fields (contract C1) for synthetic trainings, shared by the export tests and bench.
+
+Until the build carries those fields from the import, this gives synthetic trainings the
+contract's JSON shapes: sessions, the next session, contact, certification, levels, publics,
+yes/no fields and hours, drawn from a seeded generator; and, while ``PROPERTY_FIELDS`` does
+not list them yet, the export's columns with them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from app.exports.cells import KINDS, Column, Kind, export_columns, label_of
+from bench.synthetic import synthetic_collection
+from geo.geojson import features_version
+from geo.schema import PROPERTY_FIELDS, Niveau, PublicVise
+
+#: Issue 13's fields, in the order contract C1 puts them after ``date_labellisation``.
+C1_FIELDS = (
+    "sessions",
+    "prochaine_session",
+    "contact_email",
+    "contact_telephone",
+    "url_candidature",
+    "certification",
+    "niveau_entree",
+    "niveau_sortie",
+    "public_vise",
+    "alternance",
+    "nombre_heures",
+    "prise_en_charge",
+)
+
+#: The build date the derived ``prochaine_session`` is computed against.
+BUILD_DATE = dt.date(2026, 11, 30)
+NIVEAUX = [level.value for level in Niveau]
+PUBLICS = [public.value for public in PublicVise]
+
+
+def c1_properties(rng: random.Random, number: int) -> dict[str, Any]:
+    """Draw issue 13's fields of one training, in the JSON shapes of contract C1."""
+    sessions = []
+    start = BUILD_DATE + dt.timedelta(days=rng.randint(-200, 300))
+    for _ in range(rng.choice([0, 1, 1, 2, 3])):
+        debut: dt.date | None = start
+        fin: dt.date | None = start + dt.timedelta(days=rng.randint(30, 300))
+        if rng.random() < 0.1:
+            debut = None
+        elif rng.random() < 0.1:
+            fin = None
+        sessions.append(
+            {"debut": debut.isoformat() if debut else None, "fin": fin.isoformat() if fin else None}
+        )
+        start += dt.timedelta(days=rng.randint(30, 200))
+    sessions.sort(key=lambda s: s["debut"] or "")
+    upcoming = [s["debut"] for s in sessions if s["debut"] and s["debut"] >= BUILD_DATE.isoformat()]
+    chosen = set(rng.sample(PUBLICS, rng.randint(0, 3)))
+    return {
+        "sessions": sessions,
+        "prochaine_session": min(upcoming) if upcoming else None,
+        "contact_email": rng.choice([None, f"contact{number}@exemple.invalid"]),
+        "contact_telephone": rng.choice([None, "01 23 45 67 89", "+262 262 12 34 56"]),
+        "url_candidature": rng.choice([None, f"https://candidature.exemple.invalid/{number}"]),
+        "certification": rng.choice([None, "RNCP37873", "RS5432", f"RNCP{number}"]),
+        "niveau_entree": rng.choice([None, *NIVEAUX]),
+        "niveau_sortie": rng.choice([None, *NIVEAUX]),
+        "public_vise": [public for public in PUBLICS if public in chosen],
+        "alternance": rng.choice([None, True, False]),
+        "nombre_heures": rng.choice([None, 35, 420, 1200]),
+        "prise_en_charge": rng.choice([None, True, False]),
+    }
+
+
+def c1_collection(count: int, seed: int) -> dict[str, Any]:
+    """Build a synthetic collection whose trainings carry issue 13's fields."""
+    collection = synthetic_collection(count, seed=seed)
+    rng = random.Random(seed)
+    for number, feature in enumerate(collection["features"]):
+        feature["properties"] = {**feature["properties"], **c1_properties(rng, number)}
+    collection["metadonnees"]["version"] = features_version(collection["features"])
+    return collection
+
+
+def columns_with_c1(with_distance: bool = False) -> tuple[Column, ...]:
+    """Return the export's columns plus issue 13's fields the schema does not list yet."""
+    missing = [name for name in C1_FIELDS if name not in PROPERTY_FIELDS]
+    extra = tuple(Column(name, label_of(name), KINDS.get(name, Kind.TEXT)) for name in missing)
+    return export_columns(with_distance) + extra
