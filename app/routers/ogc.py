@@ -24,7 +24,7 @@ from app.dependencies import (
 from app.errors import InvalidParameter, NotFound
 from app.filters import FormationFilters
 from app.oas30 import document_30
-from app.policy import REVALIDATE, private_data, public_data
+from app.policy import PRIVATE_REVALIDATE, REVALIDATE, private_data, public_data
 from app.responses import (
     GEOJSON_MEDIA_TYPE,
     GeoJSONResponse,
@@ -161,6 +161,16 @@ def links_cache_control(settings: Settings) -> str:
     if settings.public_url is None:
         return private_data(settings.cache_max_age_s)
     return public_data(settings.cache_max_age_s)
+
+
+def items_cache_control(settings: Settings, filters: FormationFilters) -> str:
+    """``Cache-Control`` of a page of items: as :func:`links_cache_control`, or revalidated.
+
+    A search that depends on the day is revalidated on each use (its ETag carries the day).
+    """
+    if not filters.depends_on_today:
+        return links_cache_control(settings)
+    return REVALIDATE if settings.public_url is not None else PRIVATE_REVALIDATE
 
 
 def ogc_entry(
@@ -430,12 +440,14 @@ async def items(
             make_entry(
                 body,
                 GEOJSON_MEDIA_TYPE,
-                links_cache_control(settings),
+                items_cache_control(settings, filters),
                 etag=strong_etag(dataset.version, key),
             ),
         )
-    # links from the socket's address are not the same for every request: not remembered
-    return dataset_answer(request, dataset, key, entry, remember=settings.public_url is not None)
+    # links from the socket's address are not the same for every request, nor is an answer
+    # that depends on the day: neither is remembered by the fast path
+    remember = settings.public_url is not None and not filters.depends_on_today
+    return dataset_answer(request, dataset, key, entry, remember=remember)
 
 
 @router.get(

@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.assets import AssetStore
 from app.cache import CachedBody
+from app.columns import session_pairs
 from app.dataset import PAUSE_EVERY_FEATURES, Dataset
 from app.dependencies import get_app_settings, get_dataset
 from app.map.about import load_about, publisher_of
@@ -54,9 +55,12 @@ HORS_CARTE: Final = frozenset(
         "geocodage_libelle",
     }
 )
-#: Properties of each training sent to the map, in schema order.
+#: Properties the page's filters read (``certification`` for ``certifiante``): sent to the map
+#: whether the schema lists them yet or not, so a data file carrying them is filtered alike.
+CHAMPS_FILTRES: Final = ("niveau_sortie", "public_vise", "certification", "alternance", "sessions")
+#: Properties of each training sent to the map, in schema order (then the filters' own).
 CHAMPS_CARTE: Final[tuple[str, ...]] = tuple(
-    name for name in PROPERTY_FIELDS if name not in HORS_CARTE
+    dict.fromkeys((*(name for name in PROPERTY_FIELDS if name not in HORS_CARTE), *CHAMPS_FILTRES))
 )
 RAYONS_KM: Final[tuple[int, ...]] = (5, 10, 20, 30, 50, 100, 200)
 #: Inline scripts of a page (no ``src``): each one's hash goes in the CSP.
@@ -226,13 +230,19 @@ def embed(
 
 
 def map_row(feature: dict[str, Any]) -> dict[str, Any]:
-    """Return a training as the map reads it: ``id``, ``lon``, ``lat``, its non-null fields."""
+    """Return a training as the map reads it: ``id``, ``lon``, ``lat``, its non-null fields.
+
+    Empty lists are left out like nulls; ``sessions`` is sent as ``[[debut, fin], …]`` pairs
+    of ISO dates or nulls, as the API's filter reads them (:func:`session_pairs`).
+    """
     lon, lat = feature["geometry"]["coordinates"]
     props = feature["properties"]
     row: dict[str, Any] = {"id": feature["id"], "lon": lon, "lat": lat}
     for name in CHAMPS_CARTE:
         value = props.get(name)
-        if value is not None:
+        if name == "sessions":
+            value = [list(pair) for pair in session_pairs(value)]
+        if value is not None and value != []:
             row[name] = value
     return row
 
@@ -249,8 +259,15 @@ def encoded_column(values: list[Any]) -> Any:
     distinct: list[Any] = []
     codes: list[int] = []
     for value in values:
-        # Texts are most values and cannot equal a tuple: only the others need their type.
-        key = value if type(value) is str else (type(value), value)
+        # Texts are most values and cannot equal a tuple: only the others need their type;
+        # lists (of publics, of sessions) are told apart by their encoding.
+        key: Any
+        if type(value) is str:
+            key = value
+        elif isinstance(value, list):
+            key = (list, orjson.dumps(value))
+        else:
+            key = (type(value), value)
         code = index.get(key)
         if code is None:
             code = index[key] = len(distinct)
