@@ -301,3 +301,11 @@ class NewFilterColumns:
             "alternance": CodeColumn.from_values(self._alternance),
             "sessions": SessionColumn.from_values(self._sessions),
         }
+
+
+def new_filter_columns(properties: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Build the columns of :class:`NewFilterColumns` from every feature's properties at once."""
+    collected = NewFilterColumns()
+    for props in properties:
+        collected.add(props)
+    return collected.columns()
