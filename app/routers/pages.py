@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.assets import AssetStore
 from app.cache import CachedBody
-from app.columns import session_pairs
+from app.columns import FILTER_LABELS, session_pairs, yes_no_code
 from app.dataset import PAUSE_EVERY_FEATURES, Dataset
 from app.dependencies import get_app_settings, get_dataset
 from app.map.about import load_about, publisher_of
@@ -37,7 +37,14 @@ from app.policy import REVALIDATE, public_data
 from app.responses import compress, dataset_answer, make_entry, strong_etag
 from app.settings import PROJECT_ROOT, Settings
 from app.store import yield_the_gil
-from geo.schema import MODALITE_LABELS, PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
+from geo.schema import (
+    MODALITE_LABELS,
+    NIVEAU_LABELS,
+    OUI_NON_LABELS,
+    PROPERTY_FIELDS,
+    PUBLIC_VISE_LABELS,
+    TYPE_STRUCTURE_LABELS,
+)
 
 TEMPLATES = Jinja2Templates(directory=PROJECT_ROOT / "app" / "templates")
 DONNEES_PATH: Final = "/carte/donnees.json"
@@ -148,6 +155,10 @@ def render_page(
             (str(k), v, ICONES_TYPE_STRUCTURE[str(k)]) for k, v in TYPE_STRUCTURE_LABELS.items()
         ],
         "rayons": RAYONS_KM,
+        "niveaux": [(str(k), v) for k, v in NIVEAU_LABELS.items()],
+        "publics": [(str(k), v) for k, v in PUBLIC_VISE_LABELS.items()],
+        "oui_non": [(yes_no_code(k), v) for k, v in sorted(OUI_NON_LABELS.items(), reverse=True)],
+        "libelles_filtres": FILTER_LABELS,
         "afficher_liste": afficher_liste,
         "afficher_filtres": afficher_filtres,
         "message": dataset.message,
