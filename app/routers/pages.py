@@ -294,17 +294,19 @@ def map_columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     ``{"nombre": n, "position": {"valeurs": [[lon, lat], …], "codes": [place of each row]},
     "colonnes": {"id": […], name: <encoded_column>, …}}``: a missing field is ``null`` in its
-    column. The position is always dictionary-encoded, so its codes number the distinct places
-    (which the page's cluster layer indexes). :func:`map_rows` is the inverse.
+    column, and a field no row has is left out. The position is always dictionary-encoded,
+    so its codes number the distinct places (which the page's cluster layer indexes).
+    :func:`map_rows` is the inverse.
     """
     places: dict[tuple[float, float], int] = {}
     positions = [places.setdefault((row["lon"], row["lat"]), len(places)) for row in rows]
+    present = [name for name in CHAMPS_CARTE if any(name in row for row in rows)]
     return {
         "nombre": len(rows),
         "position": {"valeurs": [list(place) for place in places], "codes": positions},
         "colonnes": {
             "id": [row["id"] for row in rows],
-            **{name: encoded_column([row.get(name) for row in rows]) for name in CHAMPS_CARTE},
+            **{name: encoded_column([row.get(name) for row in rows]) for name in present},
         },
     }
 
@@ -323,7 +325,7 @@ def map_rows(columns: dict[str, Any]) -> list[dict[str, Any]]:
         lon, lat = places[place]
         row: dict[str, Any] = {"id": decoded["id"][i], "lon": lon, "lat": lat}
         for name in CHAMPS_CARTE:
-            if decoded[name][i] is not None:
+            if name in decoded and decoded[name][i] is not None:
                 row[name] = decoded[name][i]
         rows.append(row)
     return rows
