@@ -43,6 +43,7 @@ FACET_FIELDS: Final[tuple[str, ...]] = (
 #: Yes/no filters (one value), counted in facets too: ``certifiante`` says whether the
 #: training has a certification, ``alternance`` is its own yes/no field (null never matches).
 YES_NO_FIELDS: Final[tuple[str, ...]] = ("certifiante", "alternance")
+#: Most values one multi-valued parameter may name (a longer list is refused).
 MAX_MULTI_VALUES: Final = 200
 
 

@@ -397,7 +397,9 @@ export function selectionner(lignes, f) {
     if (types !== null && !types.has(r.type_structure)) { continue; }
     if (modalites !== null && !modalites.has(r.modalite)) { continue; }
     if (niveaux !== null && !niveaux.has(r.niveau_sortie)) { continue; }
-    if (publics !== null && !(r.public_vise || []).some((v) => publics.has(v))) { continue; }
+    if (publics !== null && !(Array.isArray(r.public_vise) && r.public_vise.some((v) => publics.has(v)))) {
+      continue;
+    }
     if (f.certifiante !== null && estCertifiante(r) !== f.certifiante) { continue; }
     if (f.alternance !== null && r.alternance !== f.alternance) { continue; }
     if (f.session_avant !== null && !aUneSession(r, f.session_avant, f.aujourdhui)) { continue; }
