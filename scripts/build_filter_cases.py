@@ -131,6 +131,8 @@ NEW_FIELDS: dict[str, dict[str, Any]] = {
         "sessions": [["2026-01-01", "2026-06-30"], ["2027-03-16", "2027-09-30"]],
     },
     "F09": {"niveau_sortie": "8", "public_vise": ["autre_public"], "alternance": False},
+    # values of the wrong type, as a hand-made file may hold: never matched, on either side
+    "F10": {"public_vise": "salaries", "alternance": "oui", "niveau_sortie": 5},
     "F12": {"certification": ""},
 }
 ROWS = [{**row, **NEW_FIELDS.get(row["id"], {})} for row in parse_rows(ROWS_TABLE)]
