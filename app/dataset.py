@@ -25,6 +25,7 @@ import numpy.typing as npt
 import orjson
 
 from app.cache import ResponseCache
+from app.columns import NewFilterColumns
 from app.datafile import DatasetError as DatasetError  # re-exported: raised by Dataset.load
 from app.datafile import iter_features, split_collection, validated_feature
 from app.encoding import (
@@ -199,6 +200,7 @@ class Dataset:
         durations: list[float] = []
         texts: list[str] = []
         heads: list[bytes] = []
+        new_columns = NewFilterColumns()
         folded_memo: dict[str, str] = {}
         self.region_names: dict[str, str] = {}
         self.departement_names: dict[str, str] = {}
@@ -211,6 +213,7 @@ class Dataset:
             lats.append(lat)
             for name, values in columns.items():
                 values.append(_text(props.get(name)))
+            new_columns.add(props)
             duree = props.get("duree_mois")
             durations.append(
                 duree
@@ -268,6 +271,7 @@ class Dataset:
             text=_packed(texts),
             box_query=partial(_rows_in_box, bands),
             bands=bands,
+            **new_columns.columns(),
         )
         self.bounds: list[float] | None = (
             [

@@ -7,25 +7,36 @@ and the search criteria with ``filters: Annotated[FormationFilters, Depends(form
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import QueryParams
 
+from app.columns import (
+    NIVEAU_VALUES,
+    PUBLIC_VISE_VALUES,
+    YES_NO_VALUES,
+    parse_iso_date,
+    parse_yes_no,
+)
 from app.dataset import Dataset
 from app.errors import DatasetUnavailable, InvalidParameter
 from app.exports import FILE_FORMATS, AnswerFormat, Colonnes, ColonnesName
 from app.filters import (
     FACET_FIELDS,
     MAX_MULTI_VALUES,
+    YES_NO_FIELDS,
     BBox,
     FormationFilters,
     Near,
     parse_bbox,
     split_values,
 )
+from app.policy import REVALIDATE, public_data
 from app.settings import Settings
 from app.store import DatasetStore
 from app.territoires import DEPARTEMENTS, REGIONS
@@ -49,7 +60,17 @@ CODE_VALUES: Final[dict[str, tuple[str, ...]]] = {
     "departement": DEPARTEMENT_VALUES,
     "type_structure": TYPE_STRUCTURE_VALUES,
     "modalite": MODALITE_VALUES,
+    "niveau_sortie": NIVEAU_VALUES,
+    "public_vise": PUBLIC_VISE_VALUES,
 }
+#: OpenAPI schemas of the parameters whose text the model takes as is and
+#: :func:`formation_filters` reads (yes/no, dates): what a client may send.
+PARAMETER_SCHEMAS: Final[dict[str, dict[str, Any]]] = {
+    **{name: {"type": "string", "enum": list(YES_NO_VALUES)} for name in YES_NO_FIELDS},
+    "session_avant": {"type": "string", "format": "date"},
+}
+#: The time zone of « today » for ``session_avant``.
+PARIS: Final = ZoneInfo("Europe/Paris")
 #: A ``bbox`` as OpenAPI can check it: four decimal numbers (ranges and order are checked after).
 BBOX_PATTERN: Final = r"^\s*-?\d+(\.\d+)?\s*(,\s*-?\d+(\.\d+)?\s*){3}$"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -141,6 +162,39 @@ class FormationQuery(BaseModel):
         + ".",
         examples=["presentiel"],
     )
+    niveau_sortie: list[str] | None = Field(
+        None,
+        description="Niveau de sortie (cadre national des certifications) ; répétable ou "
+        "séparé par des virgules. Valeurs : " + ", ".join(NIVEAU_VALUES) + ".",
+        examples=["3,4", "sans_niveau"],
+    )
+    public_vise: list[str] | None = Field(
+        None,
+        description="Public visé ; répétable ou séparé par des virgules ; une formation "
+        "convient quand sa liste contient l'une des valeurs. Valeurs : "
+        + ", ".join(PUBLIC_VISE_VALUES)
+        + ".",
+        examples=["demandeurs_emploi,salaries"],
+    )
+    certifiante: str | None = Field(
+        None,
+        description="`oui` : formations menant à une certification (RNCP ou RS) ; `non` : "
+        "les autres. `true` et `false` sont acceptés.",
+        examples=["oui"],
+    )
+    alternance: str | None = Field(
+        None,
+        description="`oui` : formations en alternance ; `non` : hors alternance ; une "
+        "formation qui ne le dit pas n'est jamais retenue. `true` et `false` sont acceptés.",
+        examples=["non"],
+    )
+    session_avant: str | None = Field(
+        None,
+        description="Date `AAAA-MM-JJ` : formations ayant une session qui commence au plus tard "
+        "ce jour-là et n'est pas finie (fin inconnue, ou aujourd'hui ou plus tard ; "
+        "aujourd'hui à Paris).",
+        examples=["2027-01-31"],
+    )
     duree_min: int | None = Field(
         None, ge=0, le=MAX_DUREE, description="Durée minimale en mois (incluse).", examples=[6]
     )
@@ -220,6 +274,12 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
             }
             parameter["style"] = "form"
             parameter["explode"] = True
+        elif name in PARAMETER_SCHEMAS:
+            parameter["schema"] = {
+                **PARAMETER_SCHEMAS[name],
+                "description": field_schema.get("description"),
+                "examples": field_schema["examples"],
+            }
         parameters.append(parameter)
     return parameters
 
@@ -251,17 +311,49 @@ def parse_query(model: type[ModelT], params: QueryParams, repeatable: frozenset[
         ) from None
 
 
+def today_of(settings: Settings) -> date:
+    """Return the day ``session_avant`` counts from: ``settings.today``, else today in Paris."""
+    return settings.today or datetime.now(PARIS).date()
+
+
+def search_cache_control(settings: Settings, filters: FormationFilters) -> str:
+    """``Cache-Control`` of a search answer: kept ``cache_max_age_s``, or revalidated.
+
+    An answer that depends on the day is revalidated on each use: its ETag carries the day,
+    so it never outlives it.
+    """
+    if filters.depends_on_today:
+        return REVALIDATE
+    return public_data(settings.cache_max_age_s)
+
+
+def _yes_no(name: str, text: str | None) -> bool | None:
+    if text is None:
+        return None
+    try:
+        return parse_yes_no(text)
+    except ValueError as exc:
+        raise InvalidParameter(name, f"{name} : {exc}") from None
+
+
+def _session_avant(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_iso_date(text)
+    except ValueError as exc:
+        raise InvalidParameter("session_avant", f"session_avant : {exc}") from None
+
+
 async def formation_filters(request: Request) -> FormationFilters:
     """Parse and validate the search criteria shared by the API, the OGC items and the pages."""
     query = parse_query(FormationQuery, request.query_params, _REPEATABLE)
-    regions = split_values(query.region)
-    departements = split_values(query.departement)
-    types = split_values(query.type_structure)
-    modalites = split_values(query.modalite)
-    check_codes("region", regions)
-    check_codes("departement", departements)
-    check_codes("type_structure", types)
-    check_codes("modalite", modalites)
+    codes: dict[str, Any] = {name: split_values(getattr(query, name)) for name in FACET_FIELDS}
+    for name, values in codes.items():
+        check_codes(name, values)
+    yes_no: dict[str, Any] = {name: _yes_no(name, getattr(query, name)) for name in YES_NO_FIELDS}
+    session_avant = _session_avant(query.session_avant)
+    aujourdhui = None if session_avant is None else today_of(request.app.state.settings)
     duree_min, duree_max = query.duree_min, query.duree_max
     if duree_min is not None and duree_max is not None and duree_min > duree_max:
         raise InvalidParameter("duree_min", "duree_min doit être inférieure ou égale à duree_max")
@@ -283,12 +375,12 @@ async def formation_filters(request: Request) -> FormationFilters:
         except ValueError as exc:
             raise InvalidParameter("bbox", str(exc)) from None
     return FormationFilters(
-        region=regions,
-        departement=departements,
-        type_structure=types,
-        modalite=modalites,
+        **codes,
+        **yes_no,
         duree_min=duree_min,
         duree_max=duree_max,
+        session_avant=session_avant,
+        aujourdhui=aujourdhui,
         q=query.q,
         near=near,
         bbox=box,
@@ -341,7 +433,12 @@ async def answer_query(request: Request) -> AnswerQuery:
 
 
 def canonical_query(filters: FormationFilters, **extra: Any) -> str:
-    """Return a stable text for a query: sorted criteria plus ``extra`` (format, limit…)."""
+    """Return a stable text for a query: sorted criteria plus ``extra`` (format, limit…).
+
+    It keys cached answers and their ETags: a search that depends on the day carries the day.
+    """
     items = filters.canonical_items()
+    if filters.depends_on_today and filters.aujourdhui is not None:
+        items.append(("aujourdhui", filters.aujourdhui.isoformat()))
     items.extend((k, str(v)) for k, v in extra.items() if v is not None)
     return "&".join(f"{k}={v}" for k, v in sorted(items))

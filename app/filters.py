@@ -7,14 +7,22 @@ Nothing here does I/O or knows about HTTP: the functions work on a :class:`Filte
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Final
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import TypeAdapter, ValidationError
 
+from app.columns import (
+    CodeColumn,
+    FacetColumn,
+    ListColumn,
+    SessionColumn,
+    yes_no_code,
+)
 from geo.geodesy import EARTH_RADIUS_KM, distances_km
 from geo.text import fold
 
@@ -22,9 +30,20 @@ BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
-#: Filters whose values are counted in ``/api/filtres`` (facets).
-FACET_FIELDS: Final[tuple[str, ...]] = ("region", "departement", "type_structure", "modalite")
-#: Characters that make spreadsheet software read a cell as a formula (OWASP CSV injection).
+#: Multi-valued code filters (repeatable, comma-separated), whose values ``/api/filtres``
+#: counts (facets). ``public_vise`` matches a training whose list holds any of the values.
+FACET_FIELDS: Final[tuple[str, ...]] = (
+    "region",
+    "departement",
+    "type_structure",
+    "modalite",
+    "niveau_sortie",
+    "public_vise",
+)
+#: Yes/no filters (one value), counted in facets too: ``certifiante`` says whether the
+#: training has a certification, ``alternance`` is its own yes/no field (null never matches).
+YES_NO_FIELDS: Final[tuple[str, ...]] = ("certifiante", "alternance")
+#: Most values one multi-valued parameter may name (a longer list is refused).
 MAX_MULTI_VALUES: Final = 200
 
 
@@ -53,43 +72,89 @@ class Near:
 
 @dataclass(frozen=True, slots=True)
 class FormationFilters:
-    """Every criterion of a training search; empty tuples and ``None`` mean « any »."""
+    """Every criterion of a training search; empty tuples and ``None`` mean « any ».
+
+    Code that is generic over the criteria (canonical queries, cache keys, dropping one
+    criterion) reads :func:`dataclasses.fields`: a new criterion needs no list of its own.
+    """
 
     region: tuple[str, ...] = ()
     departement: tuple[str, ...] = ()
     type_structure: tuple[str, ...] = ()
     modalite: tuple[str, ...] = ()
+    niveau_sortie: tuple[str, ...] = ()
+    public_vise: tuple[str, ...] = ()
+    certifiante: bool | None = None
+    alternance: bool | None = None
     duree_min: int | None = None
     duree_max: int | None = None
+    #: A session starting on or before this day and not over on :attr:`aujourdhui`.
+    session_avant: date | None = None
     q: str | None = None
     near: Near | None = None
     bbox: BBox | None = None
-    words: tuple[str, ...] = field(init=False)
+    #: The day a session is « not over » on (``fin`` null or ≥ it): today in Europe/Paris,
+    #: given by the query parser with ``session_avant``. Not a query parameter.
+    aujourdhui: date | None = field(default=None, metadata={"parametre": False})
+    words: tuple[str, ...] = field(init=False, metadata={"parametre": False})
 
     def __post_init__(self) -> None:
+        if self.session_avant is not None and self.aujourdhui is None:
+            raise ValueError("session_avant needs aujourdhui (the reference day)")
         object.__setattr__(self, "words", tuple(dict.fromkeys(fold(self.q or "").split())))
 
+    @property
+    def depends_on_today(self) -> bool:
+        """Whether the answer changes with the day (a cached answer must not outlive it)."""
+        return self.session_avant is not None
+
+    def active(self) -> tuple[str, ...]:
+        """Names of the criteria set (fields of this class: ``near`` covers lat/lon/rayon_km)."""
+        names = []
+        for spec in fields(self):
+            if (
+                spec.metadata.get("parametre", True)
+                and getattr(self, spec.name) != spec.default
+                and (spec.name != "q" or self.words)
+            ):
+                names.append(spec.name)
+        return tuple(names)
+
+    def without(self, name: str) -> FormationFilters:
+        """Return the same search without the criterion ``name`` (see :meth:`active`)."""
+        default: Any = next(spec.default for spec in fields(self) if spec.name == name)
+        return replace(self, **{name: default})
+
     def canonical_items(self) -> list[tuple[str, str]]:
-        """Active criteria as sorted ``(name, value)`` pairs: equal searches, equal items."""
+        """Active criteria as sorted ``(parameter, value)`` pairs: equal searches, equal items.
+
+        They are query parameters (OGC links are made of them); the reference day of
+        ``session_avant`` is not one: cache keys add it (see :meth:`depends_on_today`).
+        """
         items: list[tuple[str, str]] = []
-        for name in FACET_FIELDS:
-            values = getattr(self, name)
-            if values:
-                items.append((name, ",".join(sorted(values))))
-        if self.duree_min is not None:
-            items.append(("duree_min", str(self.duree_min)))
-        if self.duree_max is not None:
-            items.append(("duree_max", str(self.duree_max)))
-        if self.words:
-            items.append(("q", " ".join(self.words)))
-        if self.near is not None:
-            items.append(("lat", repr(self.near.lat)))
-            items.append(("lon", repr(self.near.lon)))
-            if self.near.rayon_km is not None:
-                items.append(("rayon_km", repr(self.near.rayon_km)))
-        if self.bbox is not None:
-            items.append(("bbox", ",".join(repr(v) for v in self.bbox.as_list())))
+        for name in self.active():
+            items.extend(_canonical_items(name, getattr(self, name), self))
         return sorted(items)
+
+
+def _canonical_items(name: str, value: Any, filters: FormationFilters) -> list[tuple[str, str]]:
+    """Return the ``(parameter, value)`` pairs of one criterion, by the type of its value."""
+    if isinstance(value, Near):
+        items = [("lat", repr(value.lat)), ("lon", repr(value.lon))]
+        if value.rayon_km is not None:
+            items.append(("rayon_km", repr(value.rayon_km)))
+        return items
+    if isinstance(value, BBox):
+        return [(name, ",".join(repr(v) for v in value.as_list()))]
+    if isinstance(value, tuple):
+        return [(name, ",".join(sorted(value)))]
+    if isinstance(value, bool):
+        return [(name, yes_no_code(value))]
+    if isinstance(value, date):
+        return [(name, value.isoformat())]
+    if name == "q":
+        return [(name, " ".join(filters.words))]
+    return [(name, str(value))]
 
 
 # --------------------------------------------------------------------------- parsing helpers
@@ -153,57 +218,6 @@ def french_decimal(value: float) -> str:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class CodeColumn:
-    """A text column as small integer codes (``-1`` for null), for fast masks and counts."""
-
-    codes: npt.NDArray[np.int32]
-    values: tuple[str, ...]  # code → value
-    lookup: Mapping[str, int]  # value → code
-    #: Rows by code, ascending within each code (nulls first), and where each code starts in
-    #: it: the rows having a value are one slice (an inverted index).
-    rows_by_code: IntArray
-    code_starts: IntArray
-
-    @classmethod
-    def from_values(cls, values: Iterable[str | None]) -> CodeColumn:
-        """Encode a column; values keep their first-seen order."""
-        lookup: dict[str, int] = {}
-        codes = np.array(
-            [-1 if v is None else lookup.setdefault(v, len(lookup)) for v in values],
-            dtype=np.int32,
-        )
-        rows_by_code = np.argsort(codes, kind="stable").astype(np.intp)
-        code_starts = np.searchsorted(codes[rows_by_code], np.arange(-1, len(lookup) + 1))
-        return cls(codes, tuple(lookup), lookup, rows_by_code, code_starts.astype(np.intp))
-
-    def rows_of(self, wanted: Iterable[str]) -> IntArray:
-        """Rows having a value among ``wanted``, ascending (read from the inverted index)."""
-        codes = sorted({self.lookup[value] for value in wanted if value in self.lookup})
-        slices = [
-            self.rows_by_code[self.code_starts[code + 1] : self.code_starts[code + 2]]
-            for code in codes
-        ]
-        if not slices:
-            return np.empty(0, dtype=np.intp)
-        return slices[0] if len(slices) == 1 else np.sort(np.concatenate(slices))
-
-    def mask(self, wanted: Iterable[str], rows: IntArray | None = None) -> BoolArray:
-        """Which rows (all, or those of ``rows``) have a value among ``wanted``."""
-        column = self.codes if rows is None else self.codes[rows]
-        codes = [self.lookup[value] for value in wanted if value in self.lookup]
-        if not codes:
-            return np.zeros(len(column), dtype=bool)
-        if len(codes) == 1:
-            return column == codes[0]
-        return np.isin(column, np.array(codes, dtype=np.int32))
-
-    def counts(self, rows: BoolArray) -> dict[str, int]:
-        """Value → number of selected rows having it (values absent from the rows omitted)."""
-        numbers = np.bincount(self.codes[rows] + 1, minlength=len(self.values) + 1)[1:]
-        return {self.values[code]: int(n) for code, n in enumerate(numbers) if n}
-
-
-@dataclass(frozen=True, slots=True, eq=False)
 class LatitudeBands:
     """Row numbers, latitudes and longitudes, sorted by latitude (for radius searches)."""
 
@@ -230,6 +244,11 @@ class FilterIndex:
     lon: FloatArray
     lat: FloatArray
     text: tuple[str, ...]  # folded « intitule structure commune »
+    niveau_sortie: CodeColumn
+    public_vise: ListColumn
+    certifiante: CodeColumn  # oui/non
+    alternance: CodeColumn  # oui/non, null when unknown
+    sessions: SessionColumn
     #: Returns the indices of rows inside a (non-crossing) box; a spatial index in the service.
     box_query: Callable[[float, float, float, float], IntArray] | None = None
     #: The rows sorted by latitude: a radius search reads one band of them (two binary
@@ -279,6 +298,25 @@ def _text_mask(index: FilterIndex, words: tuple[str, ...], rows: IntArray | None
     )
 
 
+def _facet_column(index: FilterIndex, name: str) -> FacetColumn:
+    column: FacetColumn = getattr(index, name)
+    return column
+
+
+def _facet_criteria(filters: FormationFilters) -> list[tuple[str, Sequence[str]]]:
+    """Return the active facet and yes/no criteria, as the codes their columns hold."""
+    criteria: list[tuple[str, Sequence[str]]] = []
+    for name in FACET_FIELDS:
+        values = getattr(filters, name)
+        if values:
+            criteria.append((name, values))
+    for name in YES_NO_FIELDS:
+        value = getattr(filters, name)
+        if value is not None:
+            criteria.append((name, (yes_no_code(value),)))
+    return criteria
+
+
 def criterion_masks(
     index: FilterIndex,
     filters: FormationFilters,
@@ -286,16 +324,18 @@ def criterion_masks(
     *,
     rows: IntArray | None = None,
 ) -> dict[str, BoolArray]:
-    """One boolean mask per active criterion (keys: facet names, ``duree``, ``q``, ``near``…).
+    """One boolean mask per active criterion (keys: criterion names, ``duree``, ``q``…).
 
     With ``rows``, the masks cover those rows only, and the radius is left out: the caller
     chose ``rows`` by distance already (see :func:`select`).
     """
     masks: dict[str, BoolArray] = {}
-    for name in FACET_FIELDS:
-        values = getattr(filters, name)
-        if values:
-            masks[name] = getattr(index, name).mask(values, rows)
+    for name, values in _facet_criteria(filters):
+        masks[name] = _facet_column(index, name).mask(values, rows)
+    if filters.session_avant is not None and filters.aujourdhui is not None:
+        masks["session_avant"] = index.sessions.mask(
+            filters.session_avant, filters.aujourdhui, rows
+        )
     if filters.duree_min is not None or filters.duree_max is not None:
         low = -math.inf if filters.duree_min is None else filters.duree_min
         high = math.inf if filters.duree_max is None else filters.duree_max
@@ -401,12 +441,10 @@ def near_distances(index: FilterIndex, near: Near) -> FloatArray:
 def _fewest_rows(index: FilterIndex, filters: FormationFilters) -> IntArray | None:
     """Rows of the most selective facet criterion (``None``: no facet criterion)."""
     fewest: IntArray | None = None
-    for name in FACET_FIELDS:
-        values = getattr(filters, name)
-        if values:
-            rows = getattr(index, name).rows_of(values)
-            if fewest is None or len(rows) < len(fewest):
-                fewest = rows
+    for name, values in _facet_criteria(filters):
+        rows = _facet_column(index, name).rows_of(values)
+        if fewest is None or len(rows) < len(fewest):
+            fewest = rows
     return fewest
 
 
@@ -444,8 +482,9 @@ def facet_counts(index: FilterIndex, filters: FormationFilters) -> dict[str, dic
     """For each facet, value → number of rows matching every OTHER active criterion."""
     masks = criterion_masks(index, filters)
     counts: dict[str, dict[str, int]] = {}
-    for name in FACET_FIELDS:
-        counts[name] = getattr(index, name).counts(combine(masks, len(index), exclude=name))
+    for name in (*FACET_FIELDS, *YES_NO_FIELDS):
+        column = _facet_column(index, name)
+        counts[name] = column.counts(combine(masks, len(index), exclude=name))
     return counts
 
 

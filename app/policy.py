@@ -11,6 +11,8 @@ from typing import Final
 IMMUTABLE: Final = "public, max-age=31536000, immutable"
 #: Pages, stable asset URLs, the API documents: kept, but revalidated (ETag → 304) on each use.
 REVALIDATE: Final = "no-cache"
+#: The same, for one client only (OGC answers whose links name the address it used).
+PRIVATE_REVALIDATE: Final = "private, no-cache"
 #: Errors, health: never stored.
 NO_STORE: Final = "no-store"
 

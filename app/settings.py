@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -75,6 +76,12 @@ class Settings(BaseSettings):
     ban_cache_path: Path = Field(
         Path.home() / ".cache" / "carte-gen" / "ban.sqlite3",
         description="SQLite cache of geocoder answers.",
+    )
+
+    today: date | None = Field(
+        None,
+        description="The day `session_avant` counts sessions as not over from; unset: today's "
+        "date in Europe/Paris (tests fix it, as the page's tests fix the browser's clock).",
     )
 
     # HTTP service

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote_plus
@@ -43,7 +44,11 @@ DESCRIPTION = [
     "nombres: how duree_min (an integer) and lat (a number) read a text, null when refused.",
     "plis: texts and what geo.text.fold makes of them (every code point is checked apart).",
     "regles: the limits and values the server hands the page (app.map.builder.filter_rules).",
+    "aujourdhui: the day both sides count sessions from (the API's settings.today, the page's",
+    "browser date), fixed so that the file is the same on every run.",
 ]
+#: « Today » for session_avant, fixed: the API is built with it, the page is given it.
+AUJOURDHUI = "2027-03-15"
 PHISHING = "FORMATIONS SUSPENDUES, appelez le 08 99 00 00 00"
 
 
@@ -79,7 +84,58 @@ F11|-179.5|-16.0|De l’autre côté|Association du Pacifique|association|Mata-U
 F12|1.444|43.604|Designer UX|Studio ÉCLAT|entreprise|Toulouse|31|76|36|
 F13|4.85|45.75|Assistant DÉVELOPPEUR|Lycée Ampère|ecole|Lyon|69|84|0|distanciel
 """
-ROWS = parse_rows(ROWS_TABLE)
+#: The LHEO fields the new filters read, by id, as the map data sends them (sessions as
+#: [debut, fin] pairs): levels, lists of publics, certifications, yes/no, sessions around
+#: AUJOURDHUI (in progress, ended yesterday, starting today or tomorrow, unknown start or end).
+NEW_FIELDS: dict[str, dict[str, Any]] = {
+    "F01": {
+        "niveau_sortie": "5",
+        "public_vise": ["demandeurs_emploi", "salaries"],
+        "certification": "RNCP37873",
+        "alternance": True,
+        "sessions": [["2027-01-05", "2027-06-30"], ["2027-09-01", "2028-02-28"]],
+    },
+    "F02": {
+        "niveau_sortie": "4",
+        "public_vise": ["jeunes_moins_26_ans"],
+        "certification": "RS5432",
+        "alternance": False,
+        "sessions": [["2027-04-01", None]],
+    },
+    "F03": {"niveau_sortie": "6", "sessions": [["2026-09-01", "2027-03-14"]]},
+    "F04": {
+        "niveau_sortie": "3",
+        "public_vise": ["demandeurs_emploi"],
+        "alternance": True,
+        "sessions": [["2027-03-15", "2027-03-15"]],
+    },
+    "F05": {
+        "public_vise": ["personnes_handicap", "tout_public"],
+        "alternance": False,
+        "sessions": [[None, "2027-12-31"]],
+    },
+    "F06": {
+        "niveau_sortie": "sans_niveau",
+        "public_vise": ["tout_public"],
+        "sessions": [["2025-01-01", None]],
+    },
+    "F07": {
+        "niveau_sortie": "7",
+        "public_vise": ["salaries"],
+        "certification": "RNCP1",
+        "alternance": True,
+        "sessions": [["2027-05-01", "2027-04-01"]],
+    },
+    "F08": {
+        "niveau_sortie": "5",
+        "sessions": [["2026-01-01", "2026-06-30"], ["2027-03-16", "2027-09-30"]],
+    },
+    "F09": {"niveau_sortie": "8", "public_vise": ["autre_public"], "alternance": False},
+    # values of the wrong type, as a hand-made file may hold: never matched, on either side
+    "F10": {"public_vise": "salaries", "alternance": "oui", "niveau_sortie": 5},
+    "F12": {"certification": ""},
+}
+ROWS = [{**row, **NEW_FIELDS.get(row["id"], {})} for row in parse_rows(ROWS_TABLE)]
 
 
 QUERIES = [
@@ -189,6 +245,68 @@ QUERIES = [
     ("emprise et recherche", "bbox=-5,41,10,52&q=web"),
     ("emprise en chiffres arabes : refusée", "bbox=%D9%A4,45,5,46"),
     ("emprise avec soulignés", "bbox=4_0,45,5_0,46"),
+    # exit level (null never matches)
+    ("niveau de sortie", "niveau_sortie=5"),
+    ("niveaux séparés par des virgules", "niveau_sortie=3,4"),
+    ("niveaux répétés", "niveau_sortie=5&niveau_sortie=7"),
+    ("sans niveau spécifique", "niveau_sortie=sans_niveau"),
+    ("niveau inconnu : refusé", "niveau_sortie=9"),
+    ("niveau en toutes lettres : refusé", "niveau_sortie=Niveau%205"),
+    ("phrase dans niveau_sortie : refusée", "niveau_sortie=" + quote(PHISHING)),
+    # public: any of the training's list
+    ("public visé", "public_vise=demandeurs_emploi"),
+    ("publics séparés par des virgules", "public_vise=salaries,tout_public"),
+    ("publics répétés", "public_vise=jeunes_moins_26_ans&public_vise=autre_public"),
+    ("public inconnu : refusé", "public_vise=retraites"),
+    ("public vide seul", "public_vise="),
+    # certifying: a certification or not
+    ("certifiante", "certifiante=oui"),
+    ("non certifiante (sans certification, nulle ou vide)", "certifiante=non"),
+    ("certifiante=true", "certifiante=true"),
+    ("certifiante=false", "certifiante=false"),
+    ("certifiante en majuscule : refusée", "certifiante=Oui"),
+    ("certifiante vide : refusée", "certifiante="),
+    ("certifiante oui,non : refusée", "certifiante=oui,non"),
+    ("certifiante répétée : la dernière compte", "certifiante=oui&certifiante=non"),
+    # work-study (null never matches)
+    ("en alternance", "alternance=oui"),
+    ("hors alternance", "alternance=non"),
+    ("alternance=true", "alternance=true"),
+    ("alternance=false", "alternance=false"),
+    ("alternance=1 : refusée", "alternance=1"),
+    ("phrase dans alternance : refusée", "alternance=" + quote(PHISHING)),
+    # sessions: starting on or before the date, not over today
+    ("session avant aujourd'hui même", f"session_avant={AUJOURDHUI}"),
+    ("session avant la veille", "session_avant=2027-03-14"),
+    ("session avant le lendemain", "session_avant=2027-03-16"),
+    ("session avant le 1er avril", "session_avant=2027-04-01"),
+    ("session avant une date lointaine", "session_avant=2030-01-01"),
+    ("session avant une date passée", "session_avant=2020-01-01"),
+    ("session avant l'an 1", "session_avant=0001-01-01"),
+    ("session avant l'an 9999", "session_avant=9999-12-31"),
+    ("session avant le 29 février d'une année bissextile", "session_avant=2028-02-29"),
+    ("session avant le 29 février d'une autre année : refusée", "session_avant=2027-02-29"),
+    ("session avant le 30 février : refusée", "session_avant=2027-02-30"),
+    ("session avant un mois 13 : refusée", "session_avant=2027-13-01"),
+    ("session avant l'an 0 : refusée", "session_avant=0000-01-01"),
+    ("session avant une date sans zéros : refusée", "session_avant=2027-3-5"),
+    ("session avant une date française : refusée", "session_avant=15/03/2027"),
+    ("session avant une date et une heure : refusée", "session_avant=2027-03-15T00:00"),
+    ("session avant une date entourée d'espaces : refusée", "session_avant=%202027-03-15"),
+    ("session avant des chiffres arabes : refusée", "session_avant=%D9%A2027-03-15"),
+    ("session avant vide : refusée", "session_avant="),
+    (
+        "session avant répétée : la dernière compte",
+        "session_avant=2020-01-01&session_avant=2030-01-01",
+    ),
+    # the new filters together and with the others
+    ("niveau, alternance et session", "niveau_sortie=5,7&alternance=oui&session_avant=2027-06-01"),
+    (
+        "public et position",
+        "public_vise=demandeurs_emploi,salaries&lat=45.764&lon=4.8357&rayon_km=500",
+    ),
+    ("certifiante et région", "certifiante=oui&region=84"),
+    ("session et refus d'un autre filtre", "session_avant=2027-04-01&alternance=peut-etre"),
     # several refusals
     ("paramètre inconnu ignoré", "inconnu=1&region=84"),
 ]
@@ -276,9 +394,11 @@ FOLDED_TEXTS = [
 
 
 def feature_of(values: dict[str, Any]) -> dict[str, Any]:
-    """Return the GeoJSON feature of a row (missing properties are null)."""
+    """Return the GeoJSON feature of a row (missing properties are null, lists empty)."""
     properties: dict[str, Any] = dict.fromkeys(PROPERTY_FIELDS)
+    properties.update({"public_vise": [], "sessions": []})
     properties.update({k: v for k, v in values.items() if k not in ("id", "lon", "lat")})
+    properties["sessions"] = [{"debut": d, "fin": f} for d, f in properties["sessions"]]
     return {
         "type": "Feature",
         "id": values["id"],
@@ -339,11 +459,15 @@ def build() -> dict[str, Any]:
             "features": [feature_of(values) for values in ROWS],
         }
         path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
-        with TestClient(create_app(Settings(data_path=path, reload_interval_s=3600))) as client:
+        settings = Settings(
+            data_path=path, reload_interval_s=3600, today=date.fromisoformat(AUJOURDHUI)
+        )
+        with TestClient(create_app(settings)) as client:
             cases = [case_of(client, name, query) for name, query in QUERIES]
     return {
         "description": DESCRIPTION,
         "regles": filter_rules(),
+        "aujourdhui": AUJOURDHUI,
         "lignes": ROWS,
         "cas": cases,
         "nombres": [

@@ -9,14 +9,18 @@ import folium
 from branca.element import Figure
 from markupsafe import Markup
 
+from app.columns import FILTER_LABELS, ISO_DATE_PATTERN, YES_NO_VALUES, yes_no_code
 from app.dependencies import CODE_VALUES, FormationQuery
-from app.filters import FACET_FIELDS, MAX_MULTI_VALUES
+from app.filters import FACET_FIELDS, MAX_MULTI_VALUES, YES_NO_FIELDS
 from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran
 from app.pistes import pistes_config
 from app.settings import Basemap
 from geo.schema import (
     MODALITE_LABELS,
+    NIVEAU_LABELS,
+    OUI_NON_LABELS,
     PRECISION_LABELS,
+    PUBLIC_VISE_LABELS,
     TYPE_STRUCTURE_LABELS,
 )
 
@@ -94,6 +98,9 @@ def filter_rules() -> dict[str, Any]:
         "facettes": list(FACET_FIELDS),
         "valeurs": {name: list(values) for name, values in CODE_VALUES.items()},
         "valeurs_max": MAX_MULTI_VALUES,
+        "oui_non": list(YES_NO_FIELDS),
+        "valeurs_oui_non": dict(YES_NO_VALUES),
+        "motif_date": ISO_DATE_PATTERN,
         "bornes": {
             name: _bounds(name) for name in ("duree_min", "duree_max", "lat", "lon", "rayon_km")
         },
@@ -133,6 +140,10 @@ def client_config(
             "type_structure": {str(k): v for k, v in TYPE_STRUCTURE_LABELS.items()},
             "modalite": {str(k): v for k, v in MODALITE_LABELS.items()},
             "precision": {str(k): v for k, v in PRECISION_LABELS.items()},
+            "niveau_sortie": {str(k): v for k, v in NIVEAU_LABELS.items()},
+            "public_vise": {str(k): v for k, v in PUBLIC_VISE_LABELS.items()},
+            "oui_non": {yes_no_code(k): v for k, v in OUI_NON_LABELS.items()},
+            "filtres": dict(FILTER_LABELS),
         },
         "icones": ICONES_TYPE_STRUCTURE,
     }

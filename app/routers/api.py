@@ -23,11 +23,20 @@ from app.dependencies import (
     formation_filters,
     get_app_settings,
     get_dataset,
+    search_cache_control,
 )
 from app.errors import NotFound
 from app.exports import FILE_FORMATS, Colonnes, content_disposition
 from app.exports.download import build_download
-from app.filters import FACET_FIELDS, FormationFilters, Selection, duration_range, facet_counts
+from app.filters import (
+    FACET_FIELDS,
+    YES_NO_FIELDS,
+    FormationFilters,
+    Selection,
+    duration_range,
+    facet_counts,
+    yes_no_code,
+)
 from app.policy import public_data
 from app.responses import (
     GEOJSON_MEDIA_TYPE,
@@ -41,7 +50,13 @@ from app.responses import (
 )
 from app.settings import Settings
 from app.territoires import DEPARTEMENTS, REGIONS
-from geo.schema import MODALITE_LABELS, TYPE_STRUCTURE_LABELS
+from geo.schema import (
+    MODALITE_LABELS,
+    NIVEAU_LABELS,
+    OUI_NON_LABELS,
+    PUBLIC_VISE_LABELS,
+    TYPE_STRUCTURE_LABELS,
+)
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -167,6 +182,14 @@ class Facets(BaseModel):
     departement: list[FacetValue]
     type_structure: list[FacetValue]
     modalite: list[FacetValue]
+    niveau_sortie: list[FacetValue]
+    public_vise: list[FacetValue] = Field(
+        description="Formations dont la liste contient cette valeur, sous les AUTRES filtres."
+    )
+    certifiante: list[FacetValue] = Field(description="Valeurs `oui` et `non`.")
+    alternance: list[FacetValue] = Field(
+        description="Valeurs `oui` et `non` (les formations qui ne le disent pas sont omises)."
+    )
     duree_mois: DurationRange
 
 
@@ -336,13 +359,16 @@ async def formations(
     )
     entry = dataset.cache.get(key)
     if entry is None:
-        cache_control = public_data(settings.cache_max_age_s)
+        cache_control = search_cache_control(settings, filters)
         entry = await _built_answer(request, dataset, filters, page, key, cache_control)
         dataset.cache.put(key, entry)
+    # The fast path keys answers by the raw query for the dataset's version only: an answer
+    # that changes with the day is not remembered there.
+    remember = not filters.depends_on_today
     if needs_compression(request, entry):  # first compressed request: off the event loop
-        answer = partial(dataset_answer, request, dataset, key, entry)
+        answer = partial(dataset_answer, request, dataset, key, entry, remember=remember)
         return await anyio.to_thread.run_sync(answer, limiter=_build_limiter(request))
-    return dataset_answer(request, dataset, key, entry)
+    return dataset_answer(request, dataset, key, entry, remember=remember)
 
 
 @router.get(
@@ -373,6 +399,21 @@ async def formation(
     return cached_answer(request, entry, None)
 
 
+#: Facets whose every value is listed, with 0 when no training has it (closed vocabularies).
+_ALL_VALUES_LISTED: Final = frozenset(
+    ("type_structure", "modalite", "niveau_sortie", "public_vise", *YES_NO_FIELDS)
+)
+_YES_NO_LABELS: Final = {yes_no_code(value): label for value, label in OUI_NON_LABELS.items()}
+
+
+def _selected(filters: FormationFilters, name: str) -> tuple[str, ...]:
+    """Return the codes of a facet or yes/no criterion the search sets."""
+    value = getattr(filters, name)
+    if isinstance(value, bool):
+        return (yes_no_code(value),)
+    return tuple(value or ())
+
+
 def _facets(dataset: Dataset, filters: FormationFilters) -> dict[str, Any]:
     counts = facet_counts(dataset.index, filters)
     labels: dict[str, dict[str, str]] = {
@@ -383,12 +424,15 @@ def _facets(dataset: Dataset, filters: FormationFilters) -> dict[str, Any]:
         },
         "type_structure": {k.value: v for k, v in TYPE_STRUCTURE_LABELS.items()},
         "modalite": {k.value: v for k, v in MODALITE_LABELS.items()},
+        "niveau_sortie": {k.value: v for k, v in NIVEAU_LABELS.items()},
+        "public_vise": {k.value: v for k, v in PUBLIC_VISE_LABELS.items()},
+        **dict.fromkeys(YES_NO_FIELDS, _YES_NO_LABELS),
     }
     facets: dict[str, Any] = {}
-    for name in FACET_FIELDS:
+    for name in (*FACET_FIELDS, *YES_NO_FIELDS):
         names = labels[name]
-        values = set(counts[name]) | set(names if name in ("type_structure", "modalite") else ())
-        values |= set(getattr(filters, name))  # a selected value stays visible with 0
+        values = set(counts[name]) | set(names if name in _ALL_VALUES_LISTED else ())
+        values |= set(_selected(filters, name))  # a selected value stays visible with 0
         facets[name] = [
             {
                 "valeur": value,
@@ -425,8 +469,8 @@ async def filtres(
             make_entry(
                 orjson.dumps(answer),
                 "application/json",
-                public_data(settings.cache_max_age_s),
+                search_cache_control(settings, filters),
                 etag=strong_etag(dataset.version, key),
             ),
         )
-    return dataset_answer(request, dataset, key, entry)
+    return dataset_answer(request, dataset, key, entry, remember=not filters.depends_on_today)

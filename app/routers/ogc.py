@@ -24,7 +24,7 @@ from app.dependencies import (
 from app.errors import InvalidParameter, NotFound
 from app.filters import FormationFilters
 from app.oas30 import document_30
-from app.policy import REVALIDATE, private_data, public_data
+from app.policy import REVALIDATE
 from app.responses import (
     GEOJSON_MEDIA_TYPE,
     GeoJSONResponse,
@@ -36,6 +36,13 @@ from app.responses import (
     strong_etag,
 )
 from app.routers.api import error_doc
+from app.routers.ogc_links import (
+    OGC_PREFIX,
+    items_cache_control,
+    links_cache_control,
+    ogc_root,
+    site_root,
+)
 from app.routers.ogc_models import (
     CRS84,
     Collection,
@@ -44,6 +51,13 @@ from app.routers.ogc_models import (
     ItemsPage,
     LandingPage,
     OgcFeature,
+    Queryables,
+)
+from app.routers.ogc_queryables import (
+    QUERYABLES_MEDIA_TYPE,
+    QUERYABLES_REL,
+    SchemaJSONResponse,
+    queryables_document,
 )
 from app.settings import Settings
 
@@ -56,11 +70,15 @@ CONFORMANCE: Final = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 )
+
+
 #: The search criteria items take: those of the API (OGC /req/core/query-param-unknown).
 FILTER_PARAMETERS: Final = frozenset(FormationQuery.model_fields)
 
-router = APIRouter(prefix="/ogc", tags=["ogc"])
+router = APIRouter(prefix=OGC_PREFIX, tags=["ogc"])
 
 
 ERRORS: Final[dict[int | str, dict[str, Any]]] = {400: error_doc("Paramètre invalide.")}
@@ -128,50 +146,20 @@ ITEMS_CHECKS: Final = [
 ]
 
 
-def site_root(request: Request, settings: Settings) -> str:
-    """Root of absolute links (no trailing slash), never taken from the ``Host`` header.
-
-    ``CARTE_GEN_URL_PUBLIQUE`` when set. Otherwise the address of the listening socket this
-    request came in on (``http://127.0.0.1:8000``): GIS clients such as GDAL need absolute
-    links, and a client can only make that address one of the server's own. A ``Host``
-    header could name any site, and the answer would be cached with links to it.
-    """
-    if settings.public_url is not None:
-        return str(settings.public_url).rstrip("/")
-    server = request.scope.get("server")
-    if not server:
-        return "http://localhost"
-    host, port = server[0], server[1]
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}" if port in (None, 80) else f"http://{host}:{port}"
-
-
-def ogc_root(request: Request, settings: Settings) -> str:
-    """URL of the OGC API root, as clients reach it."""
-    return f"{site_root(request, settings)}{router.prefix}"
-
-
-def links_cache_control(settings: Settings) -> str:
-    """``Cache-Control`` of answers with links: public only when the links are the public URL.
-
-    Links made from the socket's address are right for the client that connected to it,
-    not for everyone behind a shared cache.
-    """
-    if settings.public_url is None:
-        return private_data(settings.cache_max_age_s)
-    return public_data(settings.cache_max_age_s)
-
-
 def ogc_entry(
-    request: Request, dataset: Dataset, settings: Settings, key: str, build: Callable[[], Any]
+    request: Request,
+    dataset: Dataset,
+    settings: Settings,
+    key: str,
+    build: Callable[[], Any],
+    media_type: str = JSON,
 ) -> Response:
     """Answer a document of the OGC API, made once per dataset version and link root."""
     key = f"ogc:{key}@{ogc_root(request, settings)}"
     entry = dataset.cache.get(key)
     if entry is None:
         body = orjson.dumps(build(), option=orjson.OPT_SERIALIZE_NUMPY)
-        entry = dataset.cache.put(key, make_entry(body, JSON, links_cache_control(settings)))
+        entry = dataset.cache.put(key, make_entry(body, media_type, links_cache_control(settings)))
     # links from the socket's address are not the same for every request: not remembered
     return dataset_answer(request, dataset, key, entry, remember=settings.public_url is not None)
 
@@ -188,6 +176,12 @@ def collection_description(dataset: Dataset, root: str) -> dict[str, Any]:
         "links": [
             {"href": f"{root}/collections/{COLLECTION_ID}", "rel": "self", "type": JSON},
             {"href": items, "rel": "items", "type": GEOJSON_MEDIA_TYPE, "title": "Formations"},
+            {
+                "href": f"{root}/collections/{COLLECTION_ID}/queryables",
+                "rel": QUERYABLES_REL,
+                "type": QUERYABLES_MEDIA_TYPE,
+                "title": "Paramètres de filtre",
+            },
         ],
     }
     if dataset.bounds is not None:
@@ -333,6 +327,31 @@ async def collection(
     )
 
 
+@router.get(
+    "/collections/{collection_id}/queryables",
+    summary="Paramètres de filtre (queryables)",
+    response_model=Queryables,
+    response_class=SchemaJSONResponse,
+    responses={404: error_doc("Collection inconnue."), **ERRORS},
+    dependencies=ONE_COLLECTION,
+)
+async def queryables(
+    request: Request,
+    dataset: Annotated[Dataset, Depends(get_dataset)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+) -> Response:
+    """Describe the filter parameters the items take, as a JSON Schema (OGC API Part 3)."""
+    root = ogc_root(request, settings)
+    return ogc_entry(
+        request,
+        dataset,
+        settings,
+        "queryables",
+        lambda: queryables_document(root),
+        media_type=QUERYABLES_MEDIA_TYPE,
+    )
+
+
 def items_url(root: str, filters: FormationFilters, limit: int, offset: int) -> str:
     """URL of a page of items, with the criteria in their canonical order and spelling."""
     query = [*filters.canonical_items(), ("limit", str(limit))]
@@ -430,12 +449,14 @@ async def items(
             make_entry(
                 body,
                 GEOJSON_MEDIA_TYPE,
-                links_cache_control(settings),
+                items_cache_control(settings, filters),
                 etag=strong_etag(dataset.version, key),
             ),
         )
-    # links from the socket's address are not the same for every request: not remembered
-    return dataset_answer(request, dataset, key, entry, remember=settings.public_url is not None)
+    # links from the socket's address are not the same for every request, nor is an answer
+    # that depends on the day: neither is remembered by the fast path
+    remember = settings.public_url is not None and not filters.depends_on_today
+    return dataset_answer(request, dataset, key, entry, remember=remember)
 
 
 @router.get(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.routers.api import FormationFeature
 
@@ -81,3 +81,16 @@ class OgcFeature(FormationFeature):
     """A training with its links."""
 
     links: list[Link]
+
+
+class Queryables(BaseModel):
+    """The filter parameters of the items, as a JSON Schema (OGC API Features Part 3)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    schema_: str = Field(alias="$schema")
+    id_: str = Field(alias="$id")
+    type: Literal["object"]
+    title: str
+    properties: dict[str, dict[str, Any]]
+    additionalProperties: bool

@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.assets import AssetStore
 from app.cache import CachedBody
+from app.columns import FILTER_LABELS, session_pairs, yes_no_code
 from app.dataset import PAUSE_EVERY_FEATURES, Dataset
 from app.dependencies import get_app_settings, get_dataset
 from app.map.about import load_about, publisher_of
@@ -36,7 +37,14 @@ from app.policy import REVALIDATE, public_data
 from app.responses import compress, dataset_answer, make_entry, strong_etag
 from app.settings import PROJECT_ROOT, Settings
 from app.store import yield_the_gil
-from geo.schema import MODALITE_LABELS, PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
+from geo.schema import (
+    MODALITE_LABELS,
+    NIVEAU_LABELS,
+    OUI_NON_LABELS,
+    PROPERTY_FIELDS,
+    PUBLIC_VISE_LABELS,
+    TYPE_STRUCTURE_LABELS,
+)
 
 TEMPLATES = Jinja2Templates(directory=PROJECT_ROOT / "app" / "templates")
 DONNEES_PATH: Final = "/carte/donnees.json"
@@ -54,9 +62,12 @@ HORS_CARTE: Final = frozenset(
         "geocodage_libelle",
     }
 )
-#: Properties of each training sent to the map, in schema order.
+#: Properties the page's filters read (``certification`` for ``certifiante``): sent to the map
+#: whether the schema lists them yet or not, so a data file carrying them is filtered alike.
+CHAMPS_FILTRES: Final = ("niveau_sortie", "public_vise", "certification", "alternance", "sessions")
+#: Properties of each training sent to the map, in schema order (then the filters' own).
 CHAMPS_CARTE: Final[tuple[str, ...]] = tuple(
-    name for name in PROPERTY_FIELDS if name not in HORS_CARTE
+    dict.fromkeys((*(name for name in PROPERTY_FIELDS if name not in HORS_CARTE), *CHAMPS_FILTRES))
 )
 RAYONS_KM: Final[tuple[int, ...]] = (5, 10, 20, 30, 50, 100, 200)
 #: Inline scripts of a page (no ``src``): each one's hash goes in the CSP.
@@ -144,6 +155,10 @@ def render_page(
             (str(k), v, ICONES_TYPE_STRUCTURE[str(k)]) for k, v in TYPE_STRUCTURE_LABELS.items()
         ],
         "rayons": RAYONS_KM,
+        "niveaux": [(str(k), v) for k, v in NIVEAU_LABELS.items()],
+        "publics": [(str(k), v) for k, v in PUBLIC_VISE_LABELS.items()],
+        "oui_non": [(yes_no_code(k), v) for k, v in sorted(OUI_NON_LABELS.items(), reverse=True)],
+        "libelles_filtres": FILTER_LABELS,
         "afficher_liste": afficher_liste,
         "afficher_filtres": afficher_filtres,
         "message": dataset.message,
@@ -226,13 +241,19 @@ def embed(
 
 
 def map_row(feature: dict[str, Any]) -> dict[str, Any]:
-    """Return a training as the map reads it: ``id``, ``lon``, ``lat``, its non-null fields."""
+    """Return a training as the map reads it: ``id``, ``lon``, ``lat``, its non-null fields.
+
+    Empty lists are left out like nulls; ``sessions`` is sent as ``[[debut, fin], …]`` pairs
+    of ISO dates or nulls, as the API's filter reads them (:func:`session_pairs`).
+    """
     lon, lat = feature["geometry"]["coordinates"]
     props = feature["properties"]
     row: dict[str, Any] = {"id": feature["id"], "lon": lon, "lat": lat}
     for name in CHAMPS_CARTE:
         value = props.get(name)
-        if value is not None:
+        if name == "sessions":
+            value = [list(pair) for pair in session_pairs(value)]
+        if value is not None and value != []:
             row[name] = value
     return row
 
@@ -249,8 +270,15 @@ def encoded_column(values: list[Any]) -> Any:
     distinct: list[Any] = []
     codes: list[int] = []
     for value in values:
-        # Texts are most values and cannot equal a tuple: only the others need their type.
-        key = value if type(value) is str else (type(value), value)
+        # Texts are most values and cannot equal a tuple: only the others need their type;
+        # lists (of publics, of sessions) are told apart by their encoding.
+        key: Any
+        if type(value) is str:
+            key = value
+        elif isinstance(value, list):
+            key = (list, orjson.dumps(value))
+        else:
+            key = (type(value), value)
         code = index.get(key)
         if code is None:
             code = index[key] = len(distinct)
@@ -266,17 +294,19 @@ def map_columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     ``{"nombre": n, "position": {"valeurs": [[lon, lat], …], "codes": [place of each row]},
     "colonnes": {"id": […], name: <encoded_column>, …}}``: a missing field is ``null`` in its
-    column. The position is always dictionary-encoded, so its codes number the distinct places
-    (which the page's cluster layer indexes). :func:`map_rows` is the inverse.
+    column, and a field no row has is left out. The position is always dictionary-encoded,
+    so its codes number the distinct places (which the page's cluster layer indexes).
+    :func:`map_rows` is the inverse.
     """
     places: dict[tuple[float, float], int] = {}
     positions = [places.setdefault((row["lon"], row["lat"]), len(places)) for row in rows]
+    present = [name for name in CHAMPS_CARTE if any(name in row for row in rows)]
     return {
         "nombre": len(rows),
         "position": {"valeurs": [list(place) for place in places], "codes": positions},
         "colonnes": {
             "id": [row["id"] for row in rows],
-            **{name: encoded_column([row.get(name) for row in rows]) for name in CHAMPS_CARTE},
+            **{name: encoded_column([row.get(name) for row in rows]) for name in present},
         },
     }
 
@@ -295,7 +325,7 @@ def map_rows(columns: dict[str, Any]) -> list[dict[str, Any]]:
         lon, lat = places[place]
         row: dict[str, Any] = {"id": decoded["id"][i], "lon": lon, "lat": lat}
         for name in CHAMPS_CARTE:
-            if decoded[name][i] is not None:
+            if name in decoded and decoded[name][i] is not None:
                 row[name] = decoded[name][i]
         rows.append(row)
     return rows

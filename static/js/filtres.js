@@ -144,12 +144,36 @@ function dansBornes(n, bornes) {
 
 // ---------------------------------------------------------------- query string → filters
 
-/** Filters meaning « every training ». */
-export function aucunFiltre() {
+/** Filters meaning « every training ».
+ *
+ * `aujourdhui` is not a filter: the day (`YYYY-MM-DD`) from which a session counts as not over
+ * for `session_avant` (the browser's date, as the API takes the server's). */
+export function aucunFiltre(aujourdhui = null) {
   return {
-    region: [], departement: [], type_structure: [], modalite: [],
-    duree_min: null, duree_max: null, q: '', lat: null, lon: null, rayon_km: null, bbox: null
+    region: [], departement: [], type_structure: [], modalite: [], niveau_sortie: [], public_vise: [],
+    certifiante: null, alternance: null, session_avant: null,
+    duree_min: null, duree_max: null, q: '', lat: null, lon: null, rayon_km: null, bbox: null,
+    aujourdhui
   };
+}
+
+const deuxChiffres = (n) => String(n).padStart(2, '0');
+
+/** Today's date in the browser, as `YYYY-MM-DD`. */
+export function dateDuJour(maintenant = new Date()) {
+  return String(maintenant.getFullYear()).padStart(4, '0') + '-' + deuxChiffres(maintenant.getMonth() + 1) +
+    '-' + deuxChiffres(maintenant.getDate());
+}
+
+/** A `YYYY-MM-DD` date that exists in the calendar (years 1 to 9999, as the API), else null. */
+export function lireDate(texte, regles) {
+  if (!new RegExp(regles.motif_date).test(texte)) { return null; }
+  const [annee, mois, jour] = texte.split('-').map(Number);
+  const d = new Date(0);
+  d.setUTCFullYear(annee, mois - 1, jour);
+  const existe = annee >= 1 && d.getUTCFullYear() === annee && d.getUTCMonth() === mois - 1 &&
+    d.getUTCDate() === jour;
+  return existe ? texte : null;
 }
 
 /** Repeated and comma-separated values, stripped, without empties or duplicates (as the API). */
@@ -196,10 +220,10 @@ function lireBbox(texte) {
  * Returns `{filtres, ignores}`: `ignores` names the parameters the API would refuse, which the
  * page leaves out (with those that cannot stand without them, like `lon` without `lat`).
  */
-export function lireFiltres(recherche, regles) {
+export function lireFiltres(recherche, regles, aujourdhui = dateDuJour()) {
   const p = new URLSearchParams(recherche);
   const bornes = regles.bornes;
-  const f = aucunFiltre();
+  const f = aucunFiltre(aujourdhui);
   const ignores = new Set();
   // Non-repeatable parameters: the last value counts, as in the API.
   const dernier = (nom) => { const v = p.getAll(nom); return v.length ? v[v.length - 1] : null; };
@@ -210,6 +234,18 @@ export function lireFiltres(recherche, regles) {
     const valide = liste.length <= regles.valeurs_max &&
       liste.every((v) => (permis ? permis.includes(v) : CODE_INSEE.test(v)));
     if (valide) { f[nom] = liste; } else { ignores.add(nom); }
+  }
+  for (const nom of regles.oui_non) {
+    const texte = dernier(nom);
+    if (texte === null) { continue; }
+    const valeur = Object.prototype.hasOwnProperty.call(regles.valeurs_oui_non, texte)
+      ? regles.valeurs_oui_non[texte] : null;
+    if (valeur === null) { ignores.add(nom); } else { f[nom] = valeur; }
+  }
+  const session = dernier('session_avant');
+  if (session !== null) {
+    f.session_avant = lireDate(session, regles);
+    if (f.session_avant === null) { ignores.add('session_avant'); }
   }
   for (const nom of ['duree_min', 'duree_max']) {
     const texte = dernier(nom);
@@ -265,6 +301,13 @@ export function versParametres(f) {
     if (f[nom].length) { p.set(nom, f[nom].join(',')); }
   }
   for (const m of f.modalite) { p.append('modalite', m); }
+  for (const nom of ['niveau_sortie', 'public_vise']) {
+    if (f[nom].length) { p.set(nom, f[nom].join(',')); }
+  }
+  for (const nom of ['certifiante', 'alternance']) {
+    if (f[nom] !== null) { p.set(nom, f[nom] ? 'oui' : 'non'); }
+  }
+  if (f.session_avant !== null) { p.set('session_avant', f.session_avant); }
   if (f.duree_min !== null) { p.set('duree_min', String(f.duree_min)); }
   if (f.duree_max !== null) { p.set('duree_max', String(f.duree_max)); }
   if (f.q) { p.set('q', f.q); }
@@ -280,7 +323,8 @@ export function versParametres(f) {
 /** Whether any filter is set. */
 export function estFiltre(f) {
   return f.region.length > 0 || f.departement.length > 0 || f.type_structure.length > 0 ||
-    f.modalite.length > 0 || f.duree_min !== null || f.duree_max !== null || motsDe(f).length > 0 ||
+    f.modalite.length > 0 || f.niveau_sortie.length > 0 || f.public_vise.length > 0 ||
+    f.certifiante !== null || f.alternance !== null || f.session_avant !== null || f.duree_min !== null || f.duree_max !== null || motsDe(f).length > 0 ||
     f.lat !== null || f.bbox !== null;
 }
 
@@ -308,6 +352,21 @@ export function texteCherche(r, plier = fold) {
   return plier(r.intitule || '') + ' ' + plier(r.structure || '') + ' ' + plier(r.commune || '');
 }
 
+/** Whether a training has a certification (what `certifiante` asks). */
+export function estCertifiante(r) {
+  return typeof r.certification === 'string' && r.certification !== '';
+}
+
+/** Whether a training has a session starting on or before `avant` and not over on `aujourdhui`
+ * (an unknown start never matches; an unknown end is never over). Rows carry their sessions as
+ * `[debut, fin]` pairs of ISO dates or nulls, which compare as texts. */
+export function aUneSession(r, avant, aujourdhui) {
+  for (const [debut, fin] of r.sessions || []) {
+    if (debut !== null && debut <= avant && (fin === null || fin >= aujourdhui)) { return true; }
+  }
+  return false;
+}
+
 function dansBbox(r, b) {
   const [ouest, sud, est, nord] = b;
   if (r.lat < sud || r.lat > nord) { return false; }
@@ -326,6 +385,8 @@ export function selectionner(lignes, f) {
   const departements = ensemble('departement');
   const types = ensemble('type_structure');
   const modalites = ensemble('modalite');
+  const niveaux = ensemble('niveau_sortie');
+  const publics = ensemble('public_vise');
   const avecPosition = f.lat !== null && f.lon !== null;
   const resultat = [];
   for (let i = 0; i < lignes.length; i++) {
@@ -335,6 +396,13 @@ export function selectionner(lignes, f) {
     if (departements !== null && !departements.has(r.departement)) { continue; }
     if (types !== null && !types.has(r.type_structure)) { continue; }
     if (modalites !== null && !modalites.has(r.modalite)) { continue; }
+    if (niveaux !== null && !niveaux.has(r.niveau_sortie)) { continue; }
+    if (publics !== null && !(Array.isArray(r.public_vise) && r.public_vise.some((v) => publics.has(v)))) {
+      continue;
+    }
+    if (f.certifiante !== null && estCertifiante(r) !== f.certifiante) { continue; }
+    if (f.alternance !== null && r.alternance !== f.alternance) { continue; }
+    if (f.session_avant !== null && !aUneSession(r, f.session_avant, f.aujourdhui)) { continue; }
     const duree = r.duree_mois ?? null;
     if (f.duree_min !== null && !(duree !== null && duree >= f.duree_min)) { continue; }
     if (f.duree_max !== null && !(duree !== null && duree <= f.duree_max)) { continue; }

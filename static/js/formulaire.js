@@ -5,13 +5,27 @@
  */
 
 import { $, formatKm, option } from './dom.js';
-import { aucunFiltre, lireEntier, lireFiltres, versParametres } from './filtres.js';
+import { aucunFiltre, dateDuJour, lireEntier, lireFiltres, versParametres } from './filtres.js';
 
 const RAYON_PAR_DEFAUT = 20;
 const INCONNU = 'code inconnu';
 
 const decouper = (valeur) => (valeur ? valeur.split(',').filter(Boolean) : []);
 const moisLibelle = (m) => m + ' mois';
+/** The yes/no select's value of a filter (`true`, `false`, null), and back. */
+const ouiNon = (v) => (v === null ? '' : v ? 'oui' : 'non');
+const depuisOuiNon = (texte) => (texte === 'oui' ? true : texte === 'non' ? false : null);
+/** Filters of the « Plus de critères » block: it is open whenever one of them is set. */
+const CRITERES_REPLIES = ['niveau_sortie', 'public_vise', 'certifiante', 'alternance', 'session_avant'];
+const dateFrancaise = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** An ISO date in French words (« 31 janvier 2027 »). */
+function dateEnMots(iso) {
+  const [annee, mois, jour] = iso.split('-').map(Number);
+  const d = new Date(0);
+  d.setUTCFullYear(annee, mois - 1, jour);
+  return dateFrancaise.format(d);
+}
 
 /** Select the option of a list of values; several values (a preset) get an option of their own. */
 function choisir(champ, liste, libelle) {
@@ -48,7 +62,7 @@ export const formulaire = {
       this.positionLibelle = '';
       this.rechercheCachee = false;
       $('proposer-commune').textContent = '';
-      this.filtres = aucunFiltre();
+      this.filtres = aucunFiltre(dateDuJour());
       this.ecrireFormulaire(this.filtres);
       this.appliquer({ ajuster: true });
     });
@@ -109,6 +123,16 @@ export const formulaire = {
     for (const c of document.querySelectorAll('input[name="modalite"]')) {
       c.checked = f.modalite.includes(c.value);
     }
+    choisir($('f-niveau-sortie'), f.niveau_sortie, (c) => this.libelle('niveau_sortie', c) || INCONNU);
+    for (const c of document.querySelectorAll('input[name="public_vise"]')) {
+      c.checked = f.public_vise.includes(c.value);
+    }
+    $('f-certifiante').value = ouiNon(f.certifiante);
+    $('f-alternance').value = ouiNon(f.alternance);
+    $('f-session-avant').value = f.session_avant || '';
+    if (CRITERES_REPLIES.some((nom) => (Array.isArray(f[nom]) ? f[nom].length : f[nom] !== null))) {
+      $('plus-de-criteres').open = true;
+    }
     const rayon = f.lat === null ? RAYON_PAR_DEFAUT : f.rayon_km;
     choisir($('f-rayon'), rayon === null ? [] : [String(rayon)], (km) => formatKm.format(Number(km)) + ' km');
     const position = $('position-active');
@@ -132,6 +156,20 @@ export const formulaire = {
       d.type_structure = f.type_structure.map((c) => this.libelle('type_structure', c) || INCONNU).join(', ');
     }
     if (f.modalite.length) { d.modalite = f.modalite.map((c) => this.libelle('modalite', c) || INCONNU).join(', '); }
+    if (f.niveau_sortie.length) {
+      d.niveau_sortie = 'niveau de sortie : ' +
+        f.niveau_sortie.map((c) => this.libelle('niveau_sortie', c) || INCONNU).join(' ou ');
+    }
+    if (f.public_vise.length) {
+      d.public_vise = 'ouvertes à : ' +
+        f.public_vise.map((c) => this.libelle('public_vise', c) || INCONNU).join(' ou ');
+    }
+    if (f.certifiante !== null) { d.certifiante = f.certifiante ? 'certifiantes' : 'non certifiantes'; }
+    if (f.alternance !== null) { d.alternance = f.alternance ? 'en alternance' : 'hors alternance'; }
+    if (f.session_avant !== null) {
+      d.session_avant = 'une session commençant au plus tard le ' + dateEnMots(f.session_avant) +
+        ' et pas encore finie';
+    }
     if (f.duree_min !== null) { d.duree_min = 'au moins ' + f.duree_min + ' mois'; }
     if (f.duree_max !== null) { d.duree_max = 'au plus ' + f.duree_max + ' mois'; }
     if (f.q.trim()) {
@@ -156,8 +194,8 @@ export const formulaire = {
     const resume = $('resume-filtres');
     if (!resume) { return; }
     const d = this.descriptionsFiltres(f);
-    const ordre = ['q', 'region', 'departement', 'type_structure', 'modalite', 'duree_min', 'duree_max',
-      'position', 'bbox'];
+    const ordre = ['q', 'region', 'departement', 'type_structure', 'modalite', 'niveau_sortie', 'public_vise',
+      'certifiante', 'alternance', 'session_avant', 'duree_min', 'duree_max', 'position', 'bbox'];
     const parties = ordre.filter((nom) => d[nom]).map((nom) => d[nom]);
     if (d.duree_min && d.duree_max) {
       parties.splice(parties.indexOf(d.duree_min), 2, 'de ' + f.duree_min + ' à ' + f.duree_max + ' mois');
@@ -167,6 +205,7 @@ export const formulaire = {
 
   lireFormulaire() {
     const modalites = Array.from(document.querySelectorAll('input[name="modalite"]:checked'), (c) => c.value);
+    const publics = Array.from(document.querySelectorAll('input[name="public_vise"]:checked'), (c) => c.value);
     const aPosition = this.filtres.lat !== null;
     const rayon = $('f-rayon').value;
     return {
@@ -174,6 +213,12 @@ export const formulaire = {
       departement: decouper($('f-departement').value),
       type_structure: decouper($('f-type').value),
       modalite: modalites,
+      niveau_sortie: decouper($('f-niveau-sortie').value),
+      public_vise: publics,
+      certifiante: depuisOuiNon($('f-certifiante').value),
+      alternance: depuisOuiNon($('f-alternance').value),
+      session_avant: $('f-session-avant').value || null,
+      aujourdhui: dateDuJour(),
       duree_min: lireEntier($('f-duree-min').value),
       duree_max: lireEntier($('f-duree-max').value),
       q: this.rechercheCachee ? this.filtres.q : $('f-q').value.trim(),

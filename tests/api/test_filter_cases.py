@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
@@ -30,9 +31,11 @@ CASES = json.loads((REPO_ROOT / "tests" / "data" / "filter_cases.json").read_tex
 
 
 def feature_of(row: dict[str, Any]) -> dict[str, Any]:
-    """The GeoJSON feature of a row of the table (missing properties are null)."""
+    """The GeoJSON feature of a row of the table (missing properties are null, lists empty)."""
     properties: dict[str, Any] = dict.fromkeys(PROPERTY_FIELDS)
+    properties.update({"public_vise": [], "sessions": []})
     properties.update({k: v for k, v in row.items() if k not in ("id", "lon", "lat")})
+    properties["sessions"] = [{"debut": d, "fin": f} for d, f in properties["sessions"]]
     return {
         "type": "Feature",
         "id": row["id"],
@@ -50,7 +53,10 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         "features": [feature_of(row) for row in CASES["lignes"]],
     }
     path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
-    with TestClient(create_app(Settings(data_path=path, reload_interval_s=3600))) as test_client:
+    settings = Settings(
+        data_path=path, reload_interval_s=3600, today=date.fromisoformat(CASES["aujourdhui"])
+    )
+    with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from app.columns import new_filter_columns
 from app.filters import (
     BBox,
     CodeColumn,
@@ -113,6 +114,7 @@ def index_of(points: list[tuple[float, float]]) -> FilterIndex:
         lon=np.array([p[0] for p in points], dtype=float),
         lat=np.array([p[1] for p in points], dtype=float),
         text=("",) * n,
+        **new_filter_columns([{}] * n),
     )
 
 
@@ -171,6 +173,7 @@ def test_facets_ignore_their_own_filter() -> None:
         lon=np.zeros(4),
         lat=np.zeros(4),
         text=("",) * 4,
+        **new_filter_columns([{}] * 4),
     )
     counts = facet_counts(index, FormationFilters(region=("84",), type_structure=("ecole",)))
     assert counts["region"] == {"84": 1, "11": 2}

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from datetime import date
+from typing import Any
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.columns import new_filter_columns
 from app.filters import (
     BBox,
     CodeColumn,
@@ -22,6 +25,23 @@ from geo.geodesy import distances_km as haversine_km
 REGIONS = ("84", "11", "2A", None)
 TYPES = ("ecole", "association", None)
 WORDS = ("web", "data", "lyon")
+NIVEAUX = ("3", "5", "sans_niveau")
+PUBLICS = ("demandeurs_emploi", "salaries", "tout_public")
+#: Days around the reference day of the searches, as ISO dates (and null).
+DAYS = tuple(date(2027, 3, day).isoformat() for day in (1, 14, 15, 16, 30))
+days = st.none() | st.sampled_from(DAYS)
+extras = st.fixed_dictionaries(
+    {},
+    optional={
+        "niveau_sortie": st.none() | st.sampled_from(NIVEAUX),
+        "public_vise": st.lists(st.sampled_from(PUBLICS), max_size=2, unique=True),
+        "certification": st.none() | st.sampled_from(["RNCP1", ""]),
+        "alternance": st.none() | st.booleans(),
+        "sessions": st.lists(
+            st.builds(lambda d, f: {"debut": d, "fin": f}, days, days), max_size=3
+        ),
+    },
+)
 
 rows = st.tuples(
     st.floats(4.0, 6.0) | st.sampled_from([179.9, -179.9, 55.5]),  # lon, a few far away
@@ -30,6 +50,7 @@ rows = st.tuples(
     st.sampled_from(TYPES),
     st.none() | st.integers(1, 24),
     st.lists(st.sampled_from(WORDS), max_size=2).map(" ".join),
+    extras,
 )
 near = st.builds(
     Near,
@@ -46,6 +67,12 @@ boxes = st.builds(
 )
 filters = st.builds(
     FormationFilters,
+    niveau_sortie=st.lists(st.sampled_from(NIVEAUX), max_size=2, unique=True).map(tuple),
+    public_vise=st.lists(st.sampled_from(PUBLICS), max_size=2, unique=True).map(tuple),
+    certifiante=st.none() | st.booleans(),
+    alternance=st.none() | st.booleans(),
+    session_avant=st.none() | st.sampled_from(DAYS).map(date.fromisoformat),
+    aujourdhui=st.just(date(2027, 3, 15)),
     region=st.lists(st.sampled_from(REGIONS[:3]), max_size=2, unique=True).map(tuple),
     type_structure=st.lists(st.sampled_from(TYPES[:2]), max_size=2, unique=True).map(tuple),
     duree_min=st.none() | st.integers(0, 12),
@@ -56,14 +83,37 @@ filters = st.builds(
 )
 
 
-Row = tuple[float, float, str | None, str | None, int | None, str]
+Row = tuple[float, float, str | None, str | None, int | None, str, dict[str, Any]]
+
+
+def new_criteria_hold(props: dict[str, Any], wanted: FormationFilters) -> bool:
+    """The new criteria, as issue 13 states them, on one row's properties."""
+    if wanted.niveau_sortie and props.get("niveau_sortie") not in wanted.niveau_sortie:
+        return False
+    if wanted.public_vise and not set(props.get("public_vise", ())) & set(wanted.public_vise):
+        return False
+    if wanted.certifiante is not None and bool(props.get("certification")) != wanted.certifiante:
+        return False
+    if wanted.alternance is not None and props.get("alternance") is not wanted.alternance:
+        return False
+    if wanted.session_avant is not None:
+        avant, today = wanted.session_avant.isoformat(), str(wanted.aujourdhui)
+        return any(
+            s["debut"] is not None
+            and s["debut"] <= avant
+            and (s["fin"] is None or s["fin"] >= today)
+            for s in props.get("sessions", ())
+        )
+    return True
 
 
 def scanned(data: list[Row], wanted: FormationFilters) -> tuple[list[int], list[float] | None]:
     """The reference: every row tested on its own, then sorted by (distance, row)."""
     kept: list[tuple[float, int]] = []
-    for row, (lon, lat, region, kind, duree, text) in enumerate(data):
+    for row, (lon, lat, region, kind, duree, text, props) in enumerate(data):
         if wanted.region and region not in wanted.region:
+            continue
+        if not new_criteria_hold(props, wanted):
             continue
         if wanted.type_structure and kind not in wanted.type_structure:
             continue
@@ -111,7 +161,7 @@ def test_radius_search_equals_a_row_scan(
     offsets: list[tuple[float, float]], lat: float, rayon_km: float
 ) -> None:
     """Points all around the search point, many near the circle and the corners of its box."""
-    data: list[Row] = [(5.0 + dx, lat + dy, None, None, None, "") for dx, dy in offsets]
+    data: list[Row] = [(5.0 + dx, lat + dy, None, None, None, "", {}) for dx, dy in offsets]
     check_against_scan(data, FormationFilters(near=Near(5.0, lat, rayon_km)))
 
 
@@ -129,6 +179,7 @@ def check_against_scan(data: list[Row], wanted: FormationFilters) -> None:
         lat=lats,
         text=tuple(r[5] for r in data),
         bands=LatitudeBands.of(lons, lats),
+        **new_filter_columns(r[6] for r in data),
     )
     expected_rows, expected_distances = scanned(data, wanted)
     selection = select(index, wanted)

@@ -28,6 +28,7 @@ import pytest
 
 from bench.synthetic import synthetic_collection, write_synthetic
 from tests.live_server import LiveServer, free_port
+from tests.new_fields import TODAY, with_new_fields
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -165,6 +166,18 @@ def nulls_server(work_dir: Path) -> Iterator[Server]:
     data = work_dir / "formations-nulls.geojson"
     data.write_text(json.dumps(nulls_collection(), ensure_ascii=False), encoding="utf-8")
     running = start_server(data, work_dir)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def lheo_server(work_dir: Path) -> Iterator[Server]:
+    """Carte GEN on trainings carrying the LHEO fields, its « today » fixed (tests/new_fields)."""
+    data = work_dir / "formations-lheo.geojson"
+    collection = with_new_fields(synthetic_collection(300, seed=21), seed=21)
+    collection["metadonnees"]["version"] = "lheo"
+    data.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    running = start_server(data, work_dir, CARTE_GEN_TODAY=TODAY.isoformat())
     yield running
     running.stop()
 

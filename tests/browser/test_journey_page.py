@@ -31,6 +31,7 @@ def test_at_1366x768_the_first_result_is_visible_without_scrolling(open_page, se
 
 FIELDS_COVERED = """() => {
     const covered = [];
+    document.querySelectorAll('#filtres details').forEach((d) => { d.open = true; });
     const fields = document.querySelectorAll(
         '#filtres input:not([type=hidden]), #filtres select, #filtres button');
     for (const field of fields) {

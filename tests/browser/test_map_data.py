@@ -12,16 +12,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.main import create_app
-from app.routers.pages import CHAMPS_CARTE, encoded_column, map_columns, map_rows
+from app.routers.pages import CHAMPS_CARTE, CHAMPS_FILTRES, encoded_column, map_columns, map_rows
 from app.settings import Settings
-from bench.synthetic import write_synthetic
+from bench.synthetic import synthetic_collection
 from geo.schema import PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
+from tests.new_fields import with_new_fields
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     path = tmp_path_factory.mktemp("donnees") / "formations.geojson"
-    write_synthetic(path, 200, seed=3)
+    collection = with_new_fields(synthetic_collection(200, seed=3), seed=3)
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
     with TestClient(create_app(Settings(data_path=path, reload_interval_s=3600))) as test_client:
         yield test_client
 
@@ -36,16 +38,21 @@ def test_map_rows_are_the_api_features_fields(client: TestClient) -> None:
     for row, feature in zip(rows, features, strict=True):
         assert row.pop("id") == feature["id"]
         assert [row.pop("lon"), row.pop("lat")] == feature["geometry"]["coordinates"]
-        expected = {k: feature["properties"][k] for k in CHAMPS_CARTE}
-        assert row == {k: v for k, v in expected.items() if v is not None}
+        expected = {k: feature["properties"].get(k) for k in CHAMPS_CARTE}
+        # sessions as [debut, fin] pairs; nulls and empty lists left out
+        expected["sessions"] = [[s["debut"], s["fin"]] for s in expected["sessions"]]
+        assert row == {k: v for k, v in expected.items() if v is not None and v != []}
     etag = answer.headers["etag"]
     revalidation = {"If-None-Match": etag, "Accept-Encoding": "gzip"}
     assert client.get("/carte/donnees.json", headers=revalidation).status_code == 304
 
 
 def test_map_fields_come_from_the_schema() -> None:
-    assert set(CHAMPS_CARTE) <= set(PROPERTY_FIELDS)
-    assert list(CHAMPS_CARTE) == [name for name in PROPERTY_FIELDS if name in CHAMPS_CARTE]
+    # the schema's fields in its order, then those the page's filters read (contract C1)
+    known = tuple(dict.fromkeys((*PROPERTY_FIELDS, *CHAMPS_FILTRES)))
+    assert set(CHAMPS_CARTE) <= set(known)
+    assert list(CHAMPS_CARTE) == [name for name in known if name in CHAMPS_CARTE]
+    assert set(CHAMPS_FILTRES) <= set(CHAMPS_CARTE)
     for read_by_the_page in ("intitule", "structure", "type_structure", "region", "modalite"):
         assert read_by_the_page in CHAMPS_CARTE
 

@@ -10,17 +10,18 @@ import { fold, lireFiltres, selectionner, versParametres } from '../../static/js
 
 const CAS = JSON.parse(readFileSync(new URL('../data/filter_cases.json', import.meta.url), 'utf8'));
 const REGLES = CAS.regles;
+const AUJOURDHUI = CAS.aujourdhui;
 
 /** Fresh copies: the module writes `distance_km` and `texte` on the rows. */
 const lignes = () => CAS.lignes.map((r) => ({ ...r }));
 
 for (const cas of CAS.cas) {
   test(`cas : ${cas.nom}`, () => {
-    const { filtres, ignores } = lireFiltres(cas.requete, REGLES);
+    const { filtres, ignores } = lireFiltres(cas.requete, REGLES, AUJOURDHUI);
     assert.deepEqual(ignores, cas.ignores ?? []);
     assert.deepEqual(selectionner(lignes(), filtres).map((r) => r.id), cas.ids);
     // The page's URL reads back as the same filters, with nothing left to ignore.
-    const relu = lireFiltres(versParametres(filtres).toString(), REGLES);
+    const relu = lireFiltres(versParametres(filtres).toString(), REGLES, AUJOURDHUI);
     assert.deepEqual(relu.ignores, []);
     assert.deepEqual(selectionner(lignes(), relu.filtres).map((r) => r.id), cas.ids);
   });

@@ -240,3 +240,17 @@ def test_no_internal_detail_in_headers_health_or_links(proxy: Proxy, proxy_data:
         "gazetteer",
     }
     assert "piege.example" not in page.text  # Host is set by nginx, never the client's
+
+
+def test_an_answer_that_depends_on_the_day_is_never_kept_by_nginx(proxy: Proxy) -> None:
+    """``session_avant`` counts sessions from today: nginx must ask the app every time."""
+    path = "/api/formations?session_avant=2030-01-01&limit=3"
+    first, _ = fetch(proxy, path, "gzip")
+    second, _ = fetch(proxy, path, "gzip")
+    assert first.status_code == second.status_code == 200
+    assert first.headers["cache-control"] == "no-cache"
+    assert "HIT" not in (first.headers["x-cache-status"], second.headers["x-cache-status"])
+    # the other searches are still kept
+    fetch(proxy, "/api/formations?alternance=oui&limit=3", "gzip")
+    kept, _ = fetch(proxy, "/api/formations?alternance=oui&limit=3", "gzip")
+    assert kept.headers["x-cache-status"] == "HIT"
