@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.columns import new_filter_columns
 from app.dependencies import FORMATION_QUERY_PARAMETERS, FormationQuery
 from app.filters import CodeColumn, FilterIndex, FormationFilters, LatitudeBands, Near
 from app.pistes import (
@@ -40,6 +41,7 @@ def index_of(data: list[Row]) -> FilterIndex:
         lat=lats,
         text=tuple(r[5] for r in data),
         bands=LatitudeBands.of(lons, lats),
+        **new_filter_columns(r[6] for r in data),
     )
 
 
