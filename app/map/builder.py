@@ -12,6 +12,7 @@ from markupsafe import Markup
 from app.dependencies import CODE_VALUES, FormationQuery
 from app.filters import FACET_FIELDS, MAX_MULTI_VALUES
 from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran
+from app.map.fiche import fiche_config
 from app.settings import Basemap
 from geo.schema import (
     MODALITE_LABELS,
@@ -133,6 +134,7 @@ def client_config(
             "precision": {str(k): v for k, v in PRECISION_LABELS.items()},
         },
         "icones": ICONES_TYPE_STRUCTURE,
+        "fiche": fiche_config(),
     }
 
 

@@ -43,6 +43,7 @@ DONNEES_PATH: Final = "/carte/donnees.json"
 #: Key of the map data among a dataset's prepared artefacts.
 DONNEES_CLE: Final = "carte:donnees"
 #: Properties the map does not read: names come from the code tables, the rest is for data users.
+#: The page works the next session out of ``sessions`` and its own date (the build's is stale).
 HORS_CARTE: Final = frozenset(
     {
         "code_insee",
@@ -52,12 +53,29 @@ HORS_CARTE: Final = frozenset(
         "geocodage_source",
         "geocodage_score",
         "geocodage_libelle",
+        "prochaine_session",
     }
 )
-#: Properties of each training sent to the map, in schema order.
+#: Fields the popup and the list show to say when, how and at what level one can join a
+#: training (issue 13, contract C1).
+CHAMPS_FICHE: Final[tuple[str, ...]] = (
+    "sessions",
+    "contact_email",
+    "contact_telephone",
+    "url_candidature",
+    "certification",
+    "niveau_entree",
+    "niveau_sortie",
+    "public_vise",
+    "alternance",
+    "nombre_heures",
+    "prise_en_charge",
+)
+#: Properties of each training sent to the map: the schema's in its order, then the fields of
+#: the popup that the schema does not list.
 CHAMPS_CARTE: Final[tuple[str, ...]] = tuple(
     name for name in PROPERTY_FIELDS if name not in HORS_CARTE
-)
+) + tuple(name for name in CHAMPS_FICHE if name not in PROPERTY_FIELDS)
 RAYONS_KM: Final[tuple[int, ...]] = (5, 10, 20, 30, 50, 100, 200)
 #: Inline scripts of a page (no ``src``): each one's hash goes in the CSP.
 INLINE_SCRIPT: Final = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
@@ -250,7 +268,13 @@ def encoded_column(values: list[Any]) -> Any:
     codes: list[int] = []
     for value in values:
         # Texts are most values and cannot equal a tuple: only the others need their type.
-        key = value if type(value) is str else (type(value), value)
+        # Lists (sessions, publics) are told apart by their JSON text.
+        if type(value) is str:
+            key: Any = value
+        elif isinstance(value, list | dict):
+            key = (type(value), orjson.dumps(value))
+        else:
+            key = (type(value), value)
         code = index.get(key)
         if code is None:
             code = index[key] = len(distinct)

@@ -11,6 +11,7 @@
 import { clavier } from './clavier.js';
 import { relierDialogues } from './dialogues.js';
 import { $, formatEntier } from './dom.js';
+import { fiche } from './fiche.js';
 import { fold, lireFiltres, selectionner, texteCherche, versParametres } from './filtres.js';
 import { formulaire } from './formulaire.js';
 import { integration } from './integration.js';
@@ -257,7 +258,7 @@ class Application {
 }
 
 Object.assign(
-  Application.prototype, affichagePistes, clavier, formulaire, integration, legende, liste, marqueurs, presDeMoi, zone
+  Application.prototype, affichagePistes, clavier, fiche, formulaire, integration, legende, liste, marqueurs, presDeMoi, zone
 );
 
 const depart = window.carteGenDepart;
