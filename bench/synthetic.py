@@ -163,7 +163,7 @@ def _sessions(rng: random.Random) -> list[dict[str, str | None]]:
     for _ in range(rng.choice((1, 1, 2, 2, 3))):
         debut = REFERENCE_DATE + timedelta(days=rng.randint(-365, 900))
         fin = debut + timedelta(days=rng.randint(60, 330)) if rng.random() < 0.9 else None
-        sessions.append({"debut": debut.isoformat(), "fin": fin and fin.isoformat()})
+        sessions.append({"debut": debut.isoformat(), "fin": fin.isoformat() if fin else None})
     return sorted(sessions, key=lambda s: s["debut"] or "")
 
 
