@@ -43,7 +43,6 @@ DONNEES_PATH: Final = "/carte/donnees.json"
 #: Key of the map data among a dataset's prepared artefacts.
 DONNEES_CLE: Final = "carte:donnees"
 #: Properties the map does not read: names come from the code tables, the rest is for data users.
-#: The page works the next session out of ``sessions`` and its own date (the build's is stale).
 HORS_CARTE: Final = frozenset(
     {
         "code_insee",
@@ -53,13 +52,13 @@ HORS_CARTE: Final = frozenset(
         "geocodage_source",
         "geocodage_score",
         "geocodage_libelle",
-        "prochaine_session",
     }
 )
 #: Fields the popup and the list show to say when, how and at what level one can join a
 #: training (issue 13, contract C1).
 CHAMPS_FICHE: Final[tuple[str, ...]] = (
     "sessions",
+    "prochaine_session",
     "contact_email",
     "contact_telephone",
     "url_candidature",
@@ -244,7 +243,10 @@ def embed(
 
 
 def map_row(feature: dict[str, Any]) -> dict[str, Any]:
-    """Return a training as the map reads it: ``id``, ``lon``, ``lat``, its non-null fields."""
+    """Return a training as the map reads it: ``id``, ``lon``, ``lat``, its non-null fields.
+
+    ``prochaine_session`` is left out of a row that has sessions.
+    """
     lon, lat = feature["geometry"]["coordinates"]
     props = feature["properties"]
     row: dict[str, Any] = {"id": feature["id"], "lon": lon, "lat": lat}
@@ -252,6 +254,10 @@ def map_row(feature: dict[str, Any]) -> dict[str, Any]:
         value = props.get(name)
         if value is not None:
             row[name] = value
+    # The page works the next session out of the sessions and its own date (the build's may be
+    # months old): the build's ``prochaine_session`` only goes where no session is given.
+    if row.get("sessions"):
+        row.pop("prochaine_session", None)
     return row
 
 
