@@ -62,7 +62,8 @@ export const marqueurs = {
   /** Popup of a training, built node by node: what it is, when, how to apply, then details. */
   contenuPopup(r) {
     const racine = el('div', 'popup-formation');
-    racine.setAttribute('tabindex', '-1');
+    // In the tab order: its content may scroll, with no link inside to reach it by keyboard.
+    racine.setAttribute('tabindex', '0');
     racine.style.maxHeight = this.hauteurPopup() + 'px';
     racine.appendChild(el('h3', 'popup-titre', titreDe(r)));
     if (r.intitule && r.structure) { racine.appendChild(el('p', 'popup-structure', r.structure)); }

@@ -74,9 +74,10 @@ def test_the_next_session_of_the_build_is_sent_only_without_sessions() -> None:
     with_sessions = map_row(feature(sessions=periods, prochaine_session="2027-01-05"))
     assert with_sessions["sessions"] == periods
     assert "prochaine_session" not in with_sessions
-    assert map_row(feature(sessions=[], prochaine_session="2027-01-05"))[
-        "prochaine_session"
-    ] == "2027-01-05"
+    assert (
+        map_row(feature(sessions=[], prochaine_session="2027-01-05"))["prochaine_session"]
+        == "2027-01-05"
+    )
 
 
 def test_map_data_names_regions_and_departements(client: TestClient) -> None:
