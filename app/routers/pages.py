@@ -267,14 +267,15 @@ def encoded_column(values: list[Any]) -> Any:
     Dictionary encoding (distinct values in first-seen order, then each row's index) is
     chosen when there are at most half as many distinct values as rows: structures, communes,
     enums and shared positions repeat, and fewer bytes are faster for the page to receive and
-    to parse. Values are told apart by type too (``1``, ``1.0`` and ``True`` stay distinct).
+    to parse. Values are told apart by type too (``1``, ``1.0`` and ``True`` stay distinct),
+    lists (``sessions``, ``public_vise``) by their JSON text.
     """
     index: dict[Any, int] = {}
     distinct: list[Any] = []
     codes: list[int] = []
     for value in values:
         # Texts are most values and cannot equal a tuple: only the others need their type.
-        # Lists (sessions, publics) are told apart by their JSON text.
+        # A list cannot be a key: its JSON text stands for it (and keeps [1] and [true] apart).
         if type(value) is str:
             key: Any = value
         elif isinstance(value, list | dict):
