@@ -274,14 +274,16 @@ def encoded_column(values: list[Any]) -> Any:
     distinct: list[Any] = []
     codes: list[int] = []
     for value in values:
-        # Texts are most values and cannot equal a tuple: only the others need their type.
-        # A list cannot be a key: its JSON text stands for it (and keeps [1] and [true] apart).
-        if type(value) is str:
+        # Texts are most values and cannot equal a tuple: only the others need their type. A
+        # list cannot be a key: its JSON bytes stand for it (they keep [1] and [true] apart,
+        # and bytes never equal a text or a tuple).
+        kind = type(value)
+        if kind is str:
             key: Any = value
-        elif isinstance(value, list | dict):
-            key = (type(value), orjson.dumps(value))
+        elif kind is list or kind is dict:
+            key = orjson.dumps(value)
         else:
-            key = (type(value), value)
+            key = (kind, value)
         code = index.get(key)
         if code is None:
             code = index[key] = len(distinct)
