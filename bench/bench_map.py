@@ -25,9 +25,9 @@ The server prepares the map data when it loads a dataset version (not on a reque
 script also times that preparation in-process (build, then br and gzip compression) and the
 first request for the data, which is what the first visitor waits for.
 
-With ``--screenshots`` it also writes page and embed screenshots at phone and desktop sizes
-(demo-like data of 171 trainings, tiles replaced by a plain generated tile) to
-``docs/screenshots/``.
+With ``--screenshots`` it also writes page and embed screenshots at phone and desktop sizes,
+and of the page with a training's popup open (demo-like data of 171 trainings, tiles
+replaced by a plain generated tile) to ``docs/screenshots/``.
 
 The Folium page loads only what FastMarkerCluster needs (Leaflet and Leaflet.markercluster):
 Folium's defaults also load jQuery, Bootstrap, Font Awesome and Leaflet.awesome-markers (for
@@ -318,6 +318,22 @@ def _median(rounds: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in rounds)
 
 
+#: Rank, among the first 50 of the list (those shown), of the first training with a session,
+#: an application link and a certification: a popup that shows the most.
+RICHEST = """() => window.carteGen.application.resultats.slice(0, 50).findIndex(
+    r => r.sessions && r.sessions.length && r.url_candidature && r.certification)"""
+
+
+def popup_screenshot(page: Any, target: Path) -> Path:
+    """Open the popup of the training that shows the most, from the list, and shoot it."""
+    rank = max(0, page.evaluate(RICHEST))
+    page.locator("#liste-formations button.formation").nth(rank).dispatch_event("click")
+    page.wait_for_selector(".leaflet-popup .popup-formation")
+    time.sleep(0.6)  # the map pans to the popup (animated)
+    page.screenshot(path=str(target))
+    return target
+
+
 def screenshots(browser: Any, base_url: str, out: Path) -> list[Path]:
     """Page and embed at phone and desktop sizes."""
     out.mkdir(parents=True, exist_ok=True)
@@ -338,6 +354,8 @@ def screenshots(browser: Any, base_url: str, out: Path) -> list[Path]:
                 target = out / f"page-{name}-liste.png"
                 page.screenshot(path=str(target))
                 shots.append(target)
+            if view == "page":
+                shots.append(popup_screenshot(page, out / f"page-{name}-popup.png"))
             context.close()
     return shots
 

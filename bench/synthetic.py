@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,7 +26,9 @@ from geo.schema import (
     PROPERTY_FIELDS,
     GeocodingSource,
     Modalite,
+    Niveau,
     Precision,
+    PublicVise,
     TypeStructure,
 )
 
@@ -55,6 +59,9 @@ _STRUCTURES: Final = {
     TypeStructure.ETABLISSEMENT_PUBLIC: ("GRETA", "Université de", "Lycée des métiers de"),
     TypeStructure.AUTRE: ("Tiers-lieu", "Espace numérique", "Point d'accueil numérique"),
 }
+#: The build date the generated sessions are placed around (the default ``date_generation``).
+REFERENCE_DATE: Final = date(2026, 1, 1)
+_NIVEAUX_SORTIE: Final = (Niveau.NIVEAU_3, Niveau.NIVEAU_4, Niveau.NIVEAU_5, Niveau.NIVEAU_6)
 _RUES: Final = ("rue de la République", "avenue Jean Jaurès", "place de la Mairie", "rue Pasteur")
 
 #: Fallback when no gazetteer exists: region code → (name, a département code and name,
@@ -144,6 +151,64 @@ def _places_from_boxes(count: int, rng: random.Random) -> list[_Place]:
     return places
 
 
+def _slug(text: str) -> str:
+    """ASCII lower-case words joined by hyphens (a made-up domain name)."""
+    folded = text.lower().translate(str.maketrans("àâäçéèêëîïôöùûüÿœ", "aaaceeeeiioouuuyo"))
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:40] or "structure"
+
+
+def _sessions(rng: random.Random) -> list[dict[str, str | None]]:
+    """One to three periods spread from a year before to 30 months after the reference date."""
+    sessions = []
+    for _ in range(rng.choice((1, 1, 2, 2, 3))):
+        debut = REFERENCE_DATE + timedelta(days=rng.randint(-365, 900))
+        fin = debut + timedelta(days=rng.randint(60, 330)) if rng.random() < 0.9 else None
+        sessions.append({"debut": debut.isoformat(), "fin": fin.isoformat() if fin else None})
+    return sorted(sessions, key=lambda s: s["debut"] or "")
+
+
+def _action_values(rng: random.Random, number: int, structure: str) -> dict[str, Any]:
+    """Generate the fields that say when and how to join a training (C1), often missing.
+
+    Contacts belong to the structure (its trainings share them), the application page to
+    the training; web addresses and e-mails use the reserved ``.invalid`` domain.
+    """
+    domaine = f"{_slug(structure)}.invalid"
+    sessions = _sessions(rng) if rng.random() < 0.85 else []
+    upcoming = [
+        s["debut"] for s in sessions if s["debut"] and s["debut"] >= REFERENCE_DATE.isoformat()
+    ]
+    heures = rng.randrange(140, 1600, 35) if rng.random() < 0.75 else None
+    telephone = None
+    if rng.random() < 0.75:
+        pairs = [f"{rng.randint(0, 99):02d}" for _ in range(4)]
+        telephone = f"0{rng.choice('1234589')} " + " ".join(pairs)
+    return {
+        "sessions": sessions,
+        "prochaine_session": min(upcoming, default=None),
+        "contact_email": f"contact@{domaine}" if rng.random() < 0.6 else None,
+        "contact_telephone": telephone,
+        "url_candidature": (
+            f"https://{domaine}/formations/{number}/candidater" if rng.random() < 0.35 else None
+        ),
+        "certification": (
+            f"{rng.choice(('RNCP', 'RNCP', 'RS'))}{rng.randint(5000, 39999)}"
+            if rng.random() < 0.6
+            else None
+        ),
+        "niveau_entree": (
+            rng.choice((Niveau.SANS_NIVEAU, Niveau.NIVEAU_3, Niveau.NIVEAU_4)).value
+            if rng.random() < 0.5
+            else None
+        ),
+        "niveau_sortie": rng.choice(_NIVEAUX_SORTIE).value if rng.random() < 0.7 else None,
+        "public_vise": [p.value for p in PublicVise if rng.random() < 0.3],
+        "alternance": rng.choice((True, False, False, None)),
+        "nombre_heures": heures,
+        "prise_en_charge": rng.choice((True, True, False, None)),
+    }
+
+
 def synthetic_features(
     count: int, seed: int = 0, gazetteer_path: Path | None = DEFAULT_GAZETTEER
 ) -> list[dict[str, Any]]:
@@ -153,9 +218,12 @@ def synthetic_features(
     :param seed: random seed.
     :param gazetteer_path: real communes to place them in; ``None`` or a missing file uses
         random points in rough region boxes.
-    :returns: RFC 7946 Point features with ``PROPERTY_FIELDS`` properties and ids ``SYN-000001``….
+    :returns: RFC 7946 Point features with ``PROPERTY_FIELDS`` properties (then the session,
+        contact, level and public fields, until the schema lists them) and ids ``SYN-000001``….
     """
     rng = random.Random(seed)
+    # A stream of its own, so that the other fields stay what they were for a seed.
+    action_rng = random.Random(f"actions-{seed}")
     places = None
     if gazetteer_path is not None:
         places = _places_from_gazetteer(gazetteer_path, count, rng)
@@ -187,6 +255,7 @@ def synthetic_features(
             "geocodage_precision": Precision.COMMUNE.value,
             "geocodage_score": 1.0,
             "geocodage_libelle": place.commune,
+            **_action_values(action_rng, number, structure),
         }
         features.append(
             {
@@ -199,7 +268,10 @@ def synthetic_features(
                         round(place.lat, COORDINATE_DECIMALS),
                     ],
                 },
-                "properties": {name: values[name] for name in PROPERTY_FIELDS},
+                "properties": {
+                    **{name: values[name] for name in PROPERTY_FIELDS},
+                    **{k: v for k, v in values.items() if k not in PROPERTY_FIELDS},
+                },
             }
         )
     return features

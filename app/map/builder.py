@@ -13,6 +13,7 @@ from app.columns import FILTER_LABELS, ISO_DATE_PATTERN, YES_NO_VALUES, yes_no_c
 from app.dependencies import CODE_VALUES, FormationQuery
 from app.filters import FACET_FIELDS, MAX_MULTI_VALUES, YES_NO_FIELDS
 from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran
+from app.map.fiche import fiche_config
 from app.pistes import pistes_config
 from app.settings import Basemap
 from geo.schema import (
@@ -146,6 +147,7 @@ def client_config(
             "filtres": dict(FILTER_LABELS),
         },
         "icones": ICONES_TYPE_STRUCTURE,
+        "fiche": fiche_config(),
     }
 
 

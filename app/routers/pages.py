@@ -62,12 +62,34 @@ HORS_CARTE: Final = frozenset(
         "geocodage_libelle",
     }
 )
-#: Properties the page's filters read (``certification`` for ``certifiante``): sent to the map
-#: whether the schema lists them yet or not, so a data file carrying them is filtered alike.
+#: Fields the popup and the list show to say when, how and at what level one can join a
+#: training (issue 13, contract C1).
+CHAMPS_FICHE: Final[tuple[str, ...]] = (
+    "sessions",
+    "prochaine_session",
+    "contact_email",
+    "contact_telephone",
+    "url_candidature",
+    "certification",
+    "niveau_entree",
+    "niveau_sortie",
+    "public_vise",
+    "alternance",
+    "nombre_heures",
+    "prise_en_charge",
+)
+#: Properties the page's filters read (``certification`` for ``certifiante``).
 CHAMPS_FILTRES: Final = ("niveau_sortie", "public_vise", "certification", "alternance", "sessions")
-#: Properties of each training sent to the map, in schema order (then the filters' own).
+#: Properties of each training sent to the map: the schema's in its order, then the fields of
+#: the popup and the filters that the schema does not list.
 CHAMPS_CARTE: Final[tuple[str, ...]] = tuple(
-    dict.fromkeys((*(name for name in PROPERTY_FIELDS if name not in HORS_CARTE), *CHAMPS_FILTRES))
+    dict.fromkeys(
+        (
+            *(name for name in PROPERTY_FIELDS if name not in HORS_CARTE),
+            *CHAMPS_FICHE,
+            *CHAMPS_FILTRES,
+        )
+    )
 )
 RAYONS_KM: Final[tuple[int, ...]] = (5, 10, 20, 30, 50, 100, 200)
 #: Inline scripts of a page (no ``src``): each one's hash goes in the CSP.
@@ -245,6 +267,7 @@ def map_row(feature: dict[str, Any]) -> dict[str, Any]:
 
     Empty lists are left out like nulls; ``sessions`` is sent as ``[[debut, fin], …]`` pairs
     of ISO dates or nulls, as the API's filter reads them (:func:`session_pairs`).
+    ``prochaine_session`` is left out of a row that has sessions.
     """
     lon, lat = feature["geometry"]["coordinates"]
     props = feature["properties"]
@@ -255,6 +278,10 @@ def map_row(feature: dict[str, Any]) -> dict[str, Any]:
             value = [list(pair) for pair in session_pairs(value)]
         if value is not None and value != []:
             row[name] = value
+    # The page works the next session out of the sessions and its own date (the build's may be
+    # months old): the build's ``prochaine_session`` only goes where no session is given.
+    if row.get("sessions"):
+        row.pop("prochaine_session", None)
     return row
 
 
@@ -264,21 +291,23 @@ def encoded_column(values: list[Any]) -> Any:
     Dictionary encoding (distinct values in first-seen order, then each row's index) is
     chosen when there are at most half as many distinct values as rows: structures, communes,
     enums and shared positions repeat, and fewer bytes are faster for the page to receive and
-    to parse. Values are told apart by type too (``1``, ``1.0`` and ``True`` stay distinct).
+    to parse. Values are told apart by type too (``1``, ``1.0`` and ``True`` stay distinct),
+    lists (``sessions``, ``public_vise``) by their JSON text.
     """
     index: dict[Any, int] = {}
     distinct: list[Any] = []
     codes: list[int] = []
     for value in values:
-        # Texts are most values and cannot equal a tuple: only the others need their type;
-        # lists (of publics, of sessions) are told apart by their encoding.
-        key: Any
-        if type(value) is str:
-            key = value
-        elif isinstance(value, list):
-            key = (list, orjson.dumps(value))
+        # Texts are most values and cannot equal a tuple: only the others need their type. A
+        # list cannot be a key: its JSON bytes stand for it (they keep [1] and [true] apart,
+        # and bytes never equal a text or a tuple).
+        kind = type(value)
+        if kind is str:
+            key: Any = value
+        elif kind is list or kind is dict:
+            key = orjson.dumps(value)
         else:
-            key = (type(value), value)
+            key = (kind, value)
         code = index.get(key)
         if code is None:
             code = index[key] = len(distinct)

@@ -11,6 +11,7 @@
 import { clavier } from './clavier.js';
 import { relierDialogues } from './dialogues.js';
 import { $, formatEntier } from './dom.js';
+import { fiche } from './fiche.js';
 import { fold, lireFiltres, selectionner, texteCherche, versParametres } from './filtres.js';
 import { formulaire } from './formulaire.js';
 import { integration } from './integration.js';
@@ -32,18 +33,31 @@ function mesurer(nom, debut) {
 
 /** The rows of the map data's columns (app/routers/pages.py `map_columns`): each training
  * gets its id, position, place (trainings at the exact same position share one: the cluster
- * layer indexes places), its non-null fields, and the page's working fields. */
+ * layer indexes places), its fields (null when missing), and the page's working fields.
+ *
+ * Every row is a copy of one model holding every field: rows then share one shape with fast
+ * properties. Adding two dozen properties one by one under computed names would turn each
+ * row into a slow dictionary (several times longer to build, and to filter after). */
 function lignes({ nombre, position, colonnes }) {
   const lieux = position.valeurs;
   const codesLieux = position.codes;
   const ids = colonnes.id;
+  const noms = Object.keys(colonnes).filter((nom) => nom !== 'id');
+  const champs = { id: null, lon: null, lat: null, lieu: null, distance_km: null, marqueur: null, texte: null };
+  for (const nom of noms) { champs[nom] = null; }
+  const modele = JSON.parse(JSON.stringify(champs)); // JSON.parse makes fast properties
   const formations = new Array(nombre);
   for (let i = 0; i < nombre; i++) {
     const [lon, lat] = lieux[codesLieux[i]];
-    formations[i] = { id: ids[i], lon, lat, lieu: codesLieux[i], distance_km: null, marqueur: null, texte: null };
+    const r = { ...modele };
+    r.id = ids[i];
+    r.lon = lon;
+    r.lat = lat;
+    r.lieu = codesLieux[i];
+    formations[i] = r;
   }
-  for (const [nom, colonne] of Object.entries(colonnes)) {
-    if (nom === 'id') { continue; }
+  for (const nom of noms) {
+    const colonne = colonnes[nom];
     const valeurs = Array.isArray(colonne) ? colonne : colonne.valeurs;
     const codes = Array.isArray(colonne) ? null : colonne.codes;
     for (let i = 0; i < nombre; i++) {
@@ -251,7 +265,7 @@ class Application {
 }
 
 Object.assign(
-  Application.prototype, affichagePistes, clavier, formulaire, integration, legende, liste, marqueurs, presDeMoi, zone
+  Application.prototype, affichagePistes, clavier, fiche, formulaire, integration, legende, liste, marqueurs, presDeMoi, zone
 );
 
 const depart = window.carteGenDepart;

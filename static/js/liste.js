@@ -97,11 +97,14 @@ export const liste = {
     const details = [this.libelle('type_structure', r.type_structure), r.commune];
     details.push(r.duree_mois == null ? 'Durée non précisée' : r.duree_mois + ' mois');
     corps.appendChild(el('span', 'details', details.filter(Boolean).join(' · ')));
+    this.resumeListe(r, corps);
     if (r.distance_km !== null) {
       corps.appendChild(el('span', 'distance', 'à ' + formatKm.format(r.distance_km) + ' km'));
     }
     bouton.appendChild(corps);
     li.appendChild(bouton);
+    const action = this.actionListe(r);
+    if (action) { li.appendChild(action); }
     return li;
   },
 

@@ -1,6 +1,6 @@
 /* Carte GEN — markers, popups and clusters of the trainings (methods of the application). */
 
-import { el, formatEntier, formatKm, lienSur } from './dom.js';
+import { el, formatEntier, formatKm } from './dom.js';
 import { estFiltre } from './filtres.js';
 
 const OPTIONS_POPUP = { maxWidth: 320, autoPanPadding: [24, 24] };
@@ -18,20 +18,6 @@ function emprise(resultats) {
     if (r.lon > est) { est = r.lon; }
   }
   return L.latLngBounds([sud, ouest], [nord, est]);
-}
-
-/** An e-mail address fit for a `mailto:` link (nothing that could add headers), else null. */
-export function courrielSur(texte) {
-  const t = typeof texte === 'string' ? texte.trim() : '';
-  return /^[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(t) && t.length <= 254 ? t : null;
-}
-
-/** A phone number fit for a `tel:` link: `{numero, texte}` (digits with an optional +), else null. */
-export function telephoneSur(texte) {
-  const t = typeof texte === 'string' ? texte.trim() : '';
-  if (!/^\+?[0-9 .()-]{6,25}$/.test(t)) { return null; }
-  const numero = t.replace(/[ .()-]/g, '');
-  return /^\+?[0-9]{6,15}$/.test(numero) ? { numero, texte: t } : null;
 }
 
 /** The title shown for a training: its title, else its structure (one of them is never null). */
@@ -73,72 +59,44 @@ export const marqueurs = {
     return m;
   },
 
-  /** Popup of a training, built node by node. */
+  /** Popup of a training, built node by node: what it is, when, how to apply, then details. */
   contenuPopup(r) {
     const racine = el('div', 'popup-formation');
-    racine.setAttribute('tabindex', '-1');
+    // In the tab order: its content may scroll, with no link inside to reach it by keyboard.
+    racine.setAttribute('tabindex', '0');
+    racine.style.maxHeight = this.hauteurPopup() + 'px';
     racine.appendChild(el('h3', 'popup-titre', titreDe(r)));
     if (r.intitule && r.structure) { racine.appendChild(el('p', 'popup-structure', r.structure)); }
+    const adresse = [r.adresse, [r.code_postal, r.commune].filter(Boolean).join(' ')]
+      .filter(Boolean).join(', ');
+    racine.appendChild(this.sessionsPopup(r));
+    racine.appendChild(this.contactPopup(r, adresse));
     const dl = el('dl', 'popup-details');
     const ligne = (terme, valeur) => {
       if (valeur === null || valeur === undefined || valeur === '') { return; }
       dl.appendChild(el('dt', null, terme));
-      dl.appendChild(el('dd', null, valeur));
+      const dd = el('dd', null, typeof valeur === 'string' ? valeur : null);
+      if (typeof valeur !== 'string') { dd.appendChild(valeur); }
+      dl.appendChild(dd);
     };
     ligne('Type de structure', this.libelle('type_structure', r.type_structure));
-    const adresse = [r.adresse, [r.code_postal, r.commune].filter(Boolean).join(' ')]
-      .filter(Boolean).join(', ');
     ligne('Adresse', adresse);
-    ligne('Durée', r.duree_mois == null ? 'Durée non précisée' : r.duree_mois + ' mois');
-    ligne('Modalité', this.libelle('modalite', r.modalite));
+    this.detailsFiche(r, ligne);
     if (r.distance_km !== null) { ligne('Distance', 'à ' + formatKm.format(r.distance_km) + ' km'); }
     racine.appendChild(dl);
     racine.appendChild(el('p', 'popup-precision', this.textePrecision(r.geocodage_precision)));
-    racine.appendChild(this.contactPopup(r, adresse));
     racine.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape') { this.carte.closePopup(); }
     });
     return racine;
   },
 
-  /** How to apply or reach the structure: the data's links when valid, else plain words. */
-  contactPopup(r, adresse) {
-    const bloc = el('div', 'popup-contact');
-    const liens = el('ul', 'popup-liens');
-    const ajouter = (href, texte, nouvelleFenetre) => {
-      const a = el('a', null, texte);
-      a.href = href;
-      if (nouvelleFenetre) {
-        a.target = '_blank';
-        a.rel = 'noopener noreferrer';
-        a.appendChild(el('span', 'visuellement-cache', ' (nouvelle fenêtre)'));
-      }
-      const li = el('li');
-      li.appendChild(a);
-      liens.appendChild(li);
-    };
-    const candidature = lienSur(r.url_candidature);
-    const courriel = courrielSur(r.contact_email);
-    const telephone = telephoneSur(r.contact_telephone);
-    const site = lienSur(r.site_web);
-    if (candidature) { ajouter(candidature, 'Candidater en ligne', true); }
-    if (courriel) { ajouter('mailto:' + courriel, 'Écrire à ' + courriel, false); }
-    if (telephone) { ajouter('tel:' + telephone.numero, 'Appeler le ' + telephone.texte, false); }
-    if (site) { ajouter(site, 'Site de la formation', true); }
-    const qui = r.structure || 'la structure';
-    let phrase;
-    if (candidature || courriel || telephone) {
-      phrase = 'Pour vous inscrire ou vous renseigner :';
-    } else if (site) {
-      phrase = 'Pour vous inscrire, contactez ' + qui + ' par son site :';
-    } else if (adresse) {
-      phrase = 'Pour vous inscrire, adressez-vous à ' + qui + ' : ' + adresse + '.';
-    } else {
-      phrase = 'Pour vous inscrire, contactez ' + qui + ' (aucun contact n’est publié).';
-    }
-    bloc.appendChild(el('p', 'popup-suite', phrase));
-    if (liens.children.length) { bloc.appendChild(liens); }
-    return bloc;
+  /** Height (px) a popup's content may take; longer content scrolls. At most the map's less
+   * the room of the marker, the popup's tip and frame and the margin kept when the map pans to
+   * it, and two thirds of the map, so that the place stays in sight around it. */
+  hauteurPopup() {
+    const carte = this.carte.getSize().y;
+    return Math.max(120, Math.min(carte - 150, Math.round(carte * 0.65)));
   },
 
   textePrecision(precision) {

@@ -193,9 +193,9 @@ def test_popups_offer_to_apply_write_and_call_when_the_data_have_them(
         ],
     )
     text, links = popup_of(page, 0)
-    assert "Pour vous inscrire ou vous renseigner" in text
+    assert "Pour candidater ou vous renseigner" in text
     hrefs = dict(links)
-    assert hrefs["Candidater en ligne (nouvelle fenêtre)"] == "https://ecole.invalid/candidater"
+    assert hrefs["Candidater (nouvelle fenêtre)"] == "https://ecole.invalid/candidater"
     assert hrefs["Écrire à accueil@ecole.invalid"] == "mailto:accueil@ecole.invalid"
     assert hrefs["Appeler le 03 20 00 00 00"] == "tel:0320000000"
 
@@ -215,19 +215,23 @@ def test_popups_offer_to_apply_write_and_call_when_the_data_have_them(
     )
     text, links = popup_of(page, 1)
     assert links == []
-    assert "adressez-vous à" in text and "12 rue Pasteur" in text
+    assert "Contactez la structure : 12 rue Pasteur" in text
 
 
 @SIZES
 def test_popups_without_contacts_say_how_to_reach_the_structure(open_page, server, helpers, size):
+    contacts = ("url_candidature", "contact_email", "contact_telephone")
     features = server.features("")
-    with_site = next(i for i, f in enumerate(features[:50]) if f["properties"].get("site_web"))
+    with_site = next(
+        i
+        for i, f in enumerate(features[:50])
+        if f["properties"].get("site_web") and not any(f["properties"].get(c) for c in contacts)
+    )
     page = open_page(**size).page
     page.goto(server.url + "/")
     helpers.wait_ready(page)
     text, links = popup_of(page, with_site)
-    structure = features[with_site]["properties"]["structure"]
-    assert f"contactez {structure} par son site" in text
+    assert "Contactez la structure par son site" in text
     assert [name for name, _ in links] == ["Site de la formation (nouvelle fenêtre)"]
 
 

@@ -6,13 +6,23 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.main import create_app
-from app.routers.pages import CHAMPS_CARTE, CHAMPS_FILTRES, encoded_column, map_columns, map_rows
+from app.routers.pages import (
+    CHAMPS_CARTE,
+    CHAMPS_FICHE,
+    CHAMPS_FILTRES,
+    HORS_CARTE,
+    encoded_column,
+    map_columns,
+    map_row,
+    map_rows,
+)
 from app.settings import Settings
 from bench.synthetic import synthetic_collection
 from geo.schema import PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
@@ -39,8 +49,10 @@ def test_map_rows_are_the_api_features_fields(client: TestClient) -> None:
         assert row.pop("id") == feature["id"]
         assert [row.pop("lon"), row.pop("lat")] == feature["geometry"]["coordinates"]
         expected = {k: feature["properties"].get(k) for k in CHAMPS_CARTE}
-        # sessions as [debut, fin] pairs; nulls and empty lists left out
-        expected["sessions"] = [[s["debut"], s["fin"]] for s in expected["sessions"]]
+        # sessions as [debut, fin] pairs; the page works the next session out of them
+        if expected["sessions"]:
+            expected["sessions"] = [[s["debut"], s["fin"]] for s in expected["sessions"]]
+            expected["prochaine_session"] = None
         assert row == {k: v for k, v in expected.items() if v is not None and v != []}
     etag = answer.headers["etag"]
     revalidation = {"If-None-Match": etag, "Accept-Encoding": "gzip"}
@@ -48,13 +60,31 @@ def test_map_rows_are_the_api_features_fields(client: TestClient) -> None:
 
 
 def test_map_fields_come_from_the_schema() -> None:
-    # the schema's fields in its order, then those the page's filters read (contract C1)
-    known = tuple(dict.fromkeys((*PROPERTY_FIELDS, *CHAMPS_FILTRES)))
-    assert set(CHAMPS_CARTE) <= set(known)
-    assert list(CHAMPS_CARTE) == [name for name in known if name in CHAMPS_CARTE]
-    assert set(CHAMPS_FILTRES) <= set(CHAMPS_CARTE)
+    from_the_schema = [name for name in CHAMPS_CARTE if name in PROPERTY_FIELDS]
+    assert from_the_schema == [name for name in PROPERTY_FIELDS if name not in HORS_CARTE]
+    # the popup's and the filters' fields that the schema does not list come after
+    assert CHAMPS_CARTE[len(from_the_schema) :] == tuple(
+        name
+        for name in dict.fromkeys((*CHAMPS_FICHE, *CHAMPS_FILTRES))
+        if name not in PROPERTY_FIELDS
+    )
     for read_by_the_page in ("intitule", "structure", "type_structure", "region", "modalite"):
         assert read_by_the_page in CHAMPS_CARTE
+    assert set(CHAMPS_FICHE) <= set(CHAMPS_CARTE)
+
+
+def test_the_next_session_of_the_build_is_sent_only_without_sessions() -> None:
+    def feature(**properties: object) -> dict[str, object]:
+        return {"id": "a", "geometry": {"coordinates": [2.0, 48.0]}, "properties": properties}
+
+    periods = [{"debut": "2027-01-05", "fin": "2027-06-30"}]
+    with_sessions = map_row(feature(sessions=periods, prochaine_session="2027-01-05"))
+    assert with_sessions["sessions"] == periods
+    assert "prochaine_session" not in with_sessions
+    assert (
+        map_row(feature(sessions=[], prochaine_session="2027-01-05"))["prochaine_session"]
+        == "2027-01-05"
+    )
 
 
 def test_map_data_names_regions_and_departements(client: TestClient) -> None:
@@ -88,15 +118,26 @@ def test_every_structure_type_has_its_marker_icon() -> None:
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([1.0, 0.5]), st.text(max_size=2)
 )
+#: Lists as ``sessions`` and ``public_vise`` hold them (``[1]``, ``[1.0]``, ``[True]`` differ).
+LISTS = st.lists(
+    st.one_of(
+        st.fixed_dictionaries(
+            {"debut": st.sampled_from(["2027-01-05", None]), "fin": st.sampled_from(["x", None])}
+        ),
+        st.sampled_from(["a", "b", 1, 1.0, True]),
+    ),
+    max_size=2,
+)
 
 
-@given(st.lists(SCALARS, max_size=40))
+@given(st.lists(SCALARS | LISTS, max_size=40))
 def test_a_column_decodes_to_its_values(values: list[object]) -> None:
     column = encoded_column(values)
     decoded = (
         column if isinstance(column, list) else [column["valeurs"][c] for c in column["codes"]]
     )
-    assert [(type(v), v) for v in decoded] == [(type(v), v) for v in values]
+    # JSON texts tell apart what equality merges: 1, 1.0 and True, in lists too
+    assert [orjson.dumps(v) for v in decoded] == [orjson.dumps(v) for v in values]
     if not isinstance(column, list):
         assert len(column["valeurs"]) * 2 <= len(values)
 
