@@ -79,7 +79,7 @@ def test_the_next_session_of_the_build_is_sent_only_without_sessions() -> None:
 
     periods = [{"debut": "2027-01-05", "fin": "2027-06-30"}]
     with_sessions = map_row(feature(sessions=periods, prochaine_session="2027-01-05"))
-    assert with_sessions["sessions"] == periods
+    assert with_sessions["sessions"] == [["2027-01-05", "2027-06-30"]]
     assert "prochaine_session" not in with_sessions
     assert (
         map_row(feature(sessions=[], prochaine_session="2027-01-05"))["prochaine_session"]
