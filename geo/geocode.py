@@ -36,6 +36,9 @@ MIN_NAME_SCORE: Final = 0.8
 EXACT_NAME_SCORE: Final = 0.95
 #: Candidates within this much of the best score are considered equally good (ambiguity).
 TIE_MARGIN: Final = 0.02
+#: Distinct textual inputs (INSEE code, commune, postcode) and names whose answers a geocoder
+#: keeps; a cache that reaches it starts over, so memory stays bounded whatever the file.
+CACHE_LIMIT: Final = 100_000
 
 
 def in_france(lon: float, lat: float) -> bool:
@@ -79,6 +82,20 @@ class RowOutcome:
     issues: tuple[Issue, ...]
 
 
+#: An issue without its row: (column, motif, level), the same for every row of the same text.
+_IssueTemplate = tuple[str | None, str, Level]
+
+
+@dataclass(frozen=True, slots=True)
+class _TextOutcome:
+    """What the chain makes of a row's text; rows with the same text share it."""
+
+    placement: Placement | None
+    issues: tuple[_IssueTemplate, ...]
+    #: the row outcome itself when there is no issue (shared: outcomes are immutable)
+    outcome: RowOutcome | None
+
+
 @dataclass(frozen=True, slots=True)
 class _NameMatch:
     commune: Commune | None
@@ -118,6 +135,8 @@ class OfflineGeocoder:
         self.columns = dict(column_names or {})
         self.min_name_score = min_name_score
         self._names: dict[tuple[str, str | None], _NameMatch] = {}
+        # real files repeat their communes: each distinct text is resolved once per build
+        self._texts: dict[tuple[str | None, str | None, str | None], _TextOutcome] = {}
         self._postcodes: dict[str, tuple[Commune, ...]] = {}
         self._postcode_placements: dict[str, Placement] = {}
         self._commune_placements: dict[tuple[str, str, Precision, float], Placement] = {}
@@ -140,6 +159,8 @@ class OfflineGeocoder:
         cached = self._names.get(cache_key)
         if cached is None:
             cached = self._match_name(nom, code_postal)
+            if len(self._names) >= CACHE_LIMIT:
+                self._names.clear()
             self._names[cache_key] = cached
         return cached
 
@@ -177,8 +198,28 @@ class OfflineGeocoder:
             placement = self._from_coordinates(row, issues)
             if placement is not None or not row.has_place_hint:
                 return RowOutcome(placement, tuple(issues) if issues else ())
-        placement = self._from_text(row, issues)
-        return RowOutcome(placement, tuple(issues) if issues else ())
+        text = self._text_outcome(row)
+        if text.outcome is not None and not issues:
+            return text.outcome
+        issues += [Issue(row.ligne, row.id, *template) for template in text.issues]
+        return RowOutcome(text.placement, tuple(issues))
+
+    def _text_outcome(self, row: ImportedRow) -> _TextOutcome:
+        """Resolve a row's text to a placement and issues, once per distinct text."""
+        key = (row.code_insee, row.commune, row.code_postal)
+        found = self._texts.get(key)
+        if found is None:
+            issues: list[Issue] = []
+            placement = self._from_text(row, issues)
+            found = _TextOutcome(
+                placement,
+                tuple((issue.colonne, issue.motif, issue.niveau) for issue in issues),
+                None if issues else RowOutcome(placement, ()),
+            )
+            if len(self._texts) >= CACHE_LIMIT:
+                self._texts.clear()
+            self._texts[key] = found
+        return found
 
     def _from_coordinates(self, row: ImportedRow, issues: list[Issue]) -> Placement | None:
         assert row.latitude is not None and row.longitude is not None
@@ -218,8 +259,7 @@ class OfflineGeocoder:
                 issues.append(self._issue(row, "latitude", motif, Level.REJET))
             return None
         if row.has_place_hint:
-            textual_issues: list[Issue] = []
-            stated = self._from_text(row, textual_issues)
+            stated = self._text_outcome(row).placement
             if stated is not None and not self._agrees(row, commune, stated):
                 issues.append(
                     self._issue(
