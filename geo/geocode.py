@@ -36,8 +36,8 @@ MIN_NAME_SCORE: Final = 0.8
 EXACT_NAME_SCORE: Final = 0.95
 #: Candidates within this much of the best score are considered equally good (ambiguity).
 TIE_MARGIN: Final = 0.02
-#: Distinct textual inputs (INSEE code, commune, postcode) and names whose answers a geocoder
-#: keeps; a cache that reaches it starts over, so memory stays bounded whatever the file.
+#: Distinct textual inputs (INSEE code, commune, postcode) whose outcome a geocoder keeps; the
+#: cache starts over when it reaches this, so memory stays bounded whatever the file.
 CACHE_LIMIT: Final = 100_000
 
 
@@ -134,7 +134,6 @@ class OfflineGeocoder:
         self.gazetteer = gazetteer
         self.columns = dict(column_names or {})
         self.min_name_score = min_name_score
-        self._names: dict[tuple[str, str | None], _NameMatch] = {}
         # real files repeat their communes: each distinct text is resolved once per build
         self._texts: dict[tuple[str | None, str | None, str | None], _TextOutcome] = {}
         self._postcodes: dict[str, tuple[Commune, ...]] = {}
@@ -154,32 +153,18 @@ class OfflineGeocoder:
         return found
 
     def match_name(self, nom: str, code_postal: str | None) -> _NameMatch:
-        """Resolve a commune name, using the postcode to confirm or to choose (cached)."""
-        cache_key = (commune_key(nom), code_postal)
-        cached = self._names.get(cache_key)
-        if cached is None:
-            cached = self._match_name(nom, code_postal)
-            if len(self._names) >= CACHE_LIMIT:
-                self._names.clear()
-            self._names[cache_key] = cached
-        return cached
-
-    def _match_name(self, nom: str, code_postal: str | None) -> _NameMatch:
-        good: list[tuple[Commune, float]] = []
-        seen: set[str] = set()
-        for commune, score in self.gazetteer.match(nom, code_postal):
-            if score >= self.min_name_score and commune.code_insee not in seen:
-                seen.add(commune.code_insee)
-                good.append((commune, score))
+        """Resolve a commune name, using the postcode to confirm or to choose."""
+        # match answers each commune once, best score first: filtering keeps that order
+        min_score = self.min_name_score
+        good = [pair for pair in self.gazetteer.match(nom, code_postal) if pair[1] >= min_score]
         if not good:
             return _NameMatch(None, 0.0, ())
-        if code_postal:
+        if code_postal and len(good) > 1:
             narrowed = [(c, s) for c, s in good if code_postal in c.codes_postaux]
             if not narrowed:  # CEDEX and special postcodes: at least the same département
                 narrowed = [(c, s) for c, s in good if _same_departement(c, code_postal)]
             if narrowed:
                 good = narrowed
-        good.sort(key=lambda pair: -pair[1])
         best = good[0][1]
         tied = [c for c, s in good if s >= best - TIE_MARGIN]
         if len(tied) == 1:
