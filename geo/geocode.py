@@ -116,7 +116,7 @@ def _describe(communes: Sequence[Commune]) -> str:
 
 
 class OfflineGeocoder:
-    """The offline chain on a :class:`Gazetteer`, with per-build caches of name look-ups.
+    """The offline chain on a :class:`Gazetteer`; each distinct text is resolved once per build.
 
     Each row's commune is resolved from, in order: explicit coordinates (the commune whose
     boundary contains them), the INSEE code, the commune name (looked for among the
