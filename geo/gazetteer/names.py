@@ -84,6 +84,7 @@ class _NameIndex:
     _fuzzy_cache: dict[tuple[str, str], tuple[tuple[str, float], ...]]
     _scope_codes: dict[str, frozenset[str]]
     _scope_keys: dict[str, tuple[str, ...]]
+    _scope_runs: dict[str, dict[str, tuple[str, ...]]]
 
     @cached_property
     def _keys_of(self) -> dict[str, tuple[str, ...]]:
@@ -249,33 +250,38 @@ class _NameIndex:
         return scope
 
     @cached_property
-    def _word_runs(self) -> dict[str, tuple[str, ...]]:
-        """Codes (sorted) of the communes whose official name has each run of whole words.
+    def _folded_of(self) -> dict[str, str]:
+        """Folded official name of each commune code."""
+        return {
+            commune.code_insee: folded
+            for commune, folded in zip(self._communes, self._folded_names, strict=True)
+        }
+
+    def _runs_of_scope(self, scope: str) -> dict[str, tuple[str, ...]]:
+        """Codes (sorted) of the communes of a scope whose official name has each run of words.
 
         A run is the keys of consecutive words of the folded name, joined, short of the whole
         name (the whole name is an exact match): « cherbourg » and « encotentin » for
-        Cherbourg-en-Cotentin. Built once, on the first look-up that needs it.
+        Cherbourg-en-Cotentin. Built on the first look-up in the scope, so that a file pays
+        only for the postcodes it uses.
         """
-        found: dict[str, list[str]] = defaultdict(list)
-        word_keys: dict[str, str] = {}  # a folded word is its own fold: only its key remains
-        for commune, folded in zip(self._communes, self._folded_names, strict=True):
-            if " " not in folded:
-                continue  # one word: no run short of the whole name
-            words = []
-            for word in folded.split():
-                key = word_keys.get(word)
-                if key is None:
-                    key = word_keys[word] = commune_key_of_folded(word)
-                words.append(key)
-            runs = {
-                "".join(words[start:stop])
-                for start in range(len(words))
-                for stop in range(start + 1, len(words) + 1)
-                if stop - start < len(words)
-            }
-            for run in runs:
-                found[run].append(commune.code_insee)  # communes are in code order
-        return {run: tuple(codes) for run, codes in found.items()}
+        runs_of = self._scope_runs.get(scope)
+        if runs_of is None:
+            folded_of = self._folded_of
+            found: dict[str, list[str]] = defaultdict(list)
+            for code in sorted(self._scope_codes[scope]):
+                words = [commune_key_of_folded(word) for word in folded_of[code].split()]
+                runs = {
+                    "".join(words[start:stop])
+                    for start in range(len(words))
+                    for stop in range(start + 1, len(words) + 1)
+                    if stop - start < len(words)
+                }
+                for run in runs:
+                    found[run].append(code)
+            runs_of = {run: tuple(codes) for run, codes in found.items()}
+            self._scope_runs[scope] = runs_of
+        return runs_of
 
     def _containing(self, key: str, scope: str) -> list[str]:
         """Codes of the communes of a scope whose official name contains ``key`` as whole words.
@@ -283,11 +289,7 @@ class _NameIndex:
         « Cherbourg » is in « Cherbourg-en-Cotentin » and « Bourg » in « Bourg-en-Bresse », but
         « Bourg » is not in « Strasbourg ».
         """
-        codes = self._word_runs.get(key)
-        if not codes:
-            return []
-        in_scope = self._scope_codes[scope]
-        return [code for code in codes if code in in_scope]
+        return list(self._runs_of_scope(scope).get(key, ()))
 
     def _keys_of_scope(self, scope: str) -> tuple[str, ...]:
         """Sorted name keys of the communes of a scope (built on the first fuzzy search there)."""
