@@ -103,6 +103,15 @@ class _Place:
     lat: float
 
 
+def commune_weight(population: int | None) -> float:
+    """How often trainings are drawn in a commune: more in towns, less than in proportion.
+
+    Real lists repeat their communes at least as much as this draws them (``bench_geocode.py``
+    prints the comparison with the real files).
+    """
+    return max(population or 0, 50) ** 0.7
+
+
 def _places_from_gazetteer(path: Path, count: int, rng: random.Random) -> list[_Place] | None:
     if not path.is_file():
         return None
@@ -111,7 +120,7 @@ def _places_from_gazetteer(path: Path, count: int, rng: random.Random) -> list[_
     communes = [c for c in Gazetteer.load(path) if c.type == "commune"]
     if not communes:
         return None
-    weights = [max(c.population or 0, 50) ** 0.7 for c in communes]
+    weights = [commune_weight(c.population) for c in communes]
     chosen = rng.choices(communes, weights=weights, k=count)
     return [
         _Place(

@@ -36,6 +36,9 @@ MIN_NAME_SCORE: Final = 0.8
 EXACT_NAME_SCORE: Final = 0.95
 #: Candidates within this much of the best score are considered equally good (ambiguity).
 TIE_MARGIN: Final = 0.02
+#: Distinct textual inputs (INSEE code, commune, postcode) whose outcome a geocoder keeps; the
+#: cache starts over when it reaches this, so memory stays bounded whatever the file.
+CACHE_LIMIT: Final = 100_000
 
 
 def in_france(lon: float, lat: float) -> bool:
@@ -79,6 +82,20 @@ class RowOutcome:
     issues: tuple[Issue, ...]
 
 
+#: An issue without its row: (column, motif, level), the same for every row of the same text.
+_IssueTemplate = tuple[str | None, str, Level]
+
+
+@dataclass(frozen=True, slots=True)
+class _TextOutcome:
+    """What the chain makes of a row's text; rows with the same text share it."""
+
+    placement: Placement | None
+    issues: tuple[_IssueTemplate, ...]
+    #: the row outcome itself when there is no issue (shared: outcomes are immutable)
+    outcome: RowOutcome | None
+
+
 @dataclass(frozen=True, slots=True)
 class _NameMatch:
     commune: Commune | None
@@ -99,7 +116,7 @@ def _describe(communes: Sequence[Commune]) -> str:
 
 
 class OfflineGeocoder:
-    """The offline chain on a :class:`Gazetteer`, with per-build caches of name look-ups.
+    """The offline chain on a :class:`Gazetteer`; each distinct text is resolved once per build.
 
     Each row's commune is resolved from, in order: explicit coordinates (the commune whose
     boundary contains them), the INSEE code, the commune name (looked for among the
@@ -117,7 +134,8 @@ class OfflineGeocoder:
         self.gazetteer = gazetteer
         self.columns = dict(column_names or {})
         self.min_name_score = min_name_score
-        self._names: dict[tuple[str, str | None], _NameMatch] = {}
+        # real files repeat their communes: each distinct text is resolved once per build
+        self._texts: dict[tuple[str | None, str | None, str | None], _TextOutcome] = {}
         self._postcodes: dict[str, tuple[Commune, ...]] = {}
         self._postcode_placements: dict[str, Placement] = {}
         self._commune_placements: dict[tuple[str, str, Precision, float], Placement] = {}
@@ -135,30 +153,18 @@ class OfflineGeocoder:
         return found
 
     def match_name(self, nom: str, code_postal: str | None) -> _NameMatch:
-        """Resolve a commune name, using the postcode to confirm or to choose (cached)."""
-        cache_key = (commune_key(nom), code_postal)
-        cached = self._names.get(cache_key)
-        if cached is None:
-            cached = self._match_name(nom, code_postal)
-            self._names[cache_key] = cached
-        return cached
-
-    def _match_name(self, nom: str, code_postal: str | None) -> _NameMatch:
-        good: list[tuple[Commune, float]] = []
-        seen: set[str] = set()
-        for commune, score in self.gazetteer.match(nom, code_postal):
-            if score >= self.min_name_score and commune.code_insee not in seen:
-                seen.add(commune.code_insee)
-                good.append((commune, score))
+        """Resolve a commune name, using the postcode to confirm or to choose."""
+        # match answers each commune once, best score first: filtering keeps that order
+        min_score = self.min_name_score
+        good = [pair for pair in self.gazetteer.match(nom, code_postal) if pair[1] >= min_score]
         if not good:
             return _NameMatch(None, 0.0, ())
-        if code_postal:
+        if code_postal and len(good) > 1:
             narrowed = [(c, s) for c, s in good if code_postal in c.codes_postaux]
             if not narrowed:  # CEDEX and special postcodes: at least the same département
                 narrowed = [(c, s) for c, s in good if _same_departement(c, code_postal)]
             if narrowed:
                 good = narrowed
-        good.sort(key=lambda pair: -pair[1])
         best = good[0][1]
         tied = [c for c, s in good if s >= best - TIE_MARGIN]
         if len(tied) == 1:
@@ -177,8 +183,28 @@ class OfflineGeocoder:
             placement = self._from_coordinates(row, issues)
             if placement is not None or not row.has_place_hint:
                 return RowOutcome(placement, tuple(issues) if issues else ())
-        placement = self._from_text(row, issues)
-        return RowOutcome(placement, tuple(issues) if issues else ())
+        text = self._text_outcome(row)
+        if text.outcome is not None and not issues:
+            return text.outcome
+        issues += [Issue(row.ligne, row.id, *template) for template in text.issues]
+        return RowOutcome(text.placement, tuple(issues))
+
+    def _text_outcome(self, row: ImportedRow) -> _TextOutcome:
+        """Resolve a row's text to a placement and issues, once per distinct text."""
+        key = (row.code_insee, row.commune, row.code_postal)
+        found = self._texts.get(key)
+        if found is None:
+            issues: list[Issue] = []
+            placement = self._from_text(row, issues)
+            found = _TextOutcome(
+                placement,
+                tuple((issue.colonne, issue.motif, issue.niveau) for issue in issues),
+                None if issues else RowOutcome(placement, ()),
+            )
+            if len(self._texts) >= CACHE_LIMIT:
+                self._texts.clear()
+            self._texts[key] = found
+        return found
 
     def _from_coordinates(self, row: ImportedRow, issues: list[Issue]) -> Placement | None:
         assert row.latitude is not None and row.longitude is not None
@@ -218,8 +244,7 @@ class OfflineGeocoder:
                 issues.append(self._issue(row, "latitude", motif, Level.REJET))
             return None
         if row.has_place_hint:
-            textual_issues: list[Issue] = []
-            stated = self._from_text(row, textual_issues)
+            stated = self._text_outcome(row).placement
             if stated is not None and not self._agrees(row, commune, stated):
                 issues.append(
                     self._issue(

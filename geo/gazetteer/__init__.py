@@ -153,7 +153,7 @@ class Gazetteer(_NameIndex, _Places):
         # per postcode or département scope: codes of its communes and their sorted name keys
         self._scope_codes: dict[str, frozenset[str]] = {}
         self._scope_keys: dict[str, tuple[str, ...]] = {}
-        self._scope_words: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
+        self._scope_runs: dict[str, dict[str, tuple[str, ...]]] = {}  # runs of words in names
 
     def _postcode_answer(self, code_postal: str) -> tuple[Commune, ...]:
         """Communes of a postcode as by_postcode answers them (cached)."""

@@ -17,7 +17,7 @@ from geo.gazetteer.model import (
     departement_of_postcode,
     normalise_postcode,
 )
-from geo.text import commune_key
+from geo.text import commune_key, commune_key_of_folded
 
 #: Score of a name that is an official commune name (after folding).
 EXACT_SCORE = 1.0
@@ -84,7 +84,7 @@ class _NameIndex:
     _fuzzy_cache: dict[tuple[str, str], tuple[tuple[str, float], ...]]
     _scope_codes: dict[str, frozenset[str]]
     _scope_keys: dict[str, tuple[str, ...]]
-    _scope_words: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
+    _scope_runs: dict[str, dict[str, tuple[str, ...]]]
 
     @cached_property
     def _keys_of(self) -> dict[str, tuple[str, ...]]:
@@ -99,14 +99,6 @@ class _NameIndex:
             if key and key not in known:
                 keys_of[code] = (*known, key)
         return keys_of
-
-    @cached_property
-    def _folded_of(self) -> dict[str, str]:
-        """Folded official name of each commune code."""
-        return {
-            commune.code_insee: folded
-            for commune, folded in zip(self._communes, self._folded_names, strict=True)
-        }
 
     @cached_property
     def _all_keys(self) -> list[str]:
@@ -257,31 +249,47 @@ class _NameIndex:
         self._scope_codes[scope] = frozenset(c.code_insee for c in area)
         return scope
 
+    @cached_property
+    def _folded_of(self) -> dict[str, str]:
+        """Folded official name of each commune code."""
+        return {
+            commune.code_insee: folded
+            for commune, folded in zip(self._communes, self._folded_names, strict=True)
+        }
+
+    def _runs_of_scope(self, scope: str) -> dict[str, tuple[str, ...]]:
+        """Codes (sorted) of the communes of a scope whose official name has each run of words.
+
+        A run is the keys of consecutive words of the folded name, joined, short of the whole
+        name (the whole name is an exact match): « cherbourg » and « encotentin » for
+        Cherbourg-en-Cotentin. Built on the first look-up in the scope, so that a file pays
+        only for the postcodes it uses.
+        """
+        runs_of = self._scope_runs.get(scope)
+        if runs_of is None:
+            folded_of = self._folded_of
+            found: dict[str, list[str]] = defaultdict(list)
+            for code in sorted(self._scope_codes[scope]):
+                words = [commune_key_of_folded(word) for word in folded_of[code].split()]
+                runs = {
+                    "".join(words[start:stop])
+                    for start in range(len(words))
+                    for stop in range(start + 1, len(words) + 1)
+                    if stop - start < len(words)
+                }
+                for run in runs:
+                    found[run].append(code)
+            runs_of = {run: tuple(codes) for run, codes in found.items()}
+            self._scope_runs[scope] = runs_of
+        return runs_of
+
     def _containing(self, key: str, scope: str) -> list[str]:
         """Codes of the communes of a scope whose official name contains ``key`` as whole words.
 
         « Cherbourg » is in « Cherbourg-en-Cotentin » and « Bourg » in « Bourg-en-Bresse », but
         « Bourg » is not in « Strasbourg ».
         """
-        words_of = self._scope_words.get(scope)
-        if words_of is None:
-            folded_of = self._folded_of
-            words_of = tuple(
-                (code, tuple(commune_key(word) for word in folded_of[code].split()))
-                for code in sorted(self._scope_codes[scope])
-            )
-            self._scope_words[scope] = words_of
-        found = []
-        for code, words in words_of:
-            runs = (
-                "".join(words[start:stop])
-                for start in range(len(words))
-                for stop in range(start + 1, len(words) + 1)
-                if stop - start < len(words)
-            )
-            if key in runs:
-                found.append(code)
-        return found
+        return list(self._runs_of_scope(scope).get(key, ()))
 
     def _keys_of_scope(self, scope: str) -> tuple[str, ...]:
         """Sorted name keys of the communes of a scope (built on the first fuzzy search there)."""

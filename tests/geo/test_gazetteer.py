@@ -480,6 +480,47 @@ def test_country_fuzzy_search_equals_a_brute_force_ranking(gazetteer):
         assert list(found) == expected, (original, query)
 
 
+def test_contained_names_equal_a_scan_of_the_scope_words(gazetteer):
+    """The word-run index answers what scanning each commune's words of a scope would answer.
+
+    Reference: a commune of the scope is found when the key equals consecutive words of its
+    folded official name (each word's key), joined, short of the whole name.
+    """
+    from geo.text import fold
+
+    rng = random.Random(5)
+    postcodes = sorted({cp for c in gazetteer for cp in c.codes_postaux})
+    scopes = [*rng.sample(postcodes, 300), "50100", "01000", "75011", "13013"]
+    checked = 0
+    for code_postal in scopes:
+        scope = gazetteer._scope_of(code_postal)
+        assert scope is not None
+        codes = sorted(gazetteer._scope_codes[scope])
+        words_of = {
+            code: [commune_key(word) for word in fold(gazetteer.by_insee(code).nom).split()]
+            for code in codes
+        }
+        queries = {"", "saint", "bourg", "en", "sur"}
+        for words in words_of.values():  # every run of every name, and a few misses
+            queries |= {"".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, 5)}
+            queries.add("".join(words) + "x")
+        for key in sorted(queries):
+            expected = [
+                code
+                for code, words in words_of.items()
+                if key
+                in {
+                    "".join(words[i:j])
+                    for i in range(len(words))
+                    for j in range(i + 1, len(words) + 1)
+                    if j - i < len(words)
+                }
+            ]
+            assert gazetteer._containing(key, scope) == expected, (code_postal, key)
+            checked += bool(expected)
+    assert checked > 300  # the scan found communes, not only misses
+
+
 def test_match_results_are_cached_copies(gazetteer):
     first = gazetteer.match("Bordeau")
     first.clear()

@@ -490,6 +490,33 @@ def test_geocode_offline_keeps_input_order_and_accounts_for_every_row(small_gaze
     assert len(seen) == 3
 
 
+def test_rows_of_the_same_text_get_the_same_answer_and_their_own_issues(chain):
+    first = chain.locate(row(ligne=2, id="A", commune="Bourg-en-Brese", code_postal="01000"))
+    again = chain.locate(row(ligne=9, id="B", commune="Bourg-en-Brese", code_postal="01000"))
+    assert again.placement == first.placement
+    assert [(i.ligne, i.identifiant) for i in first.issues] == [(2, "A")]
+    assert [(i.ligne, i.identifiant) for i in again.issues] == [(9, "B")]
+    assert [i.motif for i in again.issues] == [i.motif for i in first.issues]
+    # the same text beside coordinates: the coordinates' own issues come first, as before
+    with_point = chain.locate(
+        row(ligne=5, id="C", commune="Trifouilly", code_postal="01000", latitude=0.0, longitude=0.0)
+    )
+    assert [i.colonne for i in with_point.issues] == ["Latitude", "Commune"]
+    assert with_point.placement is not None and with_point.placement.commune.code_insee == "01053"
+
+
+def test_the_text_cache_is_bounded_and_answers_as_a_fresh_chain(small_gazetteer, monkeypatch):
+    import geo.geocode
+
+    monkeypatch.setattr(geo.geocode, "CACHE_LIMIT", 3)
+    bounded = OfflineGeocoder(small_gazetteer)
+    texts = ["Bourg-en-Brese", "Saint-Denis", "Paris", "Trifouilly", "97600", "01053", "Mamoudzou"]
+    rows = [row(ligne=n + 2, commune=t) for n, t in enumerate(texts * 3)]
+    for item in rows:
+        assert bounded.locate(item) == OfflineGeocoder(small_gazetteer).locate(item)
+        assert len(bounded._texts) <= 3
+
+
 # --------------------------------------------------------------------------- online step
 
 
