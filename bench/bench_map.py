@@ -48,6 +48,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -168,7 +169,14 @@ def write_folium_page(data: Path, folder: Path) -> int:
     return target.stat().st_size
 
 
-def _new_page(browser: Any, width: int, height: int) -> tuple[Any, Any, dict[str, int]]:
+#: Requests leaving the server's origin (tiles, anything else): only these are routed, by a
+#: pattern Playwright matches itself, so the page's own requests never wait for this process.
+OFF_ORIGIN = re.compile(r"^(?!http://127\.0\.0\.1[:/])")
+
+
+def _new_page(
+    browser: Any, width: int, height: int, route_all: bool = False
+) -> tuple[Any, Any, dict[str, int]]:
     context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
     context.add_init_script(OBSERVER)
     page = context.new_page()
@@ -185,7 +193,7 @@ def _new_page(browser: Any, width: int, height: int) -> tuple[Any, Any, dict[str
         else:
             route_.abort()
 
-    page.route("**/*", route)
+    page.route("**/*" if route_all else OFF_ORIGIN, route)
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     own: set[str] = set()
@@ -224,9 +232,11 @@ def time_preparation(path: Path) -> dict[str, float]:
     }
 
 
-def measure(browser: Any, base_url: str, changes: bool) -> dict[str, float]:
+def measure(
+    browser: Any, base_url: str, changes: bool, route_all: bool = False
+) -> dict[str, float]:
     """Cold load of ``/`` then, if ``changes``, a series of filter changes."""
-    context, page, counters = _new_page(browser, 1366, 768)
+    context, page, counters = _new_page(browser, 1366, 768, route_all)
     page.goto(base_url + "/")
     FIXTURES.wait_ready(page, timeout_ms=120_000)
     page.wait_for_load_state("networkidle")
@@ -254,9 +264,9 @@ def measure(browser: Any, base_url: str, changes: bool) -> dict[str, float]:
     return {**figures, "bytes": counters["bytes"], "requests": counters["requests"]}
 
 
-def measure_folium(browser: Any, base_url: str) -> dict[str, float]:
+def measure_folium(browser: Any, base_url: str, route_all: bool = False) -> dict[str, float]:
     """Cold load of the Folium FastMarkerCluster page, until its first markers."""
-    context, page, counters = _new_page(browser, 1366, 768)
+    context, page, counters = _new_page(browser, 1366, 768, route_all)
     page.goto(base_url + FOLIUM_PATH)
     page.wait_for_function("() => window.__premierMarqueur !== null", timeout=120_000)
     # Only to count its bytes: a page that never settles (at 50,000 markers Folium's keeps
@@ -351,6 +361,11 @@ def main() -> int:
         "--formats", action="store_true", help="also compare columns with plain rows"
     )
     parser.add_argument("--screenshots", action="store_true")
+    parser.add_argument(
+        "--route-all",
+        action="store_true",
+        help="route every request through this process, as before (each costs a round trip)",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -391,8 +406,8 @@ def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
                     answer.read()
                 warm_up_ms = (time.perf_counter() - started) * 1000
                 for index in range(args.rounds):
-                    carte.append(measure(browser, server.url, changes=index == 0))
-                    fast.append(measure_folium(browser, server.url))
+                    carte.append(measure(browser, server.url, index == 0, route_all=args.route_all))
+                    fast.append(measure_folium(browser, server.url, route_all=args.route_all))
                 formats = compare_formats(browser, server.url, 5) if args.formats else None
             finally:
                 server.stop()

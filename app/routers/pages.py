@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from app.assets import AssetStore
+from app.bundle import page_scripts
 from app.cache import CachedBody
 from app.dataset import PAUSE_EVERY_FEATURES, Dataset
 from app.dependencies import get_app_settings, get_dataset
@@ -134,7 +135,9 @@ def render_page(
         afficher_filtres=afficher_filtres,
         url_publique=str(settings.public_url) if settings.public_url else None,
     )
-    carte = render_map(build_map(settings.basemap, config))
+    if assets is not None:  # the markers' icons are the legend's: one download of each
+        config["icones"] = {key: assets.url(url) for key, url in config["icones"].items()}
+    carte = render_map(build_map(settings.basemap, config, page_scripts(settings.static_path)))
     context: dict[str, Any] = {
         "carte": carte,
         "donnees_url": donnees_url,
