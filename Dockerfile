@@ -9,6 +9,12 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
+# --- esbuild (an npm devDependency, locked), which bundles the page's modules below -----------
+FROM node:20-bookworm-slim AS bundler
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
 # --- Python environment from uv.lock, and the demo data built offline ------------------------
 FROM python:3.11-slim-bookworm AS build
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
@@ -21,7 +27,10 @@ COPY geo ./geo
 COPY deploy ./deploy
 COPY data ./data
 COPY static ./static
+# esbuild is a static native binary: it runs here without node.
+COPY --from=bundler /src/node_modules/esbuild/bin/esbuild /usr/local/bin/esbuild
 RUN uv sync --frozen --no-dev \
+    && .venv/bin/python -m app.bundle --esbuild /usr/local/bin/esbuild \
     && .venv/bin/carte-gen build data/formations.csv -o data/formations.geojson --quiet
 
 # --- Runtime: no compilers, no package managers' caches, a non-root user ----------------------

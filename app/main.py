@@ -75,12 +75,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     from app.routers.pages import prepare_dataset
 
-    # The map's compact data is built with each version, in the loading thread.
-    prepare = partial(prepare_dataset, max_age_s=settings.cache_max_age_s)
+    roots = asset_roots(settings.static_path, settings.node_modules_path)
+    assets = await anyio.to_thread.run_sync(AssetStore, roots)
+    # The map's compact data and pages are built with each version, in the loading thread.
+    prepare = partial(prepare_dataset, settings=settings, assets=assets)
     store = DatasetStore.from_settings(settings, prepare=prepare)
     await anyio.to_thread.run_sync(store.load_initial)
-    roots = asset_roots(settings.static_path, settings.node_modules_path)
-    app.state.assets = await anyio.to_thread.run_sync(AssetStore, roots)
+    app.state.assets = assets
     gazetteer, gazetteer_error = await anyio.to_thread.run_sync(_load_gazetteer, settings)
     app.state.datasets = store
     app.state.gazetteer = gazetteer

@@ -11,12 +11,18 @@ Folium page, each in a fresh browser context (cold cache), and prints the median
   ``.leaflet-marker-icon`` element (a marker or a cluster) added to the document, seen by a
   ``MutationObserver`` the benchmark installs in both pages alike; for Carte GEN, its own
   ``carte-gen:premiers-marqueurs`` performance mark too, and the ratio of the two pages;
+- the same time for the floor of any Leaflet page: Leaflet alone (script and style sheet),
+  the same map and tiles, and one marker, and its ratio to the Folium page;
 - time from the page script's start until the map data is parsed (``carte-gen:donnees``);
 - time for a filter change to update markers and list, as measured by the page script
   (``carte-gen:mise-a-jour``: filter, cluster index, markers of the view, list, count, URL;
   ``carte-gen:marqueurs``: until the markers of the view are drawn), median and max of several
   changes (first round only). Every other change goes back to no filter, whose cluster index
   (built for the first markers) the page keeps; the others build an index of their results.
+
+Only requests leaving the server's origin go through this process (tiles get a blank PNG,
+the rest is aborted), matched by Playwright itself: the pages' own requests are not delayed by
+a round trip each (``--route-all`` routes them all through this process, as it once did).
 
 The page keeps only its last measure of each name; the benchmark collects them as they come
 with a ``PerformanceObserver`` it installs before the page's scripts run.
@@ -48,6 +54,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -168,7 +175,35 @@ def write_folium_page(data: Path, folder: Path) -> int:
     return target.stat().st_size
 
 
-def _new_page(browser: Any, width: int, height: int) -> tuple[Any, Any, dict[str, int]]:
+#: Requests leaving the server's origin (tiles, anything else): only these are routed, by a
+#: pattern Playwright matches itself, so the page's own requests never wait for this process.
+OFF_ORIGIN = re.compile(r"^(?!http://127\.0\.0\.1[:/])")
+
+
+#: The floor of any Leaflet page: Leaflet alone, the same map and tiles, one marker.
+PLANCHER_HTML = """<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><title>Leaflet seul</title>
+<script src="{prefix}/leaflet/leaflet.js"></script>
+<link rel="stylesheet" href="{prefix}/leaflet/leaflet.css">
+<style>html, body, #carte {{ height: 100%; margin: 0; }}</style></head>
+<body><div id="carte"></div><script>
+var carte = L.map('carte', {{ center: [46.6, 2.4], zoom: 6 }});
+L.tileLayer('https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png').addTo(carte);
+L.marker([46.6, 2.4]).addTo(carte);
+</script></body></html>
+"""
+PLANCHER_PATH = f"{FOLIUM_PATH}plancher.html"
+
+
+def write_floor_page(folder: Path) -> None:
+    """Write the floor page (:data:`PLANCHER_HTML`) beside the Folium page."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "plancher.html").write_text(PLANCHER_HTML.format(prefix=BANC_PREFIX))
+
+
+def _new_page(
+    browser: Any, width: int, height: int, route_all: bool = False
+) -> tuple[Any, Any, dict[str, int]]:
     context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
     context.add_init_script(OBSERVER)
     page = context.new_page()
@@ -185,7 +220,7 @@ def _new_page(browser: Any, width: int, height: int) -> tuple[Any, Any, dict[str
         else:
             route_.abort()
 
-    page.route("**/*", route)
+    page.route("**/*" if route_all else OFF_ORIGIN, route)
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     own: set[str] = set()
@@ -224,9 +259,11 @@ def time_preparation(path: Path) -> dict[str, float]:
     }
 
 
-def measure(browser: Any, base_url: str, changes: bool) -> dict[str, float]:
+def measure(
+    browser: Any, base_url: str, changes: bool, route_all: bool = False
+) -> dict[str, float]:
     """Cold load of ``/`` then, if ``changes``, a series of filter changes."""
-    context, page, counters = _new_page(browser, 1366, 768)
+    context, page, counters = _new_page(browser, 1366, 768, route_all)
     page.goto(base_url + "/")
     FIXTURES.wait_ready(page, timeout_ms=120_000)
     page.wait_for_load_state("networkidle")
@@ -254,10 +291,12 @@ def measure(browser: Any, base_url: str, changes: bool) -> dict[str, float]:
     return {**figures, "bytes": counters["bytes"], "requests": counters["requests"]}
 
 
-def measure_folium(browser: Any, base_url: str) -> dict[str, float]:
-    """Cold load of the Folium FastMarkerCluster page, until its first markers."""
-    context, page, counters = _new_page(browser, 1366, 768)
-    page.goto(base_url + FOLIUM_PATH)
+def measure_folium(
+    browser: Any, base_url: str, route_all: bool = False, path: str = FOLIUM_PATH
+) -> dict[str, float]:
+    """Cold load of the Folium FastMarkerCluster page (or another), until its first markers."""
+    context, page, counters = _new_page(browser, 1366, 768, route_all)
+    page.goto(base_url + path)
     page.wait_for_function("() => window.__premierMarqueur !== null", timeout=120_000)
     # Only to count its bytes: a page that never settles (at 50,000 markers Folium's keeps
     # asking for tiles) is counted as it stands after 15 s.
@@ -369,6 +408,11 @@ def main() -> int:
         "--formats", action="store_true", help="also compare columns with plain rows"
     )
     parser.add_argument("--screenshots", action="store_true")
+    parser.add_argument(
+        "--route-all",
+        action="store_true",
+        help="route every request through this process, as before (each costs a round trip)",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -395,10 +439,12 @@ def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
             write_synthetic(data, size, seed=1)
             folium_dir = work / f"folium-{size}"
             folium_kb = write_folium_page(data, folium_dir) / 1000
+            write_floor_page(folium_dir)
             server = BenchServer(data, work, folium_dir)
             server.wait_ready(need_data=True)
             carte: list[dict[str, float]] = []
             fast: list[dict[str, float]] = []
+            floor: list[dict[str, float]] = []
             try:
                 prepared = time_preparation(data)
                 started = time.perf_counter()
@@ -409,8 +455,9 @@ def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
                     answer.read()
                 warm_up_ms = (time.perf_counter() - started) * 1000
                 for index in range(args.rounds):
-                    carte.append(measure(browser, server.url, changes=index == 0))
-                    fast.append(measure_folium(browser, server.url))
+                    carte.append(measure(browser, server.url, index == 0, route_all=args.route_all))
+                    fast.append(measure_folium(browser, server.url, route_all=args.route_all))
+                    floor.append(measure_folium(browser, server.url, args.route_all, PLANCHER_PATH))
                 formats = compare_formats(browser, server.url, 5) if args.formats else None
             finally:
                 server.stop()
@@ -437,6 +484,18 @@ def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
                 + ", ".join(f"{c['first_markers_ms']:.0f}" for c in carte)
                 + " ms; Folium page "
                 + f"{folium_kb:.0f} kB raw",
+                flush=True,
+            )
+            floor_ratios = [
+                p["first_markers_ms"] / f["first_markers_ms"]
+                for p, f in zip(floor, fast, strict=True)
+            ]
+            print(
+                f"{'':>10} floor: Leaflet alone with one marker, {_median(floor, 'requests'):.0f}"
+                f" requests, {_median(floor, 'first_markers_ms'):.0f} ms, / FastMarkerCluster:"
+                f" median {statistics.median(floor_ratios):.2f}× (rounds: "
+                + ", ".join(f"{r:.2f}" for r in floor_ratios)
+                + ")",
                 flush=True,
             )
             first = carte[0]

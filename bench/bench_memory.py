@@ -36,14 +36,18 @@ def rss() -> int:
             return int(line.split()[1]) * 1024
     return 0
 
+from functools import partial
 from app.routers.pages import prepare_dataset
+from app.settings import Settings
 from app.store import DatasetStore
 traced = sys.argv[2] == "traced"
 gc.collect()
 before = rss()
 if traced:
     tracemalloc.start()
-dataset = DatasetStore(Path(sys.argv[1]), prepare=prepare_dataset).load_initial()
+settings = Settings(data_path=Path(sys.argv[1]))
+prepare = partial(prepare_dataset, settings=settings, assets=None)
+dataset = DatasetStore(Path(sys.argv[1]), prepare=prepare).load_initial()
 gc.collect()
 if traced:
     current, peak = tracemalloc.get_traced_memory()

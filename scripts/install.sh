@@ -14,3 +14,6 @@ else
 fi
 # Front-end assets and the registry data of the gazetteer build, exactly as locked.
 npm ci --no-audit --no-fund --loglevel=error
+# The page's modules as one file (esbuild from the lock file; the page falls back to the
+# modules themselves whenever this bundle is missing or older than them).
+uv run --no-sync python -m app.bundle

@@ -9,6 +9,7 @@ import folium
 from branca.element import Figure
 from markupsafe import Markup
 
+from app.bundle import PageScripts
 from app.columns import FILTER_LABELS, ISO_DATE_PATTERN, YES_NO_VALUES, yes_no_code
 from app.dependencies import CODE_VALUES, FormationQuery
 from app.filters import FACET_FIELDS, MAX_MULTI_VALUES, YES_NO_FIELDS
@@ -151,7 +152,7 @@ def client_config(
     }
 
 
-def build_map(basemap: Basemap, config: dict[str, Any]) -> CarteMap:
+def build_map(basemap: Basemap, config: dict[str, Any], scripts: PageScripts) -> CarteMap:
     """Build the Folium map: basemap, cluster layer, locate and fullscreen controls, our client."""
     fond = FONDS_DE_CARTE[basemap]
     carte = CarteMap(
@@ -159,6 +160,7 @@ def build_map(basemap: Basemap, config: dict[str, Any]) -> CarteMap:
         zoom_start=6,
         tiles=None,
         control_scale=True,
+        vue_initiale=VUE_METROPOLE,
     )
     folium.TileLayer(
         tiles=fond.url,
@@ -186,7 +188,13 @@ def build_map(basemap: Basemap, config: dict[str, Any]) -> CarteMap:
         title="Afficher la carte en plein écran",
         title_cancel="Quitter le plein écran",
     ).add_to(carte)
-    CarteGenApp(grappes=grappes, localisation=localisation, config=config).add_to(carte)
+    CarteGenApp(
+        grappes=grappes,
+        localisation=localisation,
+        config=config,
+        entree=scripts.entry,
+        preloads=scripts.preloads,
+    ).add_to(carte)
     return carte
 
 

@@ -16,8 +16,6 @@ from folium.elements import JSCSSMixin
 from folium.plugins import Fullscreen, LocateControl
 from folium.template import Template
 
-from app.settings import PROJECT_ROOT
-
 #: URL prefix under which whitelisted ``node_modules/<package>/dist`` folders are served.
 VENDOR_PREFIX = "/vendor"
 #: URL prefix of our own static files.
@@ -39,7 +37,21 @@ class CarteMap(folium.Map):
 
     The page template owns the ``<meta name="viewport">`` and the layout; this element renders
     the map container and the ``L.map`` call only.
+
+    With ``vue_initiale`` (``[[south, west], [north, east]]``), the map is fitted to it before
+    any layer is added: the tiles and clusters of that view are the first ones drawn, and the
+    page script's own fit to the same view changes nothing (without it, the view of
+    ``location`` and ``zoom_start`` would load its tiles, then the script's view its own).
     """
+
+    def __init__(
+        self,
+        *args: Any,
+        vue_initiale: tuple[tuple[float, float], tuple[float, float]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.vue_initiale = vue_initiale
 
     default_js = links(("leaflet", vendor_url("leaflet", "leaflet.js")))
     default_css = links(("leaflet_css", vendor_url("leaflet", "leaflet.css")))
@@ -59,6 +71,9 @@ class CarteMap(folium.Map):
                     ...{{ this.options|tojavascript }}
                 }
             );
+            {%- if this.vue_initiale %}
+            {{ this.get_name() }}.fitBounds({{ this.vue_initiale|tojson }}, {animate: false});
+            {%- endif %}
         {% endmacro %}
         """
     )
@@ -127,21 +142,13 @@ class PleinEcran(Fullscreen):
     )
 
 
-#: The page's entry module; it imports the others by relative specifiers (``./filtres.js``).
-ENTREE_JS = f"{STATIC_PREFIX}/js/carte.js"
-#: Every module of the page, fetched at once (``modulepreload``) rather than import by import.
-MODULES_JS = tuple(
-    f"{STATIC_PREFIX}/js/{path.name}"
-    for path in sorted((PROJECT_ROOT / "static" / "js").glob("*.js"))
-)
-
-
 class CarteGenApp(JSCSSMixin, MacroElement):
     """Our client: loads the data, draws the markers, runs the filters, the list and the URL.
 
     Folium's inline script hands the Leaflet objects it created (map, cluster layer, locate
-    control) and a JSON configuration to the entry module :data:`ENTREE_JS`, which runs once
-    the page is parsed (``type="module"``).
+    control) and a JSON configuration to the entry module ``entree`` (``static/js/carte.js``,
+    or its bundle: :mod:`app.bundle`), which runs once the page is parsed (``type="module"``);
+    ``preloads`` are the modules it imports, announced at once rather than import by import.
     """
 
     default_css = links(("carte_gen_css", f"{STATIC_PREFIX}/carte.css"))
@@ -171,11 +178,13 @@ class CarteGenApp(JSCSSMixin, MacroElement):
         grappes: Grappes,
         localisation: LocateControl | None,
         config: dict[str, Any],
+        entree: str,
+        preloads: tuple[str, ...] = (),
     ):
         super().__init__()
         self._name = "CarteGenApp"
         self.grappes = grappes
         self.localisation = localisation
         self.config = config
-        self.entree = ENTREE_JS
-        self.modules = MODULES_JS
+        self.entree = entree
+        self.modules = preloads

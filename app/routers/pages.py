@@ -13,6 +13,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any, Final
 
 import orjson
@@ -21,6 +22,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from app.assets import AssetStore
+from app.bundle import page_scripts
 from app.cache import CachedBody
 from app.columns import FILTER_LABELS, session_pairs, yes_no_code
 from app.dataset import PAUSE_EVERY_FEATURES, Dataset
@@ -33,6 +35,7 @@ from app.map.builder import (
     client_config,
     render_map,
 )
+from app.map.elements import STATIC_PREFIX
 from app.policy import REVALIDATE, public_data
 from app.responses import compress, dataset_answer, make_entry, strong_etag
 from app.settings import PROJECT_ROOT, Settings
@@ -135,6 +138,20 @@ def security_headers(settings: Settings, hashes: Sequence[str]) -> dict[str, str
     }
 
 
+def icon_sources(static_path: Path) -> dict[str, str]:
+    """Each structure type's icon as a ``data:`` URL, for the legend and the markers alike.
+
+    A few hundred bytes each: in the page, they cost no request, drawn with the first markers.
+    """
+    return {
+        key: "data:image/svg+xml;base64,"
+        + base64.b64encode(
+            (static_path / url.removeprefix(f"{STATIC_PREFIX}/")).read_bytes()
+        ).decode()
+        for key, url in ICONES_TYPE_STRUCTURE.items()
+    }
+
+
 def _flag(value: str | None, default: bool) -> bool:
     """Display option ``0``/``1`` (anything else keeps the default: a page never fails on it)."""
     if value in ("0", "non", "false"):
@@ -167,15 +184,15 @@ def render_page(
         afficher_filtres=afficher_filtres,
         url_publique=str(settings.public_url) if settings.public_url else None,
     )
-    carte = render_map(build_map(settings.basemap, config))
+    icones = icon_sources(settings.static_path)
+    config["icones"] = icones
+    carte = render_map(build_map(settings.basemap, config, page_scripts(settings.static_path)))
     context: dict[str, Any] = {
         "carte": carte,
         "donnees_url": donnees_url,
         "demo": bool(dataset.metadata.get("demo")),
         "modalites": [(str(k), v) for k, v in MODALITE_LABELS.items()],
-        "types": [
-            (str(k), v, ICONES_TYPE_STRUCTURE[str(k)]) for k, v in TYPE_STRUCTURE_LABELS.items()
-        ],
+        "types": [(str(k), v, icones[str(k)]) for k, v in TYPE_STRUCTURE_LABELS.items()],
         "rayons": RAYONS_KM,
         "niveaux": [(str(k), v) for k, v in NIVEAU_LABELS.items()],
         "publics": [(str(k), v) for k, v in PUBLIC_VISE_LABELS.items()],
@@ -201,6 +218,16 @@ def render_page(
     return entry
 
 
+#: The pages rendered when a version is loaded (the others on their first request):
+#: template, mode, list shown, filters shown.
+PAGES_PREPARED: Final = (("page.html", "page", True, True), ("embed.html", "embed", True, True))
+
+
+def page_key(template: str, afficher_liste: bool, afficher_filtres: bool) -> str:
+    """Key of a rendered page among a dataset's prepared artefacts."""
+    return f"page:{template}:{int(afficher_liste)}{int(afficher_filtres)}"
+
+
 def _page(
     request: Request,
     settings: Settings,
@@ -211,7 +238,7 @@ def _page(
     afficher_liste: bool = True,
     afficher_filtres: bool = True,
 ) -> Response:
-    key = f"page:{template}:{int(afficher_liste)}{int(afficher_filtres)}"
+    key = page_key(template, afficher_liste, afficher_filtres)
     entry = dataset.prepared.get(key)
     if not isinstance(entry, CachedBody):
         entry = dataset.prepared[key] = render_page(
@@ -431,13 +458,24 @@ def map_data_entry(dataset: Dataset, max_age_s: int) -> CachedBody:
     return entry
 
 
-def prepare_dataset(dataset: Dataset, max_age_s: int) -> None:
-    """Build the map data of a new version, before it is served (loading thread).
+def prepare_dataset(dataset: Dataset, settings: Settings, assets: AssetStore | None) -> None:
+    """Build the map data and the main pages of a new version, before it is served.
 
-    Called by the :class:`~app.dataset.DatasetStore` on every (re)load, so no visitor ever
-    waits for it; the entry lives on the dataset itself, out of reach of the LRU's eviction.
+    Called by the :class:`~app.dataset.DatasetStore` on every (re)load (loading thread), so
+    no visitor ever waits for them; the entries live on the dataset itself, out of reach of
+    the LRU's eviction.
     """
-    dataset.prepared[DONNEES_CLE] = map_data_entry(dataset, max_age_s)
+    dataset.prepared[DONNEES_CLE] = map_data_entry(dataset, settings.cache_max_age_s)
+    for template, mode, liste, filtres in PAGES_PREPARED:
+        dataset.prepared[page_key(template, liste, filtres)] = render_page(
+            settings,
+            dataset,
+            assets,
+            template,
+            mode=mode,
+            afficher_liste=liste,
+            afficher_filtres=filtres,
+        )
 
 
 @router.get(DONNEES_PATH, summary="Données de la carte", include_in_schema=False)

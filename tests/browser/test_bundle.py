@@ -1,0 +1,93 @@
+"""The page's modules bundled by esbuild: used only while fresh, and the page works either way."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.bundle import BUNDLE, ENTRY, build, bundle_is_fresh, page_scripts
+from bench.synthetic import write_synthetic
+from tests.browser.conftest import start_server, wait_ready, watch
+
+REPO_STATIC = Path(__file__).resolve().parents[2] / "static"
+
+
+@pytest.fixture
+def static_copy(tmp_path: Path) -> Path:
+    """A copy of ``static/`` without any bundle."""
+    target = tmp_path / "static"
+    shutil.copytree(REPO_STATIC, target, ignore=shutil.ignore_patterns("dist"))
+    return target
+
+
+@pytest.fixture
+def data_path(tmp_path: Path) -> Path:
+    path = tmp_path / "formations.geojson"
+    write_synthetic(path, 120, seed=11)
+    return path
+
+
+def test_without_a_bundle_the_page_preloads_every_module(static_copy: Path) -> None:
+    scripts = page_scripts(static_copy)
+    assert scripts.entry == f"/static/{ENTRY}"
+    names = {url.rsplit("/", 1)[1] for url in scripts.preloads}
+    assert names == {path.name for path in (static_copy / "js").glob("*.js")}
+
+
+def test_a_built_bundle_is_used_until_a_module_changes(static_copy: Path) -> None:
+    build(static_copy)
+    assert bundle_is_fresh(static_copy)
+    assert page_scripts(static_copy).entry == f"/static/{BUNDLE}"
+    assert page_scripts(static_copy).preloads == ()
+    module = static_copy / "js" / "dom.js"
+    module.write_text(module.read_text(encoding="utf-8") + "\n// edited\n", encoding="utf-8")
+    assert not bundle_is_fresh(static_copy)
+    assert page_scripts(static_copy).entry == f"/static/{ENTRY}"
+    (static_copy / "js" / "nouveau.js").write_text("export const x = 1;\n", encoding="utf-8")
+    build(static_copy)
+    assert bundle_is_fresh(static_copy)
+    (static_copy / "js" / "nouveau.js").unlink()
+    assert not bundle_is_fresh(static_copy)
+
+
+@pytest.mark.parametrize("bundled", [True, False], ids=["bundle", "modules"])
+def test_the_page_works_with_the_bundle_or_the_modules(
+    bundled: bool, static_copy: Path, data_path: Path, tmp_path: Path, browser: Any
+) -> None:
+    if bundled:
+        build(static_copy)
+    server = start_server(data_path, tmp_path, CARTE_GEN_STATIC_PATH=str(static_copy))
+    context, watched = watch(browser)
+    try:
+        page = watched.page
+        scripts: list[str] = []
+        page.on(
+            "request",
+            lambda r: scripts.append(r.url) if r.resource_type == "script" else None,
+        )
+        page.goto(server.url + "/?type=ecole")
+        wait_ready(page)
+        assert page.locator("#compte").get_attribute("data-nombre") == str(
+            server.count("type=ecole")
+        )
+        ours = [url for url in scripts if "/static/" in url and url.endswith(".js")]
+        if bundled:
+            assert [url.rsplit("/", 2)[1:] for url in ours if "/dist/" in url] == [
+                ["dist", "carte.js"]
+            ]
+            assert not [url for url in ours if "/js/" in url]
+        else:
+            assert not [url for url in ours if "/dist/" in url]
+            assert {url.rsplit("/", 1)[1] for url in ours if "/js/" in url} >= {
+                "carte.js",
+                "filtres.js",
+                "marqueurs.js",
+            }
+        assert watched.errors == []
+        assert watched.foreign == []
+    finally:
+        context.close()
+        server.stop()
