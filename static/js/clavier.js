@@ -69,7 +69,8 @@ export const clavier = {
       const element = source && source.getElement && source.getElement();
       if (!marqueurActive || element !== marqueurActive) { return; }
       marqueurActive = null;
-      const contenu = ev.popup.getElement() && ev.popup.getElement().querySelector('[tabindex="-1"]');
+      // the popup's own focusable block (its content may scroll with no link inside)
+      const contenu = ev.popup.getElement() && ev.popup.getElement().querySelector('[tabindex]');
       if (!contenu) { return; }
       contenu.focus({ preventScroll: true });
       this.retourFocus = element;
