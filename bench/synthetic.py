@@ -14,6 +14,7 @@ import argparse
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,9 +25,14 @@ from geo.schema import (
     PROPERTY_FIELDS,
     GeocodingSource,
     Modalite,
+    Niveau,
     Precision,
+    PublicVise,
     TypeStructure,
 )
+
+#: Day the synthetic sessions are placed around (and ``prochaine_session`` computed from).
+SESSIONS_REFERENCE: Final = date(2027, 1, 1)
 
 DEFAULT_GAZETTEER: Final = Path(__file__).resolve().parent.parent / "data" / "gazetteer.json.gz"
 
@@ -144,6 +150,42 @@ def _places_from_boxes(count: int, rng: random.Random) -> list[_Place]:
     return places
 
 
+def _details(rng: random.Random, number: int) -> dict[str, Any]:
+    """Make the practical details of one training (sessions, contact, level, publics…)."""
+    starts = sorted(
+        SESSIONS_REFERENCE + timedelta(days=rng.randint(-200, 400))
+        for _ in range(rng.randint(0, 3))
+    )
+    sessions: list[dict[str, str | None]] = []
+    for start in starts:
+        end = start + timedelta(days=rng.randint(60, 400)) if rng.random() < 0.9 else None
+        sessions.append({"debut": start.isoformat(), "fin": end.isoformat() if end else None})
+    upcoming = [start.isoformat() for start in starts if start >= SESSIONS_REFERENCE]
+    levels = [level.value for level in Niveau]
+    publics = rng.sample(list(PublicVise), rng.randint(0, 3))
+    hours = rng.choice([None, None, None, rng.randint(35, 1800)])
+    return {
+        "sessions": sessions,
+        "prochaine_session": min(upcoming, default=None),
+        "contact_email": f"contact-{number}@formation.exemple.invalid"
+        if rng.random() < 0.8
+        else None,
+        "contact_telephone": f"01 {rng.randint(0, 99):02d} {number % 100:02d} 00 00"
+        if rng.random() < 0.7
+        else None,
+        "url_candidature": f"https://formation-{number}.exemple.invalid/candidater"
+        if rng.random() < 0.5
+        else None,
+        "certification": f"RNCP{rng.randint(30000, 39999)}" if rng.random() < 0.6 else None,
+        "niveau_entree": rng.choice([None, *levels[:3]]),
+        "niveau_sortie": rng.choice([None, *levels[1:5]]),
+        "public_vise": [public.value for public in PublicVise if public in publics],
+        "alternance": rng.choice([None, True, False]),
+        "nombre_heures": hours,
+        "prise_en_charge": rng.choice([None, True, False]),
+    }
+
+
 def synthetic_features(
     count: int, seed: int = 0, gazetteer_path: Path | None = DEFAULT_GAZETTEER
 ) -> list[dict[str, Any]]:
@@ -156,6 +198,7 @@ def synthetic_features(
     :returns: RFC 7946 Point features with ``PROPERTY_FIELDS`` properties and ids ``SYN-000001``….
     """
     rng = random.Random(seed)
+    details_rng = random.Random(f"details-{seed}")  # apart, so older fields keep their values
     places = None
     if gazetteer_path is not None:
         places = _places_from_gazetteer(gazetteer_path, count, rng)
@@ -187,6 +230,7 @@ def synthetic_features(
             "geocodage_precision": Precision.COMMUNE.value,
             "geocodage_score": 1.0,
             "geocodage_libelle": place.commune,
+            **_details(details_rng, number),
         }
         features.append(
             {

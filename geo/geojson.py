@@ -7,13 +7,15 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import orjson
 
 from geo.geocode import PlacedRow
+from geo.importer.details import prochaine_session
 from geo.io import write_bytes_atomic
 from geo.schema import PROPERTY_FIELDS
 
@@ -22,6 +24,8 @@ COORDINATE_DECIMALS: Final = 6
 #: Metadata flag of a file the operator accepted despite a large drop in trainings.
 DROP_ACCEPTED_KEY: Final = "baisse_acceptee"
 DEFAULT_TITLE: Final = "Formations labellisées Grande École du Numérique"
+#: The build date (``prochaine_session``) is the generation's day in this time zone.
+BUILD_TIME_ZONE: Final = ZoneInfo("Europe/Paris")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +39,17 @@ class CollectionMetadata:
     licence: str | None = None
 
 
-def feature_properties(item: PlacedRow) -> dict[str, Any]:
-    """Properties of one feature, exactly ``PROPERTY_FIELDS`` in order (``None`` when absent)."""
+def build_date_of(metadata: CollectionMetadata) -> date:
+    """Return the build's day (Europe/Paris) from the metadata's generation moment."""
+    return datetime.fromisoformat(metadata.date_generation).astimezone(BUILD_TIME_ZONE).date()
+
+
+def feature_properties(item: PlacedRow, build_date: date) -> dict[str, Any]:
+    """Properties of one feature, exactly ``PROPERTY_FIELDS`` in order (``None`` when absent).
+
+    List fields are ``[]`` when empty; ``prochaine_session`` is the first session start on or
+    after ``build_date``.
+    """
     row, placement = item.row, item.placement
     commune = placement.commune
     code_postal = row.code_postal
@@ -58,6 +71,18 @@ def feature_properties(item: PlacedRow) -> dict[str, Any]:
         "modalite": row.modalite.value if row.modalite else None,
         "site_web": row.site_web,
         "date_labellisation": row.date_labellisation,
+        "sessions": [{"debut": debut, "fin": fin} for debut, fin in row.sessions],
+        "prochaine_session": prochaine_session(row.sessions, build_date),
+        "contact_email": row.contact_email,
+        "contact_telephone": row.contact_telephone,
+        "url_candidature": row.url_candidature,
+        "certification": row.certification,
+        "niveau_entree": row.niveau_entree.value if row.niveau_entree else None,
+        "niveau_sortie": row.niveau_sortie.value if row.niveau_sortie else None,
+        "public_vise": [public.value for public in row.public_vise],
+        "alternance": row.alternance,
+        "nombre_heures": row.nombre_heures,
+        "prise_en_charge": row.prise_en_charge,
         "geocodage_source": placement.source.value,
         "geocodage_precision": placement.precision.value,
         "geocodage_score": placement.score,
@@ -66,7 +91,7 @@ def feature_properties(item: PlacedRow) -> dict[str, Any]:
     return {name: values[name] for name in PROPERTY_FIELDS}
 
 
-def build_feature(item: PlacedRow) -> dict[str, Any]:
+def build_feature(item: PlacedRow, build_date: date) -> dict[str, Any]:
     """One GeoJSON Point feature with a top-level string ``id`` and ``[lon, lat]`` coordinates."""
     lon = round(item.placement.lon, COORDINATE_DECIMALS)
     lat = round(item.placement.lat, COORDINATE_DECIMALS)
@@ -74,7 +99,7 @@ def build_feature(item: PlacedRow) -> dict[str, Any]:
         "type": "Feature",
         "id": str(item.row.id),
         "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": feature_properties(item),
+        "properties": feature_properties(item, build_date),
     }
 
 
@@ -90,10 +115,12 @@ def build_feature_collection(
     """Build the FeatureCollection with its ``metadonnees`` foreign member (RFC 7946 §6.1).
 
     :param placed_rows: rows in output order.
-    :param metadata: source, generation date and the sidecar's title, demo flag and licence.
+    :param metadata: source, generation date (its day is the build date of
+        ``prochaine_session``) and the sidecar's title, demo flag and licence.
     :returns: a JSON-ready dict; ``metadonnees.version`` is :func:`features_version`.
     """
-    features = [build_feature(item) for item in placed_rows]
+    build_date = build_date_of(metadata)
+    features = [build_feature(item, build_date) for item in placed_rows]
     return {
         "type": "FeatureCollection",
         "metadonnees": {

@@ -52,6 +52,19 @@ HORS_CARTE: Final = frozenset(
         "geocodage_source",
         "geocodage_score",
         "geocodage_libelle",
+        # Not read by the map yet: the popups and filters work adds what the page shows.
+        "sessions",
+        "prochaine_session",
+        "contact_email",
+        "contact_telephone",
+        "url_candidature",
+        "certification",
+        "niveau_entree",
+        "niveau_sortie",
+        "public_vise",
+        "alternance",
+        "nombre_heures",
+        "prise_en_charge",
     }
 )
 #: Properties of each training sent to the map, in schema order.

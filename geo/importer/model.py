@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
-from geo.schema import Modalite, TypeStructure
+from geo.schema import Modalite, Niveau, PublicVise, TypeStructure
 
 #: A spreadsheet cell: text from a CSV, or whatever openpyxl or JSON gave for the cell.
 Cell = object
+
+#: One session period: its start and end as ISO dates, either one unknown (``None``).
+Session = tuple[str | None, str | None]
 
 #: Longest cell kept, in characters; a longer one is cut here with a warning (CSV, XLSX, JSON).
 MAX_CELL_CHARS: Final = 2_000
@@ -86,6 +89,17 @@ class ImportedRow:
     modalite: Modalite | None = None
     site_web: str | None = None
     date_labellisation: str | None = None
+    sessions: tuple[Session, ...] = ()  # sorted by start, unknown starts first
+    contact_email: str | None = None
+    contact_telephone: str | None = None
+    url_candidature: str | None = None
+    certification: str | None = None
+    niveau_entree: Niveau | None = None
+    niveau_sortie: Niveau | None = None
+    public_vise: tuple[PublicVise, ...] = ()  # in schema order, no duplicates
+    alternance: bool | None = None
+    nombre_heures: int | None = None
+    prise_en_charge: bool | None = None
     latitude: float | None = None
     longitude: float | None = None
 

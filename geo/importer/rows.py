@@ -16,6 +16,17 @@ from typing import Final
 
 import numpy as np
 
+from geo.importer.details import (
+    parse_certification,
+    parse_email,
+    parse_heures,
+    parse_niveau,
+    parse_oui_non,
+    parse_public_vise,
+    parse_sessions,
+    parse_telephone,
+    parse_url,
+)
 from geo.importer.headers import (
     EXPECTED_FIELDS,
     FIELD_LABELS,
@@ -52,7 +63,14 @@ from geo.importer.values import (
     parse_modalite,
     parse_site_web,
 )
-from geo.schema import TYPE_STRUCTURE_LABELS, Modalite, TypeStructure
+from geo.lheo.codes import HEURES_PAR_MOIS, duree_mois_depuis_heures
+from geo.schema import (
+    DUREE_MAX_MOIS,
+    DUREE_MIN_MOIS,
+    TYPE_STRUCTURE_LABELS,
+    Modalite,
+    TypeStructure,
+)
 
 _AUTRE_LABEL: Final = TYPE_STRUCTURE_LABELS[TypeStructure.AUTRE]
 _MISSING_COLUMN_NOTES: Final = {
@@ -67,7 +85,38 @@ _SOFT_PARSERS: Final = (
     ("code_insee", parse_code_insee),
     ("site_web", parse_site_web),
     ("date_labellisation", parse_date),
+    ("contact_email", parse_email),
+    ("contact_telephone", parse_telephone),
+    ("url_candidature", parse_url),
+    ("certification", parse_certification),
+    ("niveau_entree", parse_niveau),
+    ("niveau_sortie", parse_niveau),
+    ("alternance", parse_oui_non),
+    ("nombre_heures", parse_heures),
+    ("prise_en_charge", parse_oui_non),
 )
+#: Fields holding a list: their parser keeps what it can read and notes the rest.
+_LIST_PARSERS: Final = (("sessions", parse_sessions), ("public_vise", parse_public_vise))
+_HOURS_NOTE: Final = (
+    "durée déduite du nombre d'heures, à raison de {par_mois} h par mois (35 h par semaine "
+    "× 52 semaines ÷ 12), arrondie au mois"
+)
+
+
+def hours_rule() -> str:
+    """Return the rule deriving ``duree_mois`` from ``nombre_heures``, as warnings state it."""
+    return _HOURS_NOTE.format(par_mois=f"{HEURES_PAR_MOIS:.2f}".replace(".", ","))
+
+
+def derived_duree(heures: int) -> tuple[int | None, str]:
+    """``duree_mois`` derived from hours (None when outside the allowed months) and its warning."""
+    months = duree_mois_depuis_heures(heures)
+    note = f"{hours_rule()} : {heures} h → {months} mois"
+    if not DUREE_MIN_MOIS <= months <= DUREE_MAX_MOIS:
+        return None, (
+            f"{note}, hors limites ({DUREE_MIN_MOIS} à {DUREE_MAX_MOIS} mois) : durée non précisée"
+        )
+    return months, note
 
 
 def validate_row(
@@ -127,8 +176,16 @@ def validate_row(
                 parsed[name] = parser(raw[name])
             except ValueProblem as exc:
                 warn(name, f"{exc} ; valeur ignorée")
-        elif name == "duree_mois" and name in mapping.columns:
+        elif name == "duree_mois" and name in mapping.columns and not text.get("nombre_heures"):
             warn(name, "durée absente : « durée non précisée »")
+    for name, list_parser in _LIST_PARSERS:
+        if name in raw and raw[name] is not None:
+            parsed[name], notes = list_parser(raw[name])
+            for note in notes:
+                warn(name, note)
+    if parsed.get("duree_mois") is None and parsed.get("nombre_heures") is not None:
+        parsed["duree_mois"], note = derived_duree(parsed["nombre_heures"])  # type: ignore[arg-type]
+        warn("nombre_heures", note)
 
     coords: dict[str, float] = {}
     has_other_place = any(name in parsed for name in ("code_postal", "code_insee")) or bool(
@@ -193,6 +250,17 @@ def validate_row(
         modalite=modalite if isinstance(modalite, Modalite) else None,
         site_web=parsed.get("site_web"),  # type: ignore[arg-type]
         date_labellisation=parsed.get("date_labellisation"),  # type: ignore[arg-type]
+        sessions=parsed.get("sessions", ()),  # type: ignore[arg-type]
+        contact_email=parsed.get("contact_email"),  # type: ignore[arg-type]
+        contact_telephone=parsed.get("contact_telephone"),  # type: ignore[arg-type]
+        url_candidature=parsed.get("url_candidature"),  # type: ignore[arg-type]
+        certification=parsed.get("certification"),  # type: ignore[arg-type]
+        niveau_entree=parsed.get("niveau_entree"),  # type: ignore[arg-type]
+        niveau_sortie=parsed.get("niveau_sortie"),  # type: ignore[arg-type]
+        public_vise=parsed.get("public_vise", ()),  # type: ignore[arg-type]
+        alternance=parsed.get("alternance"),  # type: ignore[arg-type]
+        nombre_heures=parsed.get("nombre_heures"),  # type: ignore[arg-type]
+        prise_en_charge=parsed.get("prise_en_charge"),  # type: ignore[arg-type]
         latitude=coords.get("latitude"),
         longitude=coords.get("longitude"),
     )
@@ -247,18 +315,33 @@ def _soft_outcome(name: str, parser: Callable[[Cell], object]) -> Callable[[Cell
     return outcome
 
 
+def _list_outcome(
+    parser: Callable[[Cell], tuple[tuple[object, ...], list[str]]],
+) -> Callable[[Cell], object]:
+    def outcome(value: Cell) -> object:
+        if value is None or value == "":
+            return ()
+        found, notes = parser(value)
+        return _DIRTY if notes else found
+
+    return outcome
+
+
 #: How each field's cell reads in a clean row; the keys are the fields of ImportedRow.
 _CLEAN_OUTCOMES: Final[dict[str, Callable[[Cell], object]]] = {
     "id": _clean_id,
     **dict.fromkeys(_TEXT_FIELDS, _text_or_none),
     "type_structure": _clean_type,
     **{name: _soft_outcome(name, parser) for name, parser in _SOFT_PARSERS},
+    **{name: _list_outcome(parser) for name, parser in _LIST_PARSERS},
     "latitude": _soft_outcome("latitude", parse_coordinate),
     "longitude": _soft_outcome("longitude", parse_coordinate),
 }
 
 
 _ROW_FIELDS: Final = tuple(field.name for field in fields(ImportedRow))
+#: Value of a field whose column is absent (``None`` unless listed).
+_ABSENT: Final[dict[str, object]] = {name: () for name, _ in _LIST_PARSERS}
 
 
 def _column_outcomes(
@@ -316,7 +399,7 @@ def clean_rows(table: Table, mapping: HeaderMapping) -> list[ImportedRow | None]
     for name, outcome in _CLEAN_OUTCOMES.items():
         index = mapping.columns.get(name)
         if index is None:
-            outcomes[name] = [None] * count
+            outcomes[name] = [_ABSENT.get(name)] * count
             continue
         outcomes[name], mask = _column_outcomes(columns[index], outcome)
         if mask is not None:
@@ -326,6 +409,7 @@ def clean_rows(table: Table, mapping: HeaderMapping) -> list[ImportedRow | None]
     empty = {name: _is(outcomes[name], None) for name in _CLEAN_OUTCOMES}
     dirty |= empty["intitule"] & empty["structure"]  # nothing to show
     dirty |= empty["latitude"] != empty["longitude"]  # one coordinate alone
+    dirty |= empty["duree_mois"] & ~empty["nombre_heures"]  # a duration derived, with a warning
     dirty |= (  # nothing to place the row with
         empty["latitude"] & empty["code_postal"] & empty["code_insee"] & empty["commune"]
     )
@@ -336,6 +420,12 @@ def clean_rows(table: Table, mapping: HeaderMapping) -> list[ImportedRow | None]
     for index in np.flatnonzero(dirty).tolist():
         found[index] = None
     return found
+
+
+def _missing_note(name: str, mapping: HeaderMapping) -> str:
+    if name == "duree_mois" and "nombre_heures" in mapping.columns:
+        return f"{hours_rule()} quand il est donné, sinon durée non précisée"
+    return _MISSING_COLUMN_NOTES[name]
 
 
 def import_table(table: Table) -> ImportResult:
@@ -378,7 +468,7 @@ def import_table(table: Table) -> ImportResult:
                 table.header_line,
                 None,
                 FIELD_LABELS[name],
-                f"colonne « {FIELD_LABELS[name]} » absente : {_MISSING_COLUMN_NOTES[name]}",
+                f"colonne « {FIELD_LABELS[name]} » absente : {_missing_note(name, mapping)}",
                 Level.AVERTISSEMENT,
             )
             for name in EXPECTED_FIELDS

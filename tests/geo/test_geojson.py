@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from geo.importer import ImportedRow
 from geo.schema import PROPERTY_FIELDS, GeocodingSource, Modalite, Precision, TypeStructure
 
 METADATA = CollectionMetadata(source="formations.csv", date_generation="2026-01-01T00:00:00+00:00")
+BUILD_DATE = date(2026, 1, 1)
 
 
 @pytest.fixture
@@ -60,7 +62,7 @@ def placed(small_gazetteer) -> PlacedRow:
 
 
 def test_feature_is_an_rfc7946_point_with_lon_lat_and_a_string_id(placed):
-    feature = build_feature(placed)
+    feature = build_feature(placed, BUILD_DATE)
     assert feature["type"] == "Feature"
     assert feature["id"] == "GEN-0001"
     assert feature["geometry"] == {"type": "Point", "coordinates": [2.379512, 48.859012]}
@@ -68,7 +70,7 @@ def test_feature_is_an_rfc7946_point_with_lon_lat_and_a_string_id(placed):
 
 
 def test_properties_are_exactly_the_schema_fields_in_order(placed):
-    properties = build_feature(placed)["properties"]
+    properties = build_feature(placed, BUILD_DATE)["properties"]
     assert tuple(properties) == PROPERTY_FIELDS
     assert properties["commune"] == "Paris 11e Arrondissement"  # the matched commune's name
     assert properties["code_postal"] == "75011"  # filled from the commune when unique
@@ -115,7 +117,8 @@ def test_coordinates_never_have_more_than_six_decimals(small_gazetteer, lon, lat
         PlacedRow(
             row,
             Placement(commune, lon, lat, GeocodingSource.COORDONNEES, Precision.ADRESSE, 1.0, "x"),
-        )
+        ),
+        BUILD_DATE,
     )
     for value in feature["geometry"]["coordinates"]:
         text = repr(value)
