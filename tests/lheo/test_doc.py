@@ -9,7 +9,7 @@ import pytest
 
 from geo.gazetteer import Gazetteer
 from geo.lheo.codes import HEURES_PAR_MOIS, UNKNOWN_INFO
-from geo.lheo.doc import TABLES
+from geo.lheo.doc import TABLES, mapping_markdown
 from geo.lheo.mapping import FIELD_MAP
 from geo.lheo.reader import MAX_DEPTH, MAX_RECORD_ELEMENTS
 
@@ -45,3 +45,8 @@ def test_the_demo_and_case_files_are_what_their_script_makes():
     spec.loader.exec_module(module)
     assert module.build(Gazetteer.load()) == (REPO / "tests" / "data" / "lheo-cas.xml").read_bytes()
     assert module.build_demo() == (REPO / "data" / "exemple-lheo.xml").read_bytes()
+
+
+def test_the_import_docs_map_every_lheo_element_as_the_code_does():
+    import_doc = (REPO / "docs" / "import.md").read_text(encoding="utf-8")
+    assert mapping_markdown() in import_doc, "docs/import.md: paste `python -m geo.lheo.doc`"
