@@ -3,15 +3,16 @@
 ``data/exemple-lheo.xml`` holds the 171 demo trainings of ``data/formations.csv``, read by our
 importer and written by :func:`geo.lheo.writer.write_lheo`: ``carte-gen build`` makes the same
 map of it (same trainings at the same places, with every field LHEO carries;
-``tests/geo/test_demo_lheo.py`` checks it).
+``tests/lheo/test_build.py`` checks it).
 
 ``tests/data/lheo-cas.xml`` is written by hand here, for the reader's tests. Every
-organisation, training, address, phone number and web site is invented; e-mail addresses use the reserved ``.invalid`` domain; the communes, postcodes and INSEE codes are
-real (from our gazetteer, with its positions for the sites that give coordinates). The file
+organisation, training, address, phone number and web site is invented; e-mail addresses
+use the reserved ``.invalid`` domain; the communes, postcodes and INSEE codes are real
+(from our gazetteer, with its positions for the sites that give coordinates). The file
 carries what a real feed mixes: several actions per formation, an action with two training
-sites, several sessions (full dates, a month-only date, an unknown end), the LHEO namespace,
-and formations missing optional parts (no certification, no contact, no coordinates, no INSEE
-code, hours only in ``duree-indicative``).
+sites, several sessions (full dates, a month-only date, an unknown end), the LHEO
+namespace, and formations missing optional parts (no certification, no contact, no
+coordinates, no INSEE code, hours only in ``duree-indicative``).
 
 Deterministic: same gazetteer and demo spreadsheet, same bytes.
 Run: ``uv run --no-sync python scripts/make_demo_lheo.py [--check]``.

@@ -77,7 +77,7 @@ def parse_telephone(value: Cell) -> str:
 
     Accepted: 10 French digits starting with 0 (9 when a spreadsheet dropped the 0), +33 or
     0033 then 9 digits (written back as a national number), a French overseas code then its
-    digits, another international number (``+`` and 8 to 15 digits, kept as digits), and
+    digits, another international number (``+`` and 9 to 15 digits, kept as digits), and
     4-digit service numbers starting with 3 (3949).
     """
     text = cell_text(value).strip()
@@ -96,7 +96,7 @@ def parse_telephone(value: Cell) -> str:
                     rest = digits[len(code) :]
                     head = f"+{code} {rest[:3]} " if length == 9 else f"+{code} "
                     return head + _pairs(rest[3:] if length == 9 else rest)
-            if 8 <= len(digits) <= 15 and not digits.startswith(("33", "0")):
+            if 9 <= len(digits) <= 15 and not digits.startswith(("33", "0")):
                 return "+" + digits
     elif compact.isascii() and compact.isdigit():
         if len(compact) == 9 and compact[0] != "0":

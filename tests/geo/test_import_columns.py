@@ -32,6 +32,16 @@ HEADERS = (
     "Date de labellisation",
     "Adresse",
     "Remarque",
+    "Sessions",
+    "Courriel",
+    "Téléphone",
+    "Lien de candidature",
+    "Code RNCP",
+    "Niveau de sortie",
+    "Public visé",
+    "Alternance",
+    "Nombre d'heures",
+    "Prise en charge",
 )
 #: Messy values per column: good ones, empty ones, spaces, and every kind of bad one.
 BLANKS = ("", " ", "  \t", None)
@@ -51,6 +61,25 @@ CELLS: tuple[tuple[object, ...], ...] = (
     ("2024-01-31", "31/01/2024", "45000", "32/13/2024", date(2024, 1, 31), datetime(2024, 1, 31)),
     ("1 rue de la Paix", *BLANKS),
     ("note", *BLANKS),
+    (
+        "2027-01-05/2027-06-30",
+        "du 05/01/2027 au 30/06/2027 ; 2027-09",
+        "bla",
+        "2027-06-30/2027-01-01",
+        [{"debut": "2027-01-05", "fin": None}],
+        [],
+        '[{"debut":"2027-01-05","fin":"2027-02-01"}]',
+        *BLANKS,
+    ),
+    ("a@b.fr", "A@B.FR", "pas un mail", *BLANKS),
+    ("01 23 45 67 89", "123456789", 123456789, "+262 262 12 34 56", "12", *BLANKS),
+    ("https://a.fr/c", "a.fr", "javascript:alert(1)", *BLANKS),
+    ("RNCP37873", "RNCP 37873", "37873", *BLANKS),
+    ("5", "Bac+2", "niveau 9", 5, *BLANKS),
+    ("Salariés", "salaries; DE", "martiens", ["tout_public"], *BLANKS),
+    ("oui", "x", "peut-être", True, False, 1, 0, *BLANKS),
+    ("400", "400 h", "beaucoup", 400, 400.5, *BLANKS),
+    ("non", "Oui", "?", *BLANKS),
 )
 #: Cells of a row, sometimes short (cells missing at the end) or long (empty cells added).
 row_cells = st.tuples(
