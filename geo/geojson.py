@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from geo.geocode import PlacedRow
+from geo.importer import NO_DETAILS, TrainingDetails
 from geo.importer.details import prochaine_session
 from geo.io import write_bytes_atomic
-from geo.schema import PROPERTY_FIELDS
 
 #: Decimals kept in coordinates (RFC 7946 §11.2 recommends no more than 6: about 10 cm).
 COORDINATE_DECIMALS: Final = 6
@@ -44,18 +44,52 @@ def build_date_of(metadata: CollectionMetadata) -> date:
     return datetime.fromisoformat(metadata.date_generation).astimezone(BUILD_TIME_ZONE).date()
 
 
+def _detail_properties(details: TrainingDetails, build_date: date) -> dict[str, Any]:
+    """Properties of a training's details, in ``PROPERTY_FIELDS`` order."""
+    if details is NO_DETAILS:  # most files have none of these columns
+        return {
+            "sessions": [],
+            "prochaine_session": None,
+            "contact_email": None,
+            "contact_telephone": None,
+            "url_candidature": None,
+            "certification": None,
+            "niveau_entree": None,
+            "niveau_sortie": None,
+            "public_vise": [],
+            "alternance": None,
+            "nombre_heures": None,
+            "prise_en_charge": None,
+        }
+    return {
+        "sessions": [{"debut": debut, "fin": fin} for debut, fin in details.sessions],
+        "prochaine_session": prochaine_session(details.sessions, build_date),
+        "contact_email": details.contact_email,
+        "contact_telephone": details.contact_telephone,
+        "url_candidature": details.url_candidature,
+        "certification": details.certification,
+        "niveau_entree": details.niveau_entree.value if details.niveau_entree else None,
+        "niveau_sortie": details.niveau_sortie.value if details.niveau_sortie else None,
+        "public_vise": [public.value for public in details.public_vise],
+        "alternance": details.alternance,
+        "nombre_heures": details.nombre_heures,
+        "prise_en_charge": details.prise_en_charge,
+    }
+
+
 def feature_properties(item: PlacedRow, build_date: date) -> dict[str, Any]:
     """Properties of one feature, exactly ``PROPERTY_FIELDS`` in order (``None`` when absent).
 
-    List fields are ``[]`` when empty; ``prochaine_session`` is the first session start on or
-    after ``build_date``.
+    Written in that order (``tests/geo/test_geojson.py`` checks it), so no reordering pass
+    runs per feature. List fields are ``[]`` when empty; ``prochaine_session`` is the first
+    session start on or after ``build_date``.
     """
     row, placement = item.row, item.placement
     commune = placement.commune
     code_postal = row.code_postal
     if code_postal is None and len(commune.codes_postaux) == 1:
         code_postal = commune.codes_postaux[0]
-    values: dict[str, Any] = {
+    return {
         "intitule": row.intitule,
         "structure": row.structure,
         "type_structure": row.type_structure.value,
@@ -71,24 +105,12 @@ def feature_properties(item: PlacedRow, build_date: date) -> dict[str, Any]:
         "modalite": row.modalite.value if row.modalite else None,
         "site_web": row.site_web,
         "date_labellisation": row.date_labellisation,
-        "sessions": [{"debut": debut, "fin": fin} for debut, fin in row.sessions],
-        "prochaine_session": prochaine_session(row.sessions, build_date),
-        "contact_email": row.contact_email,
-        "contact_telephone": row.contact_telephone,
-        "url_candidature": row.url_candidature,
-        "certification": row.certification,
-        "niveau_entree": row.niveau_entree.value if row.niveau_entree else None,
-        "niveau_sortie": row.niveau_sortie.value if row.niveau_sortie else None,
-        "public_vise": [public.value for public in row.public_vise],
-        "alternance": row.alternance,
-        "nombre_heures": row.nombre_heures,
-        "prise_en_charge": row.prise_en_charge,
+        **_detail_properties(row.details, build_date),
         "geocodage_source": placement.source.value,
         "geocodage_precision": placement.precision.value,
         "geocodage_score": placement.score,
         "geocodage_libelle": placement.libelle,
     }
-    return {name: values[name] for name in PROPERTY_FIELDS}
 
 
 def build_feature(item: PlacedRow, build_date: date) -> dict[str, Any]:

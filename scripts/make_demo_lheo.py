@@ -241,6 +241,7 @@ def _oui_non(value: bool | None) -> str | None:
 
 def demo_record(row: ImportedRow) -> dict[str, object]:
     """Return the LHEO record of one imported demo row (its place as the spreadsheet gives it)."""
+    details = row.details
     return {
         "id": row.id,
         "intitule": row.intitule,
@@ -250,18 +251,18 @@ def demo_record(row: ImportedRow) -> dict[str, object]:
         "commune": row.commune,
         "code_insee": row.code_insee,
         "site_web": row.site_web,
-        "url_candidature": row.url_candidature,
-        "contact_email": row.contact_email,
-        "contact_telephone": row.contact_telephone,
-        "certification": row.certification,
-        "niveau_entree": row.niveau_entree.value if row.niveau_entree else None,
-        "niveau_sortie": row.niveau_sortie.value if row.niveau_sortie else None,
-        "public_vise": [public.value for public in row.public_vise],
-        "alternance": _oui_non(row.alternance),
-        "nombre_heures": row.nombre_heures,
-        "prise_en_charge": _oui_non(row.prise_en_charge),
+        "url_candidature": details.url_candidature,
+        "contact_email": details.contact_email,
+        "contact_telephone": details.contact_telephone,
+        "certification": details.certification,
+        "niveau_entree": details.niveau_entree.value if details.niveau_entree else None,
+        "niveau_sortie": details.niveau_sortie.value if details.niveau_sortie else None,
+        "public_vise": [public.value for public in details.public_vise],
+        "alternance": _oui_non(details.alternance),
+        "nombre_heures": details.nombre_heures,
+        "prise_en_charge": _oui_non(details.prise_en_charge),
         "modalite": row.modalite.value if row.modalite else None,
-        "sessions": [{"debut": debut, "fin": fin} for debut, fin in row.sessions],
+        "sessions": [{"debut": debut, "fin": fin} for debut, fin in details.sessions],
     }
 
 

@@ -43,6 +43,8 @@ from geo.importer.ids import (
     safe_id,
 )
 from geo.importer.model import (
+    DETAIL_FIELDS,
+    NO_DETAILS,
     Cell,
     ImportedRow,
     ImportResult,
@@ -50,6 +52,7 @@ from geo.importer.model import (
     Issue,
     Level,
     Table,
+    TrainingDetails,
     ValueProblem,
     cell_text,
 )
@@ -250,21 +253,18 @@ def validate_row(
         modalite=modalite if isinstance(modalite, Modalite) else None,
         site_web=parsed.get("site_web"),  # type: ignore[arg-type]
         date_labellisation=parsed.get("date_labellisation"),  # type: ignore[arg-type]
-        sessions=parsed.get("sessions", ()),  # type: ignore[arg-type]
-        contact_email=parsed.get("contact_email"),  # type: ignore[arg-type]
-        contact_telephone=parsed.get("contact_telephone"),  # type: ignore[arg-type]
-        url_candidature=parsed.get("url_candidature"),  # type: ignore[arg-type]
-        certification=parsed.get("certification"),  # type: ignore[arg-type]
-        niveau_entree=parsed.get("niveau_entree"),  # type: ignore[arg-type]
-        niveau_sortie=parsed.get("niveau_sortie"),  # type: ignore[arg-type]
-        public_vise=parsed.get("public_vise", ()),  # type: ignore[arg-type]
-        alternance=parsed.get("alternance"),  # type: ignore[arg-type]
-        nombre_heures=parsed.get("nombre_heures"),  # type: ignore[arg-type]
-        prise_en_charge=parsed.get("prise_en_charge"),  # type: ignore[arg-type]
+        details=_details(parsed)
+        if any(name in mapping.columns for name in DETAIL_FIELDS)
+        else NO_DETAILS,
         latitude=coords.get("latitude"),
         longitude=coords.get("longitude"),
     )
     return row, issues
+
+
+def _details(parsed: dict[str, object]) -> TrainingDetails:
+    details = {name: parsed[name] for name in DETAIL_FIELDS if name in parsed}
+    return TrainingDetails(**details) if details else NO_DETAILS  # type: ignore[arg-type]
 
 
 #: An outcome of the column pass meaning "this cell needs :func:`validate_row`".
@@ -327,7 +327,8 @@ def _list_outcome(
     return outcome
 
 
-#: How each field's cell reads in a clean row; the keys are the fields of ImportedRow.
+#: How each field's cell reads in a clean row; the keys are the fields of ImportedRow but
+#: ``details``, and those of TrainingDetails.
 _CLEAN_OUTCOMES: Final[dict[str, Callable[[Cell], object]]] = {
     "id": _clean_id,
     **dict.fromkeys(_TEXT_FIELDS, _text_or_none),
@@ -340,6 +341,18 @@ _CLEAN_OUTCOMES: Final[dict[str, Callable[[Cell], object]]] = {
 
 
 _ROW_FIELDS: Final = tuple(field.name for field in fields(ImportedRow))
+#: Fields the rules across columns read (each gets a mask of its empty cells).
+_EMPTY_CHECKED: Final = (
+    "intitule",
+    "structure",
+    "latitude",
+    "longitude",
+    "code_postal",
+    "code_insee",
+    "commune",
+    "duree_mois",
+    "nombre_heures",
+)
 #: Value of a field whose column is absent (``None`` unless listed).
 _ABSENT: Final[dict[str, object]] = {name: () for name, _ in _LIST_PARSERS}
 
@@ -406,7 +419,16 @@ def clean_rows(table: Table, mapping: HeaderMapping) -> list[ImportedRow | None]
             dirty |= mask
     if "type_structure" not in mapping.columns:
         outcomes["type_structure"] = [TypeStructure.AUTRE] * count
-    empty = {name: _is(outcomes[name], None) for name in _CLEAN_OUTCOMES}
+    if any(name in mapping.columns for name in DETAIL_FIELDS):
+        outcomes["details"] = list(
+            map(TrainingDetails, *(outcomes[name] for name in DETAIL_FIELDS))
+        )
+    else:
+        outcomes["details"] = [NO_DETAILS] * count
+    empty = {
+        name: _is(outcomes[name], None) if name in mapping.columns else np.ones(count, dtype=bool)
+        for name in _EMPTY_CHECKED
+    }
     dirty |= empty["intitule"] & empty["structure"]  # nothing to show
     dirty |= empty["latitude"] != empty["longitude"]  # one coordinate alone
     dirty |= empty["duree_mois"] & ~empty["nombre_heures"]  # a duration derived, with a warning

@@ -168,7 +168,7 @@ def test_meta_sidecar():
 
 def test_the_details_of_issue_13_are_all_there_and_fictitious(demo_rows, csv_records):
     result = import_table(read_table(CSV_PATH))
-    rows = result.rows
+    rows = [row.details for row in result.rows]
     assert not [i for i in result.issues if i.colonne in ("Courriel", "Téléphone", "Sessions")]
     assert sum(bool(row.sessions) for row in rows) > 100
     assert {len(row.sessions) for row in rows} >= {0, 1, 2, 3}
@@ -194,7 +194,7 @@ def test_the_details_of_issue_13_are_all_there_and_fictitious(demo_rows, csv_rec
     assert {row.alternance for row in rows} == {True, False, None}
     assert {row.prise_en_charge for row in rows} == {True, False, None}
     assert any(row.certification and row.certification.startswith("RS") for row in rows)
-    in_hours = [row for row in rows if row.nombre_heures is not None]
+    in_hours = [row for row in result.rows if row.details.nombre_heures is not None]
     assert in_hours and all(row.duree_mois is not None for row in in_hours)
     raw_sessions = " ".join(record["Sessions"] for record in csv_records)
     assert "du " in raw_sessions and "/20" in raw_sessions and " - " in raw_sessions

@@ -16,6 +16,7 @@ from geo.geocode import PlacedRow, Placement
 from geo.geojson import (
     CollectionMetadata,
     SidecarError,
+    build_date_of,
     build_feature,
     build_feature_collection,
     features_version,
@@ -24,8 +25,16 @@ from geo.geojson import (
     read_sidecar,
     write_geojson_atomic,
 )
-from geo.importer import ImportedRow
-from geo.schema import PROPERTY_FIELDS, GeocodingSource, Modalite, Precision, TypeStructure
+from geo.importer import ImportedRow, TrainingDetails
+from geo.schema import (
+    PROPERTY_FIELDS,
+    GeocodingSource,
+    Modalite,
+    Niveau,
+    Precision,
+    PublicVise,
+    TypeStructure,
+)
 
 METADATA = CollectionMetadata(source="formations.csv", date_generation="2026-01-01T00:00:00+00:00")
 BUILD_DATE = date(2026, 1, 1)
@@ -196,3 +205,34 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path):
         write_geojson_atomic(path, {"bad": object()})
     assert path.read_text(encoding="utf-8") == "old"
     assert os.listdir(tmp_path) == ["out.geojson"]
+
+
+def test_details_become_c1_properties_in_schema_order(placed):
+    details = TrainingDetails(
+        sessions=(("2025-09-01", "2026-06-30"), ("2026-03-02", None), ("2026-09-07", "2027-06-30")),
+        contact_email="a@exemple.invalid",
+        contact_telephone="01 99 00 00 01",
+        certification="RNCP37873",
+        niveau_sortie=Niveau.NIVEAU_5,
+        public_vise=(PublicVise.DEMANDEURS_EMPLOI, PublicVise.SALARIES),
+        alternance=False,
+        nombre_heures=400,
+    )
+    row = placed.row.__class__(**{**_fields(placed.row), "details": details})
+    properties = build_feature(PlacedRow(row, placed.placement), date(2026, 3, 2))["properties"]
+    assert tuple(properties) == PROPERTY_FIELDS
+    assert properties["sessions"] == [
+        {"debut": "2025-09-01", "fin": "2026-06-30"},
+        {"debut": "2026-03-02", "fin": None},
+        {"debut": "2026-09-07", "fin": "2027-06-30"},
+    ]
+    assert properties["prochaine_session"] == "2026-03-02"  # on the build day counts
+    assert properties["public_vise"] == ["demandeurs_emploi", "salaries"]
+    assert properties["niveau_sortie"] == "5" and properties["niveau_entree"] is None
+    assert properties["alternance"] is False and properties["prise_en_charge"] is None
+    assert properties["nombre_heures"] == 400
+
+
+def test_the_build_day_is_the_generation_day_in_paris():
+    late = CollectionMetadata(source="x.csv", date_generation="2026-12-31T23:30:00+00:00")
+    assert build_date_of(late) == date(2027, 1, 1)

@@ -12,7 +12,7 @@ from geo.importer import ImportResult, InputFileError, Table, import_table
 from geo.importer import rows as rows_module
 from geo.importer.headers import map_headers
 from geo.importer.ids import MAX_ID_CHARS, all_safe_ids, is_safe_id
-from geo.importer.model import cell_text
+from geo.importer.model import DETAIL_FIELDS, cell_text
 from geo.importer.rows import clean_rows, validate_row
 
 #: Headers in a shuffled order, with one unknown column and one optional column left out.
@@ -138,7 +138,9 @@ def test_equal_cells_of_different_types_keep_their_own_reading(data: st.DataObje
 
 def test_the_column_pass_reads_every_field_of_a_row() -> None:
     """Each field of ImportedRow but its line number has its reading in the column pass."""
-    assert set(rows_module._CLEAN_OUTCOMES) == set(rows_module._ROW_FIELDS) - {"ligne"}
+    assert set(rows_module._CLEAN_OUTCOMES) == (
+        set(rows_module._ROW_FIELDS) - {"ligne", "details"}
+    ) | set(DETAIL_FIELDS)
 
 
 id_texts = st.text(alphabet="aZ09._~-é \n/", max_size=8) | st.sampled_from(
