@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.importer import ValueProblem
+from geo.importer import ValueProblem, import_table, parse_bytes
 from geo.importer.details import (
     parse_certification,
     parse_email,
@@ -128,3 +129,40 @@ def test_the_next_session_is_the_first_start_on_or_after_the_build_day(spans, to
     starts = [min(a, b) for a, b in spans if min(a, b) >= today]
     expected = min(starts).isoformat() if starts else None
     assert prochaine_session(sessions, today) == expected
+
+
+def test_json_input_takes_the_new_fields_as_json_values_or_text() -> None:
+    document = [
+        {
+            "id": "J1",
+            "intitule": "Web",
+            "code_postal": "75011",
+            "sessions": [{"debut": "2027-01-05", "fin": "2027-06-30"}, {"debut": "2026-09-01"}],
+            "public_vise": ["salaries", "Demandeurs d'emploi"],
+            "alternance": True,
+            "prise_en_charge": False,
+            "nombre_heures": 400,
+            "niveau_sortie": 5,
+        },
+        {
+            "id": "J2",
+            "intitule": "Data",
+            "code_postal": "75011",
+            "sessions": "2027-01-05/2027-06-30",
+            "public_vise": "salaries; tout_public",
+            "alternance": "non",
+            "prise_en_charge": "oui",
+            "nombre_heures": "400 h",
+            "niveau_sortie": "niveau 5",
+        },
+    ]
+    result = import_table(parse_bytes(json.dumps(document).encode(), "offre.json"))
+    first, second = (row.details for row in result.rows)
+    assert first.sessions == (("2026-09-01", None), ("2027-01-05", "2027-06-30"))
+    assert first.public_vise == (PublicVise.DEMANDEURS_EMPLOI, PublicVise.SALARIES)
+    assert (first.alternance, first.prise_en_charge) == (True, False)
+    assert (second.alternance, second.prise_en_charge) == (False, True)
+    assert first.nombre_heures == second.nombre_heures == 400
+    assert first.niveau_sortie is second.niveau_sortie is Niveau.NIVEAU_5
+    assert second.public_vise == (PublicVise.SALARIES, PublicVise.TOUT_PUBLIC)
+    assert [row.duree_mois for row in result.rows] == [3, 3]  # derived from the hours
