@@ -44,7 +44,14 @@ from app.responses import (
 )
 from app.settings import Settings
 from app.territoires import DEPARTEMENTS, REGIONS
-from geo.schema import MODALITE_LABELS, PROPERTY_FIELDS, TYPE_STRUCTURE_LABELS
+from geo.schema import (
+    CERTIFICATION_PATTERN,
+    MODALITE_LABELS,
+    PROPERTY_FIELDS,
+    TYPE_STRUCTURE_LABELS,
+    Niveau,
+    PublicVise,
+)
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -80,6 +87,13 @@ class PointGeometry(BaseModel):
     )
 
 
+class SessionPeriod(BaseModel):
+    """One session of a training: its start and end dates (null when unknown)."""
+
+    debut: str | None = Field(None, examples=["2027-01-05"])
+    fin: str | None = Field(None, examples=["2027-06-30"])
+
+
 class FormationProperties(BaseModel):
     """Properties of a training (null when unknown)."""
 
@@ -102,6 +116,31 @@ class FormationProperties(BaseModel):
     modalite: str | None = Field(None, examples=["presentiel"])
     site_web: str | None = Field(None, examples=["https://exemple.fr"])
     date_labellisation: str | None = Field(None, examples=["2016-02-01"])
+    sessions: list[SessionPeriod] = Field(
+        default_factory=list, description="Sessions, triées par date de début ([] si aucune)."
+    )
+    prochaine_session: str | None = Field(
+        None,
+        description="Première date de début à partir de la date de construction des données.",
+        examples=["2027-01-05"],
+    )
+    contact_email: str | None = Field(None, examples=["contact@exemple.fr"])
+    contact_telephone: str | None = Field(None, examples=["01 23 45 67 89"])
+    url_candidature: str | None = Field(None, examples=["https://exemple.fr/candidater"])
+    certification: str | None = Field(
+        None,
+        description="Code RNCP ou RS (fiche France Compétences).",
+        pattern=CERTIFICATION_PATTERN,
+        examples=["RNCP37873"],
+    )
+    niveau_entree: Niveau | None = Field(None, description="Niveau d'entrée (cadre national).")
+    niveau_sortie: Niveau | None = Field(None, description="Niveau de sortie (cadre national).")
+    public_vise: list[PublicVise] = Field(
+        default_factory=list, description="Publics visés ([] si non précisé)."
+    )
+    alternance: bool | None = Field(None, description="Formation en alternance ?")
+    nombre_heures: int | None = Field(None, description="Nombre d'heures.", examples=[400])
+    prise_en_charge: bool | None = Field(None, description="Frais pouvant être pris en charge ?")
     geocodage_source: str | None = Field(
         None, description="Origine de la position : coordonnees, gazetteer ou ban."
     )

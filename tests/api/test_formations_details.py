@@ -65,3 +65,9 @@ def test_the_csv_answer_writes_list_values_as_json_text(demo_client: TestClient)
     with_sessions = next(row for row in rows if row["sessions"].startswith("["))
     assert all({"debut", "fin"} == set(s) for s in json.loads(with_sessions["sessions"]))
     assert {row["alternance"] for row in rows} <= {"oui", "non", ""}
+
+
+def test_the_documented_properties_are_the_schema_s() -> None:
+    from app.routers.api import FormationProperties
+
+    assert list(FormationProperties.model_fields) == [*PROPERTY_FIELDS, "distance_km"]
