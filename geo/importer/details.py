@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -309,6 +310,7 @@ _PARTIAL_YEAR: Final = re.compile(r"^\d{4}$")
 _LHEO_DATE: Final = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
+@lru_cache(maxsize=16384)  # a feed repeats its session dates
 def _session_date(token: str, end: bool) -> tuple[str, str | None]:
     """ISO date of one token and a note when it was only a month or a year.
 
@@ -367,10 +369,10 @@ def _mapping_session(item: dict[object, object]) -> tuple[Session, list[str]]:
     notes: list[str] = []
     for key, end in (("debut", False), ("fin", True)):
         side = item.get(key)
-        if side is None or not cell_text(side).strip():
+        token = side.strip() if isinstance(side, str) else cell_text(side).strip()
+        if not token:
             sides.append(None)
             continue
-        token = cell_text(side).strip()
         if not _DATE_TOKEN.fullmatch(token):
             raise ValueProblem(f"date de session « {token} » illisible : attendu AAAA-MM-JJ")
         found, note = _session_date(token, end)

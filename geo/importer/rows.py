@@ -131,7 +131,8 @@ def validate_row(
     for name, index in mapping.columns.items():
         value = cells[index] if index < len(cells) else None
         raw[name] = value
-        text[name] = cell_text(value).strip()
+        # A list (LHEO, JSON) is read by its own parser: its text would only cost time.
+        text[name] = cell_text(value).strip() if not isinstance(value, list) else ""
     issues: list[Issue] = []
     given_id = text.get("id") or None
     row_id = given_id if given_id is None or is_safe_id(given_id) else safe_id(given_id)
