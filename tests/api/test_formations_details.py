@@ -68,6 +68,6 @@ def test_the_csv_answer_writes_list_values_as_json_text(demo_client: TestClient)
 
 
 def test_the_documented_properties_are_the_schema_s() -> None:
-    from app.routers.api import FormationProperties
+    from app.routers.api_models import FormationProperties
 
     assert list(FormationProperties.model_fields) == [*PROPERTY_FIELDS, "distance_km"]

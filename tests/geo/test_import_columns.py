@@ -9,11 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.importer import ImportResult, InputFileError, Table, import_table
+from geo.importer import columns as columns_module
 from geo.importer import rows as rows_module
+from geo.importer.columns import clean_rows
 from geo.importer.headers import map_headers
 from geo.importer.ids import MAX_ID_CHARS, all_safe_ids, is_safe_id
 from geo.importer.model import DETAIL_FIELDS, cell_text
-from geo.importer.rows import clean_rows, validate_row
+from geo.importer.rows import validate_row
 
 #: Headers in a shuffled order, with one unknown column and one optional column left out.
 HEADERS = (
@@ -138,8 +140,8 @@ def test_equal_cells_of_different_types_keep_their_own_reading(data: st.DataObje
 
 def test_the_column_pass_reads_every_field_of_a_row() -> None:
     """Each field of ImportedRow but its line number has its reading in the column pass."""
-    assert set(rows_module._CLEAN_OUTCOMES) == (
-        set(rows_module._ROW_FIELDS) - {"ligne", "details"}
+    assert set(columns_module._CLEAN_OUTCOMES) == (
+        set(columns_module._ROW_FIELDS) - {"ligne", "details"}
     ) | set(DETAIL_FIELDS)
 
 
@@ -158,4 +160,4 @@ def test_all_safe_ids_is_is_safe_id_on_every_text(texts: list[str]) -> None:
 def test_a_plain_column_is_one_whose_texts_are_their_own_cell_text(texts: list[str]) -> None:
     """The one-pass check says a column is plain exactly when cell_text keeps every text."""
     expected = all(cell_text(text).strip() == text for text in texts)
-    assert rows_module._all_plain(texts) == expected
+    assert columns_module._all_plain(texts) == expected
