@@ -275,6 +275,8 @@ def describe_table(table: Table) -> str:
     """Say in French how the input was read (format, encoding, delimiter, header row)."""
     if table.format == "xlsx":
         return f"classeur XLSX, en-têtes ligne {table.header_line}"
+    if table.format == "lheo":
+        return f"LHEO (XML), {len(table.rows)} formations (actions et lieux)"
     if table.format in ("json", "geojson"):
         kind = "GeoJSON (FeatureCollection)" if table.format == "geojson" else "JSON"
         return f"{kind}, {len(table.rows)} objets"

@@ -7,21 +7,25 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import orjson
 
 from geo.geocode import PlacedRow
+from geo.importer import NO_DETAILS, TrainingDetails
+from geo.importer.details import prochaine_session
 from geo.io import write_bytes_atomic
-from geo.schema import PROPERTY_FIELDS
 
 #: Decimals kept in coordinates (RFC 7946 §11.2 recommends no more than 6: about 10 cm).
 COORDINATE_DECIMALS: Final = 6
 #: Metadata flag of a file the operator accepted despite a large drop in trainings.
 DROP_ACCEPTED_KEY: Final = "baisse_acceptee"
 DEFAULT_TITLE: Final = "Formations labellisées Grande École du Numérique"
+#: The build date (``prochaine_session``) is the generation's day in this time zone.
+BUILD_TIME_ZONE: Final = ZoneInfo("Europe/Paris")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +39,57 @@ class CollectionMetadata:
     licence: str | None = None
 
 
-def feature_properties(item: PlacedRow) -> dict[str, Any]:
-    """Properties of one feature, exactly ``PROPERTY_FIELDS`` in order (``None`` when absent)."""
+def build_date_of(metadata: CollectionMetadata) -> date:
+    """Return the build's day (Europe/Paris) from the metadata's generation moment."""
+    return datetime.fromisoformat(metadata.date_generation).astimezone(BUILD_TIME_ZONE).date()
+
+
+def _detail_properties(details: TrainingDetails, build_date: date) -> dict[str, Any]:
+    """Properties of a training's details, in ``PROPERTY_FIELDS`` order."""
+    if details is NO_DETAILS:  # most files have none of these columns
+        return {
+            "sessions": [],
+            "prochaine_session": None,
+            "contact_email": None,
+            "contact_telephone": None,
+            "url_candidature": None,
+            "certification": None,
+            "niveau_entree": None,
+            "niveau_sortie": None,
+            "public_vise": [],
+            "alternance": None,
+            "nombre_heures": None,
+            "prise_en_charge": None,
+        }
+    return {
+        "sessions": [{"debut": debut, "fin": fin} for debut, fin in details.sessions],
+        "prochaine_session": prochaine_session(details.sessions, build_date),
+        "contact_email": details.contact_email,
+        "contact_telephone": details.contact_telephone,
+        "url_candidature": details.url_candidature,
+        "certification": details.certification,
+        "niveau_entree": details.niveau_entree.value if details.niveau_entree else None,
+        "niveau_sortie": details.niveau_sortie.value if details.niveau_sortie else None,
+        "public_vise": [public.value for public in details.public_vise],
+        "alternance": details.alternance,
+        "nombre_heures": details.nombre_heures,
+        "prise_en_charge": details.prise_en_charge,
+    }
+
+
+def feature_properties(item: PlacedRow, build_date: date) -> dict[str, Any]:
+    """Properties of one feature, exactly ``PROPERTY_FIELDS`` in order (``None`` when absent).
+
+    Written in that order (``tests/geo/test_geojson.py`` checks it), so no reordering pass
+    runs per feature. List fields are ``[]`` when empty; ``prochaine_session`` is the first
+    session start on or after ``build_date``.
+    """
     row, placement = item.row, item.placement
     commune = placement.commune
     code_postal = row.code_postal
     if code_postal is None and len(commune.codes_postaux) == 1:
         code_postal = commune.codes_postaux[0]
-    values: dict[str, Any] = {
+    return {
         "intitule": row.intitule,
         "structure": row.structure,
         "type_structure": row.type_structure.value,
@@ -58,15 +105,15 @@ def feature_properties(item: PlacedRow) -> dict[str, Any]:
         "modalite": row.modalite.value if row.modalite else None,
         "site_web": row.site_web,
         "date_labellisation": row.date_labellisation,
+        **_detail_properties(row.details, build_date),
         "geocodage_source": placement.source.value,
         "geocodage_precision": placement.precision.value,
         "geocodage_score": placement.score,
         "geocodage_libelle": placement.libelle,
     }
-    return {name: values[name] for name in PROPERTY_FIELDS}
 
 
-def build_feature(item: PlacedRow) -> dict[str, Any]:
+def build_feature(item: PlacedRow, build_date: date) -> dict[str, Any]:
     """One GeoJSON Point feature with a top-level string ``id`` and ``[lon, lat]`` coordinates."""
     lon = round(item.placement.lon, COORDINATE_DECIMALS)
     lat = round(item.placement.lat, COORDINATE_DECIMALS)
@@ -74,7 +121,7 @@ def build_feature(item: PlacedRow) -> dict[str, Any]:
         "type": "Feature",
         "id": str(item.row.id),
         "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": feature_properties(item),
+        "properties": feature_properties(item, build_date),
     }
 
 
@@ -90,10 +137,12 @@ def build_feature_collection(
     """Build the FeatureCollection with its ``metadonnees`` foreign member (RFC 7946 §6.1).
 
     :param placed_rows: rows in output order.
-    :param metadata: source, generation date and the sidecar's title, demo flag and licence.
+    :param metadata: source, generation date (its day is the build date of
+        ``prochaine_session``) and the sidecar's title, demo flag and licence.
     :returns: a JSON-ready dict; ``metadonnees.version`` is :func:`features_version`.
     """
-    features = [build_feature(item) for item in placed_rows]
+    build_date = build_date_of(metadata)
+    features = [build_feature(item, build_date) for item in placed_rows]
     return {
         "type": "FeatureCollection",
         "metadonnees": {

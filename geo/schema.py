@@ -8,7 +8,7 @@ from here, so adding a value means editing one dictionary.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 
 class TypeStructure(StrEnum):
@@ -149,6 +149,17 @@ INPUT_FIELDS: Final[tuple[str, ...]] = (
     "modalite",
     "site_web",
     "date_labellisation",
+    "sessions",
+    "contact_email",
+    "contact_telephone",
+    "url_candidature",
+    "certification",
+    "niveau_entree",
+    "niveau_sortie",
+    "public_vise",
+    "alternance",
+    "nombre_heures",
+    "prise_en_charge",
     "latitude",
     "longitude",
 )
@@ -167,11 +178,30 @@ FIELD_LABELS: Final[dict[str, str]] = {
     "modalite": "Modalité",
     "site_web": "Site web",
     "date_labellisation": "Date de labellisation",
+    "sessions": "Sessions",
+    "contact_email": "Courriel de contact",
+    "contact_telephone": "Téléphone de contact",
+    "url_candidature": "Lien de candidature",
+    "certification": "Certification (code RNCP ou RS)",
+    "niveau_entree": "Niveau d'entrée",
+    "niveau_sortie": "Niveau de sortie",
+    "public_vise": "Public visé",
+    "alternance": "Alternance",
+    "nombre_heures": "Nombre d'heures",
+    "prise_en_charge": "Prise en charge des frais",
     "latitude": "Latitude",
     "longitude": "Longitude",
 }
 
+#: Properties whose value is a JSON list, ``[]`` when empty (never ``null``): ``sessions`` holds
+#: ``{"debut", "fin"}`` objects (ISO dates or ``null``), ``public_vise`` :class:`PublicVise` values.
+LIST_FIELDS: Final = ("sessions", "public_vise")
+#: Properties whose value is a JSON boolean or ``null`` (labels: :data:`OUI_NON_LABELS`).
+BOOLEAN_FIELDS: Final = ("alternance", "prise_en_charge")
+
 #: Properties of every GeoJSON feature, in output order (``id`` is the top-level member).
+#: ``prochaine_session`` is derived at build time: the earliest session start on or after
+#: the build date.
 PROPERTY_FIELDS: Final[tuple[str, ...]] = (
     "intitule",
     "structure",
@@ -188,11 +218,29 @@ PROPERTY_FIELDS: Final[tuple[str, ...]] = (
     "modalite",
     "site_web",
     "date_labellisation",
+    "sessions",
+    "prochaine_session",
+    "contact_email",
+    "contact_telephone",
+    "url_candidature",
+    "certification",
+    "niveau_entree",
+    "niveau_sortie",
+    "public_vise",
+    "alternance",
+    "nombre_heures",
+    "prise_en_charge",
     "geocodage_source",
     "geocodage_precision",
     "geocodage_score",
     "geocodage_libelle",
 )
+
+
+def empty_properties() -> dict[str, Any]:
+    """Properties of a training with no value: ``null``, and ``[]`` for the list fields."""
+    return {name: [] if name in LIST_FIELDS else None for name in PROPERTY_FIELDS}
+
 
 #: French names of the properties the build derives rather than reads (the commune's
 #: département and région, how the position was found) and of the distance a search adds:

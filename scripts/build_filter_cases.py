@@ -28,7 +28,7 @@ from app.dependencies import FormationQuery, parse_query  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.map.builder import filter_rules  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from geo.schema import PROPERTY_FIELDS  # noqa: E402
+from geo.schema import empty_properties  # noqa: E402
 from geo.text import fold  # noqa: E402
 
 CASES_PATH = REPO_ROOT / "tests" / "data" / "filter_cases.json"
@@ -394,9 +394,8 @@ FOLDED_TEXTS = [
 
 
 def feature_of(values: dict[str, Any]) -> dict[str, Any]:
-    """Return the GeoJSON feature of a row (missing properties are null, lists empty)."""
-    properties: dict[str, Any] = dict.fromkeys(PROPERTY_FIELDS)
-    properties.update({"public_vise": [], "sessions": []})
+    """Return the GeoJSON feature of a row (missing properties are null, or [] for lists)."""
+    properties: dict[str, Any] = empty_properties()
     properties.update({k: v for k, v in values.items() if k not in ("id", "lon", "lat")})
     properties["sessions"] = [{"debut": d, "fin": f} for d, f in properties["sessions"]]
     return {

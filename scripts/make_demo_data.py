@@ -3,12 +3,18 @@
 The file looks like a spreadsheet exported by hand from Excel (French headers, ``;``,
 UTF-8 with BOM, CRLF) and carries the messy cases the import must cope with: missing
 accents, upper-case communes, St/Ste, postcode only, INSEE code only, CEDEX, a lost leading
-zero, human labels for structure types and modalities, « 6 mois »-style durations. Every
-structure, training, address and web site is invented; the communes are real (from our
-gazetteer, chosen with probability proportional to their population).
+zero, human labels for structure types and modalities, « 6 mois »-style durations. It also
+carries the practical details of a training (issue 13) written in the ways people write them:
+sessions in several date forms, phone numbers with dots or +33, « Bac+2 » or « niveau 5 »,
+« RNCP 37873 », publics as labels, oui/non/x, and a few durations given in hours only. Every
+structure, training, address, web site, e-mail (reserved ``.invalid`` domains), phone number
+(the 01 99 00 range ARCEP keeps for fiction) and certification number is invented; the
+communes are real (from our gazetteer, chosen with probability proportional to their
+population).
 
-Deterministic: same gazetteer, same seed, same bytes.
-Run: ``uv run --no-sync python scripts/make_demo_data.py [--check]``.
+Sessions are placed around a reference date (``--date``, by default :data:`REFERENCE_DATE`):
+deterministic, same gazetteer, same seed, same date, same bytes.
+Run: ``uv run --no-sync python scripts/make_demo_data.py [--date AAAA-MM-JJ] [--check]``.
 """
 
 from __future__ import annotations
@@ -29,7 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from geo.gazetteer import Commune, Gazetteer  # noqa: E402
-from geo.schema import Modalite, TypeStructure  # noqa: E402
+from geo.schema import (  # noqa: E402  # noqa: E402
+    NIVEAU_LABELS,
+    PUBLIC_VISE_LABELS,
+    Modalite,
+    Niveau,
+    PublicVise,
+    TypeStructure,
+)
 from geo.text import fold  # noqa: E402
 
 SEED = 2016
@@ -51,7 +64,20 @@ HEADER = (
     "Modalité",
     "Site web",
     "Date de labellisation",
+    "Sessions",
+    "Courriel",
+    "Téléphone",
+    "Lien de candidature",
+    "Certification",
+    "Niveau d'entrée",
+    "Niveau de sortie",
+    "Public visé",
+    "Alternance",
+    "Nombre d'heures",
+    "Prise en charge",
 )
+#: Day the demo sessions are placed around: some under way, most to come.
+REFERENCE_DATE = date(2026, 12, 1)
 
 META = {
     "titre": "Formations labellisées Grande École du Numérique — données de démonstration",
@@ -267,9 +293,76 @@ class DemoRow:
     cas: str  # the messy case this row exercises ("" when written cleanly)
 
 
-def make_rows(gazetteer: Gazetteer) -> list[DemoRow]:
-    """Generate the 171 training rows."""
+def _session_text(start: date, end: date, style: int) -> str:
+    if style == 0:
+        return f"{start.isoformat()}/{end.isoformat()}"
+    if style == 1:
+        return f"{start:%d/%m/%Y} - {end:%d/%m/%Y}"
+    return f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}"
+
+
+def details(number: int, slug: str, duree: int, rng: random.Random, reference: date) -> list[str]:
+    """Make the cells of a training's details: sessions, contacts, levels, publics."""
+    sessions = []
+    start = reference + timedelta(days=rng.randint(-150, 120))
+    for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
+        end = start + timedelta(days=30 * duree - rng.randint(0, 20))
+        sessions.append(_session_text(start, end, (number + len(sessions)) % 3))
+        start = start + timedelta(days=rng.randint(90, 240))
+    email = ""
+    if rng.random() < 0.8:
+        email = rng.choice(("contact", "formation", "candidature")) + f"@{slug}.invalid"
+    phone = ""
+    if rng.random() < 0.75:
+        digits = f"{number % 100:02d}{rng.randint(0, 99):02d}"
+        phone = rng.choice(
+            (f"01 99 00 {digits[:2]} {digits[2:]}", f"01.99.00.{digits[:2]}.{digits[2:]}",
+             f"+33 1 99 00 {digits[:2]} {digits[2:]}", f"019900{digits}")
+        )  # fmt: skip
+    apply = f"https://exemple.invalid/{slug}/candidater" if rng.random() < 0.5 else ""
+    certification = ""
+    if rng.random() < 0.6:
+        code = rng.randint(30000, 39999)
+        certification = rng.choice((f"RNCP{code}", f"RNCP {code}", f"rncp{code}"))
+    elif rng.random() < 0.2:
+        certification = f"RS {rng.randint(5000, 6999)}"
+    exit_level = rng.choice((Niveau.NIVEAU_3, Niveau.NIVEAU_4, Niveau.NIVEAU_5, Niveau.NIVEAU_5,
+                             Niveau.NIVEAU_6))  # fmt: skip
+    exit_text = rng.choice(
+        (exit_level.value, f"niveau {exit_level.value}", NIVEAU_LABELS[exit_level], {
+            Niveau.NIVEAU_3: "CAP", Niveau.NIVEAU_4: "Bac", Niveau.NIVEAU_5: "Bac+2",
+            Niveau.NIVEAU_6: "Bac+3"}[exit_level])
+    ) if rng.random() < 0.85 else ""  # fmt: skip
+    entry_text = ""
+    if rng.random() < 0.5:  # below the exit level
+        below = int(exit_level.value) - 3
+        entry_text = rng.choice(("sans niveau", "sans niveau", "3", "niveau 4", "Bac")[: 2 + below])
+    publics = rng.sample(list(PublicVise)[:5], rng.choice((0, 1, 1, 2, 2, 3)))
+    public_text = " ; ".join(
+        PUBLIC_VISE_LABELS[p] if rng.random() < 0.7 else p.value for p in publics
+    )
+    alternance = rng.choice(("", "oui", "non", "non", "Non", "x" if number % 5 else "OUI"))
+    prise = rng.choice(("", "oui", "oui", "non", "Oui"))
+    return [
+        " ; ".join(sessions),
+        email,
+        phone,
+        apply,
+        certification,
+        entry_text,
+        exit_text,
+        public_text,
+        alternance,
+        "",  # hours: filled by make_rows for the few trainings counted in hours
+        prise,
+    ]
+
+
+def make_rows(gazetteer: Gazetteer, reference: date = REFERENCE_DATE) -> list[DemoRow]:
+    """Generate the 171 training rows, their sessions around ``reference``."""
     rng = random.Random(SEED)
+    # The details draw from their own generator, so the older columns keep their values.
+    details_rng = random.Random(f"{SEED}-details")
     structures = pick_structures(gazetteer, rng)
     # Every structure runs at least one training; the others go to random structures.
     owners = list(range(STRUCTURES)) + [
@@ -339,7 +432,11 @@ def make_rows(gazetteer: Gazetteer) -> list[DemoRow]:
             rng.choice(MODALITE_LABELS[modalite]),
             site,
             date_text,
+            *details(number, structure.slug, duree, details_rng, reference),
         )
+        if number % 23 == 0:  # a few trainings counted in hours, their duration left empty
+            cells = (*cells[:8], "", *cells[9:-2], f"{duree * 150} h", cells[-1])
+            cas = cas or "heures_seules"
         rows.append(DemoRow(cells, commune.code_insee, cas))
     return rows
 
@@ -362,9 +459,15 @@ def main(argv: list[str] | None = None) -> int:
     """Write (or check) data/formations.csv and data/formations.meta.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare a rebuild with the files")
+    parser.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        default=REFERENCE_DATE,
+        help="date the sessions are placed around (AAAA-MM-JJ)",
+    )
     args = parser.parse_args(argv)
     gazetteer = Gazetteer.load()
-    outputs = {OUTPUT: render(make_rows(gazetteer)), META_OUTPUT: render_meta()}
+    outputs = {OUTPUT: render(make_rows(gazetteer, args.date)), META_OUTPUT: render_meta()}
     if args.check:
         stale = [p for p, data in outputs.items() if not p.exists() or p.read_bytes() != data]
         for path in stale:

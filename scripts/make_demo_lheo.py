@@ -1,20 +1,27 @@
-"""Generate data/exemple-lheo.xml: a small fictitious LHEO 2.3 offer file (demo and tests).
+"""Generate the fictitious LHEO 2.3 files: the demo trainings, and the reader's test cases.
 
-Every organisation, training, address, phone number and web site is invented; e-mail
-addresses use the reserved ``.invalid`` domain; the communes, postcodes and INSEE codes are
-real (from our gazetteer, with its positions for the sites that give coordinates). The file
+``data/exemple-lheo.xml`` holds the 171 demo trainings of ``data/formations.csv``, read by our
+importer and written by :func:`geo.lheo.writer.write_lheo`: ``carte-gen build`` makes the same
+map of it (same trainings at the same places, with every field LHEO carries;
+``tests/lheo/test_build.py`` checks it).
+
+``tests/data/lheo-cas.xml`` is written by hand here, for the reader's tests. Every
+organisation, training, address, phone number and web site is invented; e-mail addresses
+use the reserved ``.invalid`` domain; the communes, postcodes and INSEE codes are real
+(from our gazetteer, with its positions for the sites that give coordinates). The file
 carries what a real feed mixes: several actions per formation, an action with two training
-sites, several sessions (full dates, a month-only date, an unknown end), the LHEO namespace,
-and formations missing optional parts (no certification, no contact, no coordinates, no INSEE
-code, hours only in ``duree-indicative``).
+sites, several sessions (full dates, a month-only date, an unknown end), the LHEO
+namespace, and formations missing optional parts (no certification, no contact, no
+coordinates, no INSEE code, hours only in ``duree-indicative``).
 
-Deterministic: same gazetteer, same bytes.
+Deterministic: same gazetteer and demo spreadsheet, same bytes.
 Run: ``uv run --no-sync python scripts/make_demo_lheo.py [--check]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,10 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from geo.gazetteer import Gazetteer  # noqa: E402
+from geo.importer import ImportedRow, import_table, read_table  # noqa: E402
 from geo.io import write_bytes_atomic  # noqa: E402
-from geo.lheo.codes import NAMESPACE_2_3  # noqa: E402
+from geo.lheo.codes import NAMESPACE_2_3, NON, OUI  # noqa: E402
+from geo.lheo.writer import write_lheo  # noqa: E402
 
 OUTPUT = ROOT / "data" / "exemple-lheo.xml"
+CASES_OUTPUT = ROOT / "tests" / "data" / "lheo-cas.xml"
+DEMO_INPUT = ROOT / "data" / "formations.csv"
 Q = f"{{{NAMESPACE_2_3}}}"
 
 #: (numero, intitulé, organisme, SIRET, RNCP/RS, niveau entrée, niveau sortie, URL, contact,
@@ -224,8 +235,47 @@ def _action(formation: Any, gazetteer: Gazetteer, spec: dict[str, Any]) -> None:
         _add(action, name, value)
 
 
+def _oui_non(value: bool | None) -> str | None:
+    return None if value is None else OUI if value else NON
+
+
+def demo_record(row: ImportedRow) -> dict[str, object]:
+    """Return the LHEO record of one imported demo row (its place as the spreadsheet gives it)."""
+    details = row.details
+    return {
+        "id": row.id,
+        "intitule": row.intitule,
+        "structure": row.structure,
+        "adresse": row.adresse,
+        "code_postal": row.code_postal,
+        "commune": row.commune,
+        "code_insee": row.code_insee,
+        "site_web": row.site_web,
+        "url_candidature": details.url_candidature,
+        "contact_email": details.contact_email,
+        "contact_telephone": details.contact_telephone,
+        "certification": details.certification,
+        "niveau_entree": details.niveau_entree.value if details.niveau_entree else None,
+        "niveau_sortie": details.niveau_sortie.value if details.niveau_sortie else None,
+        "public_vise": [public.value for public in details.public_vise],
+        "alternance": _oui_non(details.alternance),
+        "nombre_heures": details.nombre_heures,
+        "prise_en_charge": _oui_non(details.prise_en_charge),
+        "modalite": row.modalite.value if row.modalite else None,
+        "sessions": [{"debut": debut, "fin": fin} for debut, fin in details.sessions],
+    }
+
+
+def build_demo(source: Path = DEMO_INPUT) -> bytes:
+    """Return the bytes of ``data/exemple-lheo.xml``: the demo spreadsheet's trainings."""
+    rows = import_table(read_table(source)).rows
+    out = io.BytesIO()
+    write_lheo((demo_record(row) for row in rows), out)
+    return out.getvalue()
+
+
 def build(gazetteer: Gazetteer) -> bytes:
-    """Return the bytes of the demo LHEO file."""
+    """Return the bytes of the reader's test cases (``tests/data/lheo-cas.xml``)."""
     root = etree.Element(Q + "lheo", nsmap={None: NAMESPACE_2_3})
     offres = _add(root, "offres")
     for spec in FORMATIONS:
@@ -270,14 +320,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     arguments = parser.parse_args()
-    data = build(Gazetteer.load())
+    outputs = {OUTPUT: build_demo(), CASES_OUTPUT: build(Gazetteer.load())}
     if arguments.check:
-        if not OUTPUT.exists() or OUTPUT.read_bytes() != data:
-            print(f"{OUTPUT.name} is stale: run scripts/make_demo_lheo.py", file=sys.stderr)
-            return 1
-        return 0
-    write_bytes_atomic(OUTPUT, data)
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+        stale = [
+            path for path, data in outputs.items() if not path.exists() or path.read_bytes() != data
+        ]
+        for path in stale:
+            print(f"{path.name} is stale: run scripts/make_demo_lheo.py", file=sys.stderr)
+        return 1 if stale else 0
+    for path, data in outputs.items():
+        write_bytes_atomic(path, data)
+        print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

@@ -6,7 +6,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.routers.api import FormationFeature
+from app.routers.api_models import FormationFeature
 
 CRS84: Final = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 

@@ -81,18 +81,11 @@ CHAMPS_FICHE: Final[tuple[str, ...]] = (
     "nombre_heures",
     "prise_en_charge",
 )
-#: Properties the page's filters read (``certification`` for ``certifiante``).
+#: Properties the page's filters read (``certification`` for ``certifiante``): checked to be sent.
 CHAMPS_FILTRES: Final = ("niveau_sortie", "public_vise", "certification", "alternance", "sessions")
-#: Properties of each training sent to the map: the schema's in its order, then the fields of
-#: the popup and the filters that the schema does not list.
+#: Properties of each training sent to the map, in schema order.
 CHAMPS_CARTE: Final[tuple[str, ...]] = tuple(
-    dict.fromkeys(
-        (
-            *(name for name in PROPERTY_FIELDS if name not in HORS_CARTE),
-            *CHAMPS_FICHE,
-            *CHAMPS_FILTRES,
-        )
-    )
+    name for name in PROPERTY_FIELDS if name not in HORS_CARTE
 )
 RAYONS_KM: Final[tuple[int, ...]] = (5, 10, 20, 30, 50, 100, 200)
 #: Inline scripts of a page (no ``src``): each one's hash goes in the CSP.

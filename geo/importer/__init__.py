@@ -27,6 +27,7 @@ from geo.importer.model import (
     DELIMITER_LABELS,
     ENCODING_LABELS,
     MAX_CELL_CHARS,
+    NO_DETAILS,
     Cell,
     ImportedRow,
     ImportResult,
@@ -34,6 +35,7 @@ from geo.importer.model import (
     Issue,
     Level,
     Table,
+    TrainingDetails,
     ValueProblem,
 )
 from geo.importer.reading import MAX_TEXT_BYTES, parse_bytes, read_table
@@ -64,6 +66,7 @@ __all__ = [
     "MAX_RECORD_LINES",
     "MAX_TEXT_BYTES",
     "MODALITE_ALIASES",
+    "NO_DETAILS",
     "REPORT_HEADERS",
     "SAFE_ID_ALPHABET",
     "TYPE_STRUCTURE_ALIASES",
@@ -75,6 +78,7 @@ __all__ = [
     "Issue",
     "Level",
     "Table",
+    "TrainingDetails",
     "ValueProblem",
     "check_columns",
     "decode_lines",

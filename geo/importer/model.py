@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
-from geo.schema import Modalite, TypeStructure
+from geo.schema import Modalite, Niveau, PublicVise, TypeStructure
 
 #: A spreadsheet cell: text from a CSV, or whatever openpyxl or JSON gave for the cell.
 Cell = object
+
+#: One session period: its start and end as ISO dates, either one unknown (``None``).
+Session = tuple[str | None, str | None]
 
 #: Longest cell kept, in characters; a longer one is cut here with a warning (CSV, XLSX, JSON).
 MAX_CELL_CHARS: Final = 2_000
@@ -70,6 +73,33 @@ DELIMITER_QUOTED: Final[dict[str, str]] = {";": "« ; »", ",": "« , »", "\t":
 
 
 @dataclass(frozen=True, slots=True)
+class TrainingDetails:
+    """What a job seeker needs to act on a training: sessions, contact, level, public, costs.
+
+    Apart from :class:`ImportedRow` so that a file without these columns shares one empty
+    instance (:data:`NO_DETAILS`) instead of setting eleven more fields on every row.
+    """
+
+    sessions: tuple[Session, ...] = ()  # sorted by start, unknown starts first
+    contact_email: str | None = None
+    contact_telephone: str | None = None
+    url_candidature: str | None = None
+    certification: str | None = None
+    niveau_entree: Niveau | None = None
+    niveau_sortie: Niveau | None = None
+    public_vise: tuple[PublicVise, ...] = ()  # in schema order, no duplicates
+    alternance: bool | None = None
+    nombre_heures: int | None = None
+    prise_en_charge: bool | None = None
+
+
+#: The details of a row that has none.
+NO_DETAILS: Final = TrainingDetails()
+#: Fields of :class:`TrainingDetails`, in order.
+DETAIL_FIELDS: Final = tuple(TrainingDetails.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
 class ImportedRow:
     """A validated training row, not yet placed (``intitule`` or ``structure`` may be missing)."""
 
@@ -86,6 +116,7 @@ class ImportedRow:
     modalite: Modalite | None = None
     site_web: str | None = None
     date_labellisation: str | None = None
+    details: TrainingDetails = NO_DETAILS
     latitude: float | None = None
     longitude: float | None = None
 

@@ -1,17 +1,20 @@
 """Recognise an input file's format from its content and read it into a :class:`Table`.
 
 Only :func:`read_table` touches the file system. Formats: CSV, XLSX, JSON (an array of
-objects) and GeoJSON (a FeatureCollection); see ``docs/import.md``.
+objects), GeoJSON (a FeatureCollection) and LHEO (XML, streamed: no size cap); see
+``docs/import.md``.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Final
 
 from geo.importer.csv_reader import parse_csv
 from geo.importer.encoding import decode_lines
 from geo.importer.json_reader import looks_like_json, parse_json
+from geo.importer.lheo_table import looks_like_xml, parse_lheo, read_lheo_table
 from geo.importer.model import InputFileError, Table
 from geo.importer.xlsx_reader import MIB, is_xlsx, looks_like_zip, parse_xlsx
 
@@ -32,6 +35,8 @@ def parse_bytes(data: bytes, name: str = "", sheet: str | None = None) -> Table:
                 "ou un fichier JSON ou GeoJSON."
             )
         return parse_xlsx(data, sheet)
+    if looks_like_xml(data[:64]):
+        return parse_lheo(io.BytesIO(data))
     if data.startswith(_OLE_MAGIC):
         raise InputFileError(
             "format Excel 97-2003 (.xls) non pris en charge : enregistrez le fichier en .xlsx "
@@ -51,8 +56,12 @@ def parse_bytes(data: bytes, name: str = "", sheet: str | None = None) -> Table:
 
 
 def read_table(path: Path, sheet: str | None = None) -> Table:
-    """Read a CSV, XLSX, JSON or GeoJSON file from disk (the import's only file read)."""
+    """Read a CSV, XLSX, JSON, GeoJSON or LHEO file from disk (the import's only file read)."""
     try:
+        with path.open("rb") as stream:
+            head = stream.read(64)
+        if looks_like_xml(head):
+            return read_lheo_table(path)
         size = path.stat().st_size
         if size > MAX_TEXT_BYTES:
             raise InputFileError(

@@ -3,19 +3,17 @@
 A row is rejected only when nothing can place it (no commune, postcode, INSEE code or
 coordinates that can be read) or when it has neither a title nor a structure name to show.
 Every other problem leaves the value empty, or the type « Autre structure », with a warning.
+Most rows are found clean by the column pass (:mod:`geo.importer.columns`); the others are
+validated here one by one.
 """
 
 from __future__ import annotations
 
-import operator
-import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields, replace
-from itertools import repeat
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Final
 
-import numpy as np
-
+from geo.importer.columns import LIST_PARSERS, SOFT_PARSERS, clean_rows
 from geo.importer.headers import (
     EXPECTED_FIELDS,
     FIELD_LABELS,
@@ -26,12 +24,13 @@ from geo.importer.headers import (
 from geo.importer.ids import (
     MAX_ID_CHARS,
     SAFE_ID_ALPHABET,
-    all_safe_ids,
     derive_id,
     is_safe_id,
     safe_id,
 )
 from geo.importer.model import (
+    DETAIL_FIELDS,
+    NO_DETAILS,
     Cell,
     ImportedRow,
     ImportResult,
@@ -39,20 +38,22 @@ from geo.importer.model import (
     Issue,
     Level,
     Table,
+    TrainingDetails,
     ValueProblem,
     cell_text,
 )
 from geo.importer.values import (
     match_type_structure,
-    parse_code_insee,
-    parse_code_postal,
     parse_coordinate,
-    parse_date,
-    parse_duree,
-    parse_modalite,
-    parse_site_web,
 )
-from geo.schema import TYPE_STRUCTURE_LABELS, Modalite, TypeStructure
+from geo.lheo.codes import HEURES_PAR_MOIS, duree_mois_depuis_heures
+from geo.schema import (
+    DUREE_MAX_MOIS,
+    DUREE_MIN_MOIS,
+    TYPE_STRUCTURE_LABELS,
+    Modalite,
+    TypeStructure,
+)
 
 _AUTRE_LABEL: Final = TYPE_STRUCTURE_LABELS[TypeStructure.AUTRE]
 _MISSING_COLUMN_NOTES: Final = {
@@ -60,14 +61,26 @@ _MISSING_COLUMN_NOTES: Final = {
     "duree_mois": "durée non précisée pour toutes les formations",
     "modalite": "modalité non précisée pour toutes les formations",
 }
-_SOFT_PARSERS: Final = (
-    ("duree_mois", parse_duree),
-    ("modalite", parse_modalite),
-    ("code_postal", parse_code_postal),
-    ("code_insee", parse_code_insee),
-    ("site_web", parse_site_web),
-    ("date_labellisation", parse_date),
+_HOURS_NOTE: Final = (
+    "durée déduite du nombre d'heures, à raison de {par_mois} h par mois (35 h par semaine "
+    "× 52 semaines ÷ 12), arrondie au mois"
 )
+
+
+def hours_rule() -> str:
+    """Return the rule deriving ``duree_mois`` from ``nombre_heures``, as warnings state it."""
+    return _HOURS_NOTE.format(par_mois=f"{HEURES_PAR_MOIS:.2f}".replace(".", ","))
+
+
+def derived_duree(heures: int) -> tuple[int | None, str]:
+    """``duree_mois`` derived from hours (None when outside the allowed months) and its warning."""
+    months = duree_mois_depuis_heures(heures)
+    note = f"{hours_rule()} : {heures} h → {months} mois"
+    if not DUREE_MIN_MOIS <= months <= DUREE_MAX_MOIS:
+        return None, (
+            f"{note}, hors limites ({DUREE_MIN_MOIS} à {DUREE_MAX_MOIS} mois) : durée non précisée"
+        )
+    return months, note
 
 
 def validate_row(
@@ -79,7 +92,8 @@ def validate_row(
     for name, index in mapping.columns.items():
         value = cells[index] if index < len(cells) else None
         raw[name] = value
-        text[name] = cell_text(value).strip()
+        # A list (LHEO, JSON) is read by its own parser: its text would only cost time.
+        text[name] = cell_text(value).strip() if not isinstance(value, list) else ""
     issues: list[Issue] = []
     given_id = text.get("id") or None
     row_id = given_id if given_id is None or is_safe_id(given_id) else safe_id(given_id)
@@ -121,14 +135,22 @@ def validate_row(
             warn("type_structure", f"type de structure vide : classée « {_AUTRE_LABEL} »")
 
     parsed: dict[str, object] = {}
-    for name, parser in _SOFT_PARSERS:
+    for name, parser in SOFT_PARSERS:
         if text.get(name):
             try:
                 parsed[name] = parser(raw[name])
             except ValueProblem as exc:
                 warn(name, f"{exc} ; valeur ignorée")
-        elif name == "duree_mois" and name in mapping.columns:
+        elif name == "duree_mois" and name in mapping.columns and not text.get("nombre_heures"):
             warn(name, "durée absente : « durée non précisée »")
+    for name, list_parser in LIST_PARSERS:
+        if name in raw and raw[name] is not None:
+            parsed[name], notes = list_parser(raw[name])
+            for note in notes:
+                warn(name, note)
+    if parsed.get("duree_mois") is None and parsed.get("nombre_heures") is not None:
+        parsed["duree_mois"], note = derived_duree(parsed["nombre_heures"])  # type: ignore[arg-type]
+        warn("nombre_heures", note)
 
     coords: dict[str, float] = {}
     has_other_place = any(name in parsed for name in ("code_postal", "code_insee")) or bool(
@@ -193,149 +215,24 @@ def validate_row(
         modalite=modalite if isinstance(modalite, Modalite) else None,
         site_web=parsed.get("site_web"),  # type: ignore[arg-type]
         date_labellisation=parsed.get("date_labellisation"),  # type: ignore[arg-type]
+        details=_details(parsed)
+        if any(name in mapping.columns for name in DETAIL_FIELDS)
+        else NO_DETAILS,
         latitude=coords.get("latitude"),
         longitude=coords.get("longitude"),
     )
     return row, issues
 
 
-#: An outcome of the column pass meaning "this cell needs :func:`validate_row`".
-_DIRTY: Final = object()
-_TEXT_FIELDS: Final = ("intitule", "structure", "adresse", "commune")
+def _details(parsed: dict[str, object]) -> TrainingDetails:
+    details = {name: parsed[name] for name in DETAIL_FIELDS if name in parsed}
+    return TrainingDetails(**details) if details else NO_DETAILS  # type: ignore[arg-type]
 
 
-def _text_of(value: Cell) -> str:
-    return cell_text(value).strip()
-
-
-def _text_or_none(value: Cell) -> str | None:
-    return cell_text(value).strip() or None
-
-
-#: A space at either end of a line, two spaces, or any other white space (as str.split sees it).
-_NOT_PLAIN: Final = re.compile(r"^ | $|  |[^\S \n]", re.MULTILINE)
-
-
-def _all_plain(texts: Sequence[str]) -> bool:
-    """Whether every text is already its own cell text (one regex pass over the column)."""
-    joined = "\n".join(texts)
-    return not texts or (joined.count("\n") == len(texts) - 1 and not _NOT_PLAIN.search(joined))
-
-
-def _clean_id(value: Cell) -> object:
-    text = cell_text(value).strip()
-    return text if text and is_safe_id(text) else _DIRTY
-
-
-def _clean_type(value: Cell) -> object:
-    label = cell_text(value).strip()
-    if not label:
-        return _DIRTY
-    found, guessed = match_type_structure(label)
-    return found if found is not None and not guessed else _DIRTY
-
-
-def _soft_outcome(name: str, parser: Callable[[Cell], object]) -> Callable[[Cell], object]:
-    def outcome(value: Cell) -> object:
-        if not cell_text(value).strip():
-            return _DIRTY if name == "duree_mois" else None
-        try:
-            return parser(value)
-        except ValueProblem:
-            return _DIRTY
-
-    return outcome
-
-
-#: How each field's cell reads in a clean row; the keys are the fields of ImportedRow.
-_CLEAN_OUTCOMES: Final[dict[str, Callable[[Cell], object]]] = {
-    "id": _clean_id,
-    **dict.fromkeys(_TEXT_FIELDS, _text_or_none),
-    "type_structure": _clean_type,
-    **{name: _soft_outcome(name, parser) for name, parser in _SOFT_PARSERS},
-    "latitude": _soft_outcome("latitude", parse_coordinate),
-    "longitude": _soft_outcome("longitude", parse_coordinate),
-}
-
-
-_ROW_FIELDS: Final = tuple(field.name for field in fields(ImportedRow))
-
-
-def _column_outcomes(
-    values: Sequence[Cell], outcome: Callable[[Cell], object]
-) -> tuple[list[object], np.ndarray | None]:
-    """Outcome of every cell of a column, computed once per distinct text, and the dirty mask.
-
-    Only text cells share an outcome: ``1``, ``1.0`` and ``True`` are equal keys of a dict
-    but read differently. The mask (``None`` when no cell is dirty) marks the cells that
-    need :func:`validate_row`.
-    """
-    if set(map(type, values)) == {str}:
-        if outcome is _clean_id and all_safe_ids(values):  # type: ignore[arg-type]
-            return list(values), None  # safe ids hold no space: each is its own text
-        if outcome is _text_or_none and _all_plain(values):  # type: ignore[arg-type]
-            return [value or None for value in values], None
-        memo = {value: outcome(value) for value in set(values)}
-        found = list(map(memo.__getitem__, values))
-        if _DIRTY not in memo.values():
-            return found, None
-    else:
-        found = [outcome(value) for value in values]
-    return found, _is(found, _DIRTY)
-
-
-def _is(values: Iterable[object], sentinel: object) -> np.ndarray:
-    """Boolean mask of the values that are ``sentinel`` (identity, never ``==``)."""
-    return np.fromiter(map(operator.is_, values, repeat(sentinel)), dtype=bool)
-
-
-def _columns(table: Table) -> list[Sequence[Cell]]:
-    """Return the table's columns (short rows padded with ``None``, extra cells dropped)."""
-    cells = [cells for _, cells in table.rows]
-    width = len(table.headers)
-    if set(map(len, cells)) != {width}:
-        cells = [(*row, *repeat(None, width - len(row)))[:width] for row in cells]
-    return [[row[index] for row in cells] for index in range(width)]
-
-
-def clean_rows(table: Table, mapping: HeaderMapping) -> list[ImportedRow | None]:
-    """Find, column by column, the rows :func:`validate_row` would keep without any issue.
-
-    Each column is parsed once per distinct value (files repeat postcodes, communes, types
-    and durations), and the rules that span columns are boolean masks; a row with any
-    problem, however small, is ``None`` and is left to :func:`validate_row`, which says what
-    is wrong. Every other row equals :func:`validate_row`'s
-    (``tests/geo/test_import_columns.py`` checks this on random messy rows).
-    """
-    count = len(table.rows)
-    if "id" not in mapping.columns or count == 0:
-        return [None] * count  # a derived id comes with a warning
-    columns = _columns(table)
-    dirty = np.zeros(count, dtype=bool)
-    outcomes: dict[str, Sequence[object]] = {}
-    for name, outcome in _CLEAN_OUTCOMES.items():
-        index = mapping.columns.get(name)
-        if index is None:
-            outcomes[name] = [None] * count
-            continue
-        outcomes[name], mask = _column_outcomes(columns[index], outcome)
-        if mask is not None:
-            dirty |= mask
-    if "type_structure" not in mapping.columns:
-        outcomes["type_structure"] = [TypeStructure.AUTRE] * count
-    empty = {name: _is(outcomes[name], None) for name in _CLEAN_OUTCOMES}
-    dirty |= empty["intitule"] & empty["structure"]  # nothing to show
-    dirty |= empty["latitude"] != empty["longitude"]  # one coordinate alone
-    dirty |= (  # nothing to place the row with
-        empty["latitude"] & empty["code_postal"] & empty["code_insee"] & empty["commune"]
-    )
-    lines = [line for line, _ in table.rows]
-    found: list[ImportedRow | None] = list(
-        map(ImportedRow, lines, *(outcomes[name] for name in _ROW_FIELDS[1:]))
-    )
-    for index in np.flatnonzero(dirty).tolist():
-        found[index] = None
-    return found
+def _missing_note(name: str, mapping: HeaderMapping) -> str:
+    if name == "duree_mois" and "nombre_heures" in mapping.columns:
+        return f"{hours_rule()} quand il est donné, sinon durée non précisée"
+    return _MISSING_COLUMN_NOTES[name]
 
 
 def import_table(table: Table) -> ImportResult:
@@ -378,7 +275,7 @@ def import_table(table: Table) -> ImportResult:
                 table.header_line,
                 None,
                 FIELD_LABELS[name],
-                f"colonne « {FIELD_LABELS[name]} » absente : {_MISSING_COLUMN_NOTES[name]}",
+                f"colonne « {FIELD_LABELS[name]} » absente : {_missing_note(name, mapping)}",
                 Level.AVERTISSEMENT,
             )
             for name in EXPECTED_FIELDS

@@ -23,7 +23,7 @@ from app.main import create_app
 from app.map.builder import filter_rules
 from app.routers.pages import map_row, map_rows
 from app.settings import Settings
-from geo.schema import PROPERTY_FIELDS
+from geo.schema import empty_properties
 from geo.text import fold
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -31,9 +31,8 @@ CASES = json.loads((REPO_ROOT / "tests" / "data" / "filter_cases.json").read_tex
 
 
 def feature_of(row: dict[str, Any]) -> dict[str, Any]:
-    """The GeoJSON feature of a row of the table (missing properties are null, lists empty)."""
-    properties: dict[str, Any] = dict.fromkeys(PROPERTY_FIELDS)
-    properties.update({"public_vise": [], "sessions": []})
+    """The GeoJSON feature of a row of the table (missing properties are null, or [] for lists)."""
+    properties: dict[str, Any] = empty_properties()
     properties.update({k: v for k, v in row.items() if k not in ("id", "lon", "lat")})
     properties["sessions"] = [{"debut": d, "fin": f} for d, f in properties["sessions"]]
     return {

@@ -47,6 +47,12 @@ def test_geojson_api_is_read_by_ogrinfo(
     assert feature_count(output) == expected > 0
     assert "intitule: String" in output
     assert "duree_mois: Integer" in output
+    # The fields of contract C1: GDAL reads the list of objects as JSON, the list of codes as
+    # a string list, the booleans and the ISO date as such.
+    assert "sessions: String(JSON)" in output
+    assert "public_vise: StringList" in output
+    assert "alternance: Integer(Boolean)" in output
+    assert "prochaine_session: Date" in output
 
 
 def test_ogc_api_is_listed_by_ogrinfo_with_the_right_count(

@@ -8,13 +8,14 @@ import io
 import json
 import sys
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from geo.geocode import geocode_offline
 from geo.importer import import_table, parse_duree, parse_type_structure, read_table
-from geo.schema import DUREE_MAX_MOIS, DUREE_MIN_MOIS, Modalite, TypeStructure
+from geo.schema import DUREE_MAX_MOIS, DUREE_MIN_MOIS, Modalite, Niveau, PublicVise, TypeStructure
 
 REPO = Path(__file__).resolve().parents[2]
 CSV_PATH = REPO / "data" / "formations.csv"
@@ -72,6 +73,17 @@ def test_shape_like_an_excel_export(csv_records):
         "Modalité",
         "Site web",
         "Date de labellisation",
+        "Sessions",
+        "Courriel",
+        "Téléphone",
+        "Lien de candidature",
+        "Certification",
+        "Niveau d'entrée",
+        "Niveau de sortie",
+        "Public visé",
+        "Alternance",
+        "Nombre d'heures",
+        "Prise en charge",
     ]
     assert len(csv_records) == 171
     assert len({r["Identifiant"] for r in csv_records}) == 171
@@ -83,7 +95,9 @@ def test_types_and_durations_are_in_range(csv_records):
     assert set(types) == set(TypeStructure) - {TypeStructure.AUTRE}
     assert types[TypeStructure.ECOLE] > types[TypeStructure.COLLECTIVITE]
     assert types[TypeStructure.ASSOCIATION] > types[TypeStructure.ETABLISSEMENT_PUBLIC]
-    durations = [parse_duree(r["Durée (mois)"]) for r in csv_records]
+    in_hours = [r for r in csv_records if not r["Durée (mois)"]]
+    assert in_hours and all(r["Nombre d'heures"] for r in in_hours)
+    durations = [parse_duree(r["Durée (mois)"]) for r in csv_records if r["Durée (mois)"]]
     assert all(DUREE_MIN_MOIS <= d <= DUREE_MAX_MOIS for d in durations)
     assert min(durations) == 3 and max(durations) == 24
     assert any(r["Durée (mois)"].endswith("mois") for r in csv_records)
@@ -150,3 +164,45 @@ def test_meta_sidecar():
         "Formations labellisées Grande École du Numérique — données de démonstration"
     )
     assert meta["licence"] and meta["producteur"]
+
+
+def test_the_details_of_issue_13_are_all_there_and_fictitious(demo_rows, csv_records):
+    result = import_table(read_table(CSV_PATH))
+    rows = [row.details for row in result.rows]
+    assert not [i for i in result.issues if i.colonne in ("Courriel", "Téléphone", "Sessions")]
+    assert sum(bool(row.sessions) for row in rows) > 100
+    assert {len(row.sessions) for row in rows} >= {0, 1, 2, 3}
+    assert all(row.contact_email is None or row.contact_email.endswith(".invalid") for row in rows)
+    phones = [row.contact_telephone for row in rows if row.contact_telephone]
+    assert phones and all(phone.startswith("01 99 00 ") for phone in phones)
+    assert {row.niveau_sortie for row in rows} - {None} == {
+        Niveau.NIVEAU_3,
+        Niveau.NIVEAU_4,
+        Niveau.NIVEAU_5,
+        Niveau.NIVEAU_6,
+    }
+    assert all(
+        row.niveau_entree is None
+        or row.niveau_sortie is None
+        or row.niveau_entree == Niveau.SANS_NIVEAU
+        or row.niveau_entree < row.niveau_sortie
+        for row in rows
+    )
+    assert {p for row in rows for p in row.public_vise} >= set(PublicVise) - {
+        PublicVise.AUTRE_PUBLIC
+    }
+    assert {row.alternance for row in rows} == {True, False, None}
+    assert {row.prise_en_charge for row in rows} == {True, False, None}
+    assert any(row.certification and row.certification.startswith("RS") for row in rows)
+    in_hours = [row for row in result.rows if row.details.nombre_heures is not None]
+    assert in_hours and all(row.duree_mois is not None for row in in_hours)
+    raw_sessions = " ".join(record["Sessions"] for record in csv_records)
+    assert "du " in raw_sessions and "/20" in raw_sessions and " - " in raw_sessions
+
+
+def test_sessions_move_with_the_reference_date(demo_script, gazetteer):
+    later = demo_script.make_rows(gazetteer, date(2030, 1, 1))
+    assert "2030" in " ".join(row.cells[12] for row in later)
+    assert demo_script.render(later) == demo_script.render(
+        demo_script.make_rows(gazetteer, date(2030, 1, 1))
+    )

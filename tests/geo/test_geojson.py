@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from geo.geocode import PlacedRow, Placement
 from geo.geojson import (
     CollectionMetadata,
     SidecarError,
+    build_date_of,
     build_feature,
     build_feature_collection,
     features_version,
@@ -23,10 +25,19 @@ from geo.geojson import (
     read_sidecar,
     write_geojson_atomic,
 )
-from geo.importer import ImportedRow
-from geo.schema import PROPERTY_FIELDS, GeocodingSource, Modalite, Precision, TypeStructure
+from geo.importer import ImportedRow, TrainingDetails
+from geo.schema import (
+    PROPERTY_FIELDS,
+    GeocodingSource,
+    Modalite,
+    Niveau,
+    Precision,
+    PublicVise,
+    TypeStructure,
+)
 
 METADATA = CollectionMetadata(source="formations.csv", date_generation="2026-01-01T00:00:00+00:00")
+BUILD_DATE = date(2026, 1, 1)
 
 
 @pytest.fixture
@@ -60,7 +71,7 @@ def placed(small_gazetteer) -> PlacedRow:
 
 
 def test_feature_is_an_rfc7946_point_with_lon_lat_and_a_string_id(placed):
-    feature = build_feature(placed)
+    feature = build_feature(placed, BUILD_DATE)
     assert feature["type"] == "Feature"
     assert feature["id"] == "GEN-0001"
     assert feature["geometry"] == {"type": "Point", "coordinates": [2.379512, 48.859012]}
@@ -68,7 +79,7 @@ def test_feature_is_an_rfc7946_point_with_lon_lat_and_a_string_id(placed):
 
 
 def test_properties_are_exactly_the_schema_fields_in_order(placed):
-    properties = build_feature(placed)["properties"]
+    properties = build_feature(placed, BUILD_DATE)["properties"]
     assert tuple(properties) == PROPERTY_FIELDS
     assert properties["commune"] == "Paris 11e Arrondissement"  # the matched commune's name
     assert properties["code_postal"] == "75011"  # filled from the commune when unique
@@ -115,7 +126,8 @@ def test_coordinates_never_have_more_than_six_decimals(small_gazetteer, lon, lat
         PlacedRow(
             row,
             Placement(commune, lon, lat, GeocodingSource.COORDONNEES, Precision.ADRESSE, 1.0, "x"),
-        )
+        ),
+        BUILD_DATE,
     )
     for value in feature["geometry"]["coordinates"]:
         text = repr(value)
@@ -193,3 +205,34 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path):
         write_geojson_atomic(path, {"bad": object()})
     assert path.read_text(encoding="utf-8") == "old"
     assert os.listdir(tmp_path) == ["out.geojson"]
+
+
+def test_details_become_c1_properties_in_schema_order(placed):
+    details = TrainingDetails(
+        sessions=(("2025-09-01", "2026-06-30"), ("2026-03-02", None), ("2026-09-07", "2027-06-30")),
+        contact_email="a@exemple.invalid",
+        contact_telephone="01 99 00 00 01",
+        certification="RNCP37873",
+        niveau_sortie=Niveau.NIVEAU_5,
+        public_vise=(PublicVise.DEMANDEURS_EMPLOI, PublicVise.SALARIES),
+        alternance=False,
+        nombre_heures=400,
+    )
+    row = placed.row.__class__(**{**_fields(placed.row), "details": details})
+    properties = build_feature(PlacedRow(row, placed.placement), date(2026, 3, 2))["properties"]
+    assert tuple(properties) == PROPERTY_FIELDS
+    assert properties["sessions"] == [
+        {"debut": "2025-09-01", "fin": "2026-06-30"},
+        {"debut": "2026-03-02", "fin": None},
+        {"debut": "2026-09-07", "fin": "2027-06-30"},
+    ]
+    assert properties["prochaine_session"] == "2026-03-02"  # on the build day counts
+    assert properties["public_vise"] == ["demandeurs_emploi", "salaries"]
+    assert properties["niveau_sortie"] == "5" and properties["niveau_entree"] is None
+    assert properties["alternance"] is False and properties["prise_en_charge"] is None
+    assert properties["nombre_heures"] == 400
+
+
+def test_the_build_day_is_the_generation_day_in_paris():
+    late = CollectionMetadata(source="x.csv", date_generation="2026-12-31T23:30:00+00:00")
+    assert build_date_of(late) == date(2027, 1, 1)

@@ -9,11 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.importer import ImportResult, InputFileError, Table, import_table
+from geo.importer import columns as columns_module
 from geo.importer import rows as rows_module
+from geo.importer.columns import clean_rows
 from geo.importer.headers import map_headers
 from geo.importer.ids import MAX_ID_CHARS, all_safe_ids, is_safe_id
-from geo.importer.model import cell_text
-from geo.importer.rows import clean_rows, validate_row
+from geo.importer.model import DETAIL_FIELDS, cell_text
+from geo.importer.rows import validate_row
 
 #: Headers in a shuffled order, with one unknown column and one optional column left out.
 HEADERS = (
@@ -32,6 +34,16 @@ HEADERS = (
     "Date de labellisation",
     "Adresse",
     "Remarque",
+    "Sessions",
+    "Courriel",
+    "Téléphone",
+    "Lien de candidature",
+    "Code RNCP",
+    "Niveau de sortie",
+    "Public visé",
+    "Alternance",
+    "Nombre d'heures",
+    "Prise en charge",
 )
 #: Messy values per column: good ones, empty ones, spaces, and every kind of bad one.
 BLANKS = ("", " ", "  \t", None)
@@ -51,6 +63,25 @@ CELLS: tuple[tuple[object, ...], ...] = (
     ("2024-01-31", "31/01/2024", "45000", "32/13/2024", date(2024, 1, 31), datetime(2024, 1, 31)),
     ("1 rue de la Paix", *BLANKS),
     ("note", *BLANKS),
+    (
+        "2027-01-05/2027-06-30",
+        "du 05/01/2027 au 30/06/2027 ; 2027-09",
+        "bla",
+        "2027-06-30/2027-01-01",
+        [{"debut": "2027-01-05", "fin": None}],
+        [],
+        '[{"debut":"2027-01-05","fin":"2027-02-01"}]',
+        *BLANKS,
+    ),
+    ("a@b.fr", "A@B.FR", "pas un mail", *BLANKS),
+    ("01 23 45 67 89", "123456789", 123456789, "+262 262 12 34 56", "12", *BLANKS),
+    ("https://a.fr/c", "a.fr", "javascript:alert(1)", *BLANKS),
+    ("RNCP37873", "RNCP 37873", "37873", *BLANKS),
+    ("5", "Bac+2", "niveau 9", 5, *BLANKS),
+    ("Salariés", "salaries; DE", "martiens", ["tout_public"], *BLANKS),
+    ("oui", "x", "peut-être", True, False, 1, 0, *BLANKS),
+    ("400", "400 h", "beaucoup", 400, 400.5, *BLANKS),
+    ("non", "Oui", "?", *BLANKS),
 )
 #: Cells of a row, sometimes short (cells missing at the end) or long (empty cells added).
 row_cells = st.tuples(
@@ -109,7 +140,9 @@ def test_equal_cells_of_different_types_keep_their_own_reading(data: st.DataObje
 
 def test_the_column_pass_reads_every_field_of_a_row() -> None:
     """Each field of ImportedRow but its line number has its reading in the column pass."""
-    assert set(rows_module._CLEAN_OUTCOMES) == set(rows_module._ROW_FIELDS) - {"ligne"}
+    assert set(columns_module._CLEAN_OUTCOMES) == (
+        set(columns_module._ROW_FIELDS) - {"ligne", "details"}
+    ) | set(DETAIL_FIELDS)
 
 
 id_texts = st.text(alphabet="aZ09._~-é \n/", max_size=8) | st.sampled_from(
@@ -127,4 +160,4 @@ def test_all_safe_ids_is_is_safe_id_on_every_text(texts: list[str]) -> None:
 def test_a_plain_column_is_one_whose_texts_are_their_own_cell_text(texts: list[str]) -> None:
     """The one-pass check says a column is plain exactly when cell_text keeps every text."""
     expected = all(cell_text(text).strip() == text for text in texts)
-    assert rows_module._all_plain(texts) == expected
+    assert columns_module._all_plain(texts) == expected

@@ -12,7 +12,7 @@ from geo.lheo import read_lheo
 from geo.lheo.codes import NAMESPACE_2_3
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO = REPO / "data" / "exemple-lheo.xml"
+DEMO = REPO / "tests" / "data" / "lheo-cas.xml"
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 
 from geo.gazetteer import Gazetteer
 from geo.lheo.codes import HEURES_PAR_MOIS, UNKNOWN_INFO
-from geo.lheo.doc import TABLES
+from geo.lheo.doc import TABLES, mapping_markdown
 from geo.lheo.mapping import FIELD_MAP
 from geo.lheo.reader import MAX_DEPTH, MAX_RECORD_ELEMENTS
 
@@ -37,10 +37,16 @@ def test_the_docs_state_the_rules_the_tables_do_not_show(lheo_doc):
         assert f"| `{rule.field}` |" in lheo_doc
 
 
-def test_the_demo_file_is_what_its_script_makes():
+def test_the_demo_and_case_files_are_what_their_script_makes():
     path = REPO / "scripts" / "make_demo_lheo.py"
     spec = importlib.util.spec_from_file_location("make_demo_lheo", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.build(Gazetteer.load()) == (REPO / "data" / "exemple-lheo.xml").read_bytes()
+    assert module.build(Gazetteer.load()) == (REPO / "tests" / "data" / "lheo-cas.xml").read_bytes()
+    assert module.build_demo() == (REPO / "data" / "exemple-lheo.xml").read_bytes()
+
+
+def test_the_import_docs_map_every_lheo_element_as_the_code_does():
+    import_doc = (REPO / "docs" / "import.md").read_text(encoding="utf-8")
+    assert mapping_markdown() in import_doc, "docs/import.md: paste `python -m geo.lheo.doc`"
