@@ -254,6 +254,7 @@ DERIVED_FIELD_LABELS: Final[dict[str, str]] = {
     "geocodage_precision": "Précision de la position",
     "geocodage_score": "Confiance du géocodage",
     "geocodage_libelle": "Lieu trouvé au géocodage",
+    "prochaine_session": "Prochaine session",
     "distance_km": "Distance (km)",
 }
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from geo.importer import DELIMITER_LABELS, ENCODING_LABELS, decode_lines, parse_csv
 from geo.importer.model import DELIMITER_QUOTED
 from geo.schema import (
+    DERIVED_FIELD_LABELS,
     FIELD_LABELS,
     GEOCODING_SOURCE_LABELS,
     INPUT_FIELDS,
     PRECISION_LABELS,
+    PROPERTY_FIELDS,
     GeocodingSource,
     Precision,
 )
@@ -22,6 +24,12 @@ def test_every_geocoding_source_has_a_label() -> None:
 def test_every_input_field_has_a_label_in_the_schema() -> None:
     assert list(FIELD_LABELS) == list(INPUT_FIELDS)
     assert all(label.strip() for label in FIELD_LABELS.values())
+
+
+def test_every_property_has_a_french_header_for_the_exports() -> None:
+    labelled = {**FIELD_LABELS, **DERIVED_FIELD_LABELS}
+    assert [name for name in PROPERTY_FIELDS if name not in labelled] == []
+    assert len(set(labelled.values())) == len(labelled)  # two columns never share a header
 
 
 def test_every_precision_has_a_label() -> None:
