@@ -58,13 +58,20 @@ def test_the_api_serves_the_built_fields_exactly(demo_client: TestClient, demo_p
     assert demo_client.get(f"/api/formations/{one['id']}").json()["properties"] == one["properties"]
 
 
-def test_the_csv_answer_writes_list_values_as_json_text(demo_client: TestClient) -> None:
-    answer = demo_client.get("/api/formations", params={"format": "csv"})
+def test_the_codes_csv_writes_every_list_and_yes_no_value(demo_client: TestClient) -> None:
+    answer = demo_client.get("/api/formations", params={"format": "csv", "colonnes": "codes"})
     assert answer.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";"))
-    with_sessions = next(row for row in rows if row["sessions"].startswith("["))
-    assert all({"debut", "fin"} == set(s) for s in json.loads(with_sessions["sessions"]))
-    assert {row["alternance"] for row in rows} <= {"oui", "non", ""}
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    features = demo_client.get("/api/formations").json()["features"]
+    assert [row["id"] for row in rows] == [feature["id"] for feature in features]
+    for row, feature in zip(rows, features, strict=True):
+        props = feature["properties"]
+        periods = [f"{s['debut'] or '..'}/{s['fin'] or '..'}" for s in props["sessions"]]
+        assert row["sessions"] == ";".join(periods)
+        assert row["public_vise"] == ";".join(props["public_vise"])
+        yes_no = {True: "true", False: "false", None: ""}
+        assert row["alternance"] == yes_no[props["alternance"]]
+    assert any(row["sessions"] for row in rows)
 
 
 def test_the_documented_properties_are_the_schema_s() -> None:

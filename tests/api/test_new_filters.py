@@ -7,6 +7,8 @@ day must never be served once the day has changed.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -120,8 +122,10 @@ def test_each_new_filter_selects_what_issue_13_says(
 def test_the_api_the_csv_and_the_ogc_items_agree(client: TestClient, query: str) -> None:
     ids = api_ids(client, query)
     assert ogc_ids(client, query) == ids
-    csv = client.get(f"/api/formations?{query}&format=csv").content.decode("utf-8-sig")
-    assert [line.split(";")[0] for line in csv.splitlines()[1:]] == ids
+    for colonnes, delimiter in (("libelles", ";"), ("codes", ",")):
+        text = client.get(f"/api/formations?{query}&format=csv&colonnes={colonnes}").text
+        rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=delimiter))
+        assert [row[0] for row in rows[1:]] == ids
     total = client.get(f"/ogc/collections/formations/items?{query}&limit=1").json()
     assert total["numberMatched"] == len(ids)
 
