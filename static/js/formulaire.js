@@ -79,6 +79,12 @@ export const formulaire = {
   },
 
   remplirListesDeroulantes() {
+    // The form was written from the URL before the tables came: those provisional options
+    // (named « code inconnu ») go, and the next ecrireFormulaire picks the real ones.
+    for (const id of ['f-region', 'f-type', 'f-duree-min', 'f-duree-max']) {
+      const champ = $(id);
+      while (champ.options.length > 1) { champ.remove(1); }
+    }
     const region = $('f-region');
     const presentes = new Set(this.formations.map((r) => r.region));
     Object.keys(this.regions)

@@ -130,6 +130,13 @@ def test_reload_restores_every_form_control(watched, server, helpers):
     page.goto(server.url + "/?" + query)
     helpers.wait_ready(page)
     assert page.input_value("#f-region") == "84"
+    # the option shown is the region's name, not the provisional one written before the data came
+    shown = "s => document.querySelector(s).selectedOptions[0].textContent"
+    assert page.evaluate(shown, "#f-region") == "Auvergne-Rhône-Alpes"
+    assert (
+        page.evaluate("() => document.querySelectorAll('#f-region option[value=\"84\"]').length")
+        == 1
+    )
     assert page.input_value("#f-type") == "association"
     assert page.is_checked("input[name=modalite][value=distanciel]")
     assert not page.is_checked("input[name=modalite][value=presentiel]")
