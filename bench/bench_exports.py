@@ -28,8 +28,8 @@ import io, json, os, sys, threading, time
 import orjson
 sys.path.insert(0, {root!r})
 from app.exports import Colonnes, ExportRows
+from app.exports.cells import export_columns
 from app.exports import write_csv, write_lheo_export, write_xlsx
-from bench.synthetic_c1 import columns_with_c1
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -66,7 +66,7 @@ elif fmt == "lheo":
     write_lheo_export(features, out)
 else:
     colonnes = Colonnes.CODES if fmt == "csv-codes" else Colonnes.LIBELLES
-    rows = ExportRows(columns_with_c1(), ((f, None) for f in features), len(heads))
+    rows = ExportRows(export_columns(), ((f, None) for f in features), len(heads))
     (write_xlsx if fmt == "xlsx" else write_csv)(rows, colonnes, out)
 body = out.getvalue()
 seconds = time.process_time() - start

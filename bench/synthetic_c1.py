@@ -1,9 +1,8 @@
 """Issue 13's fields (contract C1) for synthetic trainings, shared by the export tests and bench.
 
-Until the build carries those fields from the import, this gives synthetic trainings the
-contract's JSON shapes: sessions, the next session, contact, certification, levels, publics,
-yes/no fields and hours, drawn from a seeded generator; and, while ``PROPERTY_FIELDS`` does
-not list them yet, the export's columns with them.
+It gives synthetic trainings the contract's JSON shapes, with the edge cases an export must
+write (unknown session starts or ends, overseas phone numbers, every level), drawn from a
+seeded generator.
 """
 
 from __future__ import annotations
@@ -12,26 +11,14 @@ import datetime as dt
 import random
 from typing import Any
 
-from app.exports.cells import KINDS, Column, Kind, export_columns, label_of
 from bench.synthetic import synthetic_collection
 from geo.geojson import features_version
 from geo.schema import PROPERTY_FIELDS, Niveau, PublicVise
 
-#: Issue 13's fields, in the order contract C1 puts them after ``date_labellisation``.
-C1_FIELDS = (
-    "sessions",
-    "prochaine_session",
-    "contact_email",
-    "contact_telephone",
-    "url_candidature",
-    "certification",
-    "niveau_entree",
-    "niveau_sortie",
-    "public_vise",
-    "alternance",
-    "nombre_heures",
-    "prise_en_charge",
-)
+#: Issue 13's fields: the schema's properties from ``sessions`` to ``prise_en_charge``.
+C1_FIELDS: tuple[str, ...] = PROPERTY_FIELDS[
+    PROPERTY_FIELDS.index("sessions") : PROPERTY_FIELDS.index("prise_en_charge") + 1
+]
 
 #: The build date the derived ``prochaine_session`` is computed against.
 BUILD_DATE = dt.date(2026, 11, 30)
@@ -81,10 +68,3 @@ def c1_collection(count: int, seed: int) -> dict[str, Any]:
         feature["properties"] = {**feature["properties"], **c1_properties(rng, number)}
     collection["metadonnees"]["version"] = features_version(collection["features"])
     return collection
-
-
-def columns_with_c1(with_distance: bool = False) -> tuple[Column, ...]:
-    """Return the export's columns plus issue 13's fields the schema does not list yet."""
-    missing = [name for name in C1_FIELDS if name not in PROPERTY_FIELDS]
-    extra = tuple(Column(name, label_of(name), KINDS.get(name, Kind.TEXT)) for name in missing)
-    return export_columns(with_distance) + extra

@@ -23,7 +23,6 @@ from app.exports.cells import (
     session_code,
     session_label,
 )
-from bench.synthetic_c1 import C1_FIELDS
 from geo.schema import (
     NIVEAU_LABELS,
     OUI_NON_LABELS,
@@ -53,7 +52,7 @@ def test_every_column_has_a_french_header_and_the_columns_follow_the_schema() ->
 
 
 def test_kinds_name_only_known_fields() -> None:
-    known = {"id", "lon", "lat", "distance_km", *PROPERTY_FIELDS, *C1_FIELDS}
+    known = {"id", "lon", "lat", "distance_km", *PROPERTY_FIELDS}
     assert set(KINDS) <= known
 
 

@@ -11,9 +11,8 @@ import openpyxl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.exports.cells import KINDS, Colonnes, ExportRows, Kind
+from app.exports.cells import KINDS, Colonnes, ExportRows, Kind, export_columns
 from app.exports.tables import XLSX_TEXT_FORMAT, csv_line, write_csv, write_xlsx
-from bench.synthetic_c1 import columns_with_c1
 from geo.io import neutralise_cell
 
 LIBELLES, CODES = Colonnes.LIBELLES, Colonnes.CODES
@@ -52,7 +51,7 @@ FEATURE: dict[str, Any] = {
 
 
 def rows(*features: dict[str, Any], distance: float | None = None) -> ExportRows:
-    columns = columns_with_c1(with_distance=distance is not None)
+    columns = export_columns(with_distance=distance is not None)
     return ExportRows(columns, [(f, distance) for f in features], len(features))
 
 
@@ -146,7 +145,7 @@ def test_xlsx_types_every_cell() -> None:
     assert sheet.freeze_panes == "A2"
     last = sheet.cell(row=1, column=sheet.max_column).column_letter
     assert sheet.auto_filter.ref == f"A1:{last}2"  # the header filters every row
-    columns = columns_with_c1(with_distance=True)
+    columns = export_columns(with_distance=True)
     values = dict(zip([c.code for c in columns], sheet[2], strict=True))
     for column in columns:
         cell = values[column.code]
