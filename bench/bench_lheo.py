@@ -19,24 +19,33 @@ smallest feed are written back with ``geo.lheo.writer.write_lheo`` (the export's
 CPU seconds do not count what other processes take on a shared machine; wall seconds do.
 
     uv run --no-sync python bench/bench_lheo.py [--sizes 20000 100000]
+
+Side by side with the code of a git revision (the build of the largest feed only, alternating
+runs, each in its own process; the revision's ``geo`` package is measured on the same feed):
+
+    uv run --no-sync python bench/bench_lheo.py --against main [--repeat 3] [--sizes 100000]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import random
 import resource
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+#: The ``geo`` package measured: this checkout's, or a revision's unpacked by ``--against``.
+CODE_ENV = "CARTE_GEN_BENCH_CODE"
+sys.path[:0] = [os.environ.get(CODE_ENV) or str(ROOT), str(ROOT)]
 
 GAZETTEER = ROOT / "data" / "gazetteer.json.gz"
 SESSIONS_PER_ACTION = 5
@@ -234,11 +243,46 @@ CHILDREN = {
 }
 
 
-def _run(kind: str, path: Path | None = None) -> dict:  # type: ignore[type-arg]
+def _run(kind: str, path: Path | None = None, code: str | None = None) -> dict:  # type: ignore[type-arg]
     """Run one child in a fresh interpreter, so that each peak memory is its own."""
-    arguments = [sys.executable, __file__, "--child", kind, str(path or "-")]
-    output = subprocess.run(arguments, check=True, capture_output=True, text=True).stdout
-    return json.loads(output)
+    arguments = [sys.executable, "-B", __file__, "--child", kind, str(path or "-")]
+    env = {**os.environ, CODE_ENV: code or str(ROOT)}
+    output = subprocess.run(arguments, check=True, capture_output=True, text=True, env=env)
+    return json.loads(output.stdout)
+
+
+def side_by_side(revision: str, size: int, repeat: int) -> None:
+    """Time the whole build with a revision's ``geo`` and with this checkout's, alternately."""
+    print(f"load average (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", revision, "geo"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        code_folder = Path(folder) / "code"
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(code_folder, filter="data")
+        path = Path(folder) / "feed" / f"lheo-{size}.xml"
+        path.parent.mkdir()
+        write_feed(path, size)
+        codes = {revision: str(code_folder), "this checkout": str(ROOT)}
+        cpu: dict[str, list[float]] = {name: [] for name in codes}
+        for round_number in range(repeat):
+            for name, code in codes.items():
+                figures = _run("build", path, code)
+                cpu[name].append(figures["cpu_s"])
+                split = " ; ".join(f"{step} {s:.2f}" for step, s in figures["timings"].items())
+                print(
+                    f"  round {round_number + 1} {name:<14} CPU {figures['cpu_s']:.2f} s, "
+                    f"wall {figures['wall_s']:.2f} s ({split})"
+                )
+    best = {name: min(values) for name, values in cpu.items()}
+    for name, seconds in best.items():
+        print(f"  {name:<14} best build {size / seconds:10,.0f} sessions per CPU second")
+    speed_up = best[revision] / best["this checkout"]
+    print(f"  speed-up of this checkout over {revision}: {speed_up:.2f}x")
+    print(f"load average (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 def _growth_mib(figures: dict, baseline: dict) -> float:  # type: ignore[type-arg]
@@ -248,11 +292,16 @@ def _growth_mib(figures: dict, baseline: dict) -> float:  # type: ignore[type-ar
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--against", metavar="REV", help="side by side with a git revision's geo")
+    parser.add_argument("--repeat", type=int, default=3, help="alternations with --against")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
         kind, path = arguments.child
         CHILDREN[kind](path)
+        return
+    if arguments.against:
+        side_by_side(arguments.against, max(arguments.sizes), arguments.repeat)
         return
     print(f"load average (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     baseline = _run("baseline")
