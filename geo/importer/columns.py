@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from itertools import repeat
 from typing import Final
 
@@ -50,7 +50,8 @@ from geo.importer.values import (
     parse_modalite,
     parse_site_web,
 )
-from geo.schema import TypeStructure
+from geo.lheo.codes import HEURES_PAR_MOIS, duree_mois_depuis_heures
+from geo.schema import DUREE_MAX_MOIS, DUREE_MIN_MOIS, TypeStructure
 
 #: How each field's cell is read: a value, or :class:`ValueProblem` (the value is emptied).
 SOFT_PARSERS: Final = (
@@ -72,6 +73,28 @@ SOFT_PARSERS: Final = (
 )
 #: Fields holding a list: their parser keeps what it can read and notes the rest.
 LIST_PARSERS: Final = (("sessions", parse_sessions), ("public_vise", parse_public_vise))
+
+_HOURS_NOTE: Final = (
+    "durée déduite du nombre d'heures, à raison de {par_mois} h par mois (35 h par semaine "
+    "× 52 semaines ÷ 12), arrondie au mois"
+)
+
+
+def hours_rule() -> str:
+    """Return the rule deriving ``duree_mois`` from ``nombre_heures``, as warnings state it."""
+    return _HOURS_NOTE.format(par_mois=f"{HEURES_PAR_MOIS:.2f}".replace(".", ","))
+
+
+def derived_duree(heures: int) -> tuple[int | None, str]:
+    """``duree_mois`` derived from hours (None when outside the allowed months) and its warning."""
+    months = duree_mois_depuis_heures(heures)
+    note = f"{hours_rule()} : {heures} h → {months} mois"
+    if not DUREE_MIN_MOIS <= months <= DUREE_MAX_MOIS:
+        return None, (
+            f"{note}, hors limites ({DUREE_MIN_MOIS} à {DUREE_MAX_MOIS} mois) : durée non précisée"
+        )
+    return months, note
+
 
 #: An outcome of the column pass meaning "this cell needs :func:`validate_row`".
 _DIRTY: Final = object()
@@ -109,10 +132,10 @@ def _clean_type(value: Cell) -> object:
     return found if found is not None and not guessed else _DIRTY
 
 
-def _soft_outcome(name: str, parser: Callable[[Cell], object]) -> Callable[[Cell], object]:
+def _soft_outcome(parser: Callable[[Cell], object]) -> Callable[[Cell], object]:
     def outcome(value: Cell) -> object:
         if not cell_text(value).strip():
-            return _DIRTY if name == "duree_mois" else None
+            return None  # the soft parsers read every non-empty text as a value or a problem
         try:
             return parser(value)
         except ValueProblem:
@@ -139,10 +162,10 @@ _CLEAN_OUTCOMES: Final[dict[str, Callable[[Cell], object]]] = {
     "id": _clean_id,
     **dict.fromkeys(_TEXT_FIELDS, _text_or_none),
     "type_structure": _clean_type,
-    **{name: _soft_outcome(name, parser) for name, parser in SOFT_PARSERS},
+    **{name: _soft_outcome(parser) for name, parser in SOFT_PARSERS},
     **{name: _list_outcome(parser) for name, parser in LIST_PARSERS},
-    "latitude": _soft_outcome("latitude", parse_coordinate),
-    "longitude": _soft_outcome("longitude", parse_coordinate),
+    "latitude": _soft_outcome(parse_coordinate),
+    "longitude": _soft_outcome(parse_coordinate),
 }
 
 
@@ -200,18 +223,30 @@ def _columns(table: Table) -> list[Sequence[Cell]]:
     return [[row[index] for row in cells] for index in range(width)]
 
 
-def clean_rows(table: Table, mapping: HeaderMapping) -> list[ImportedRow | None]:
-    """Find, column by column, the rows :func:`validate_row` would keep without any issue.
+@dataclass(frozen=True, slots=True)
+class CleanRows:
+    """What the column pass found: the clean rows, and the warnings they come with."""
+
+    #: Each row of the table: the row :func:`validate_row` keeps, or ``None`` to validate it.
+    rows: list[ImportedRow | None]
+    #: Index of a clean row whose duration was derived from its hours → the warning that
+    #: :func:`validate_row` gives on ``nombre_heures`` (its only issue).
+    hours_notes: dict[int, str]
+
+
+def clean_rows(table: Table, mapping: HeaderMapping) -> CleanRows:
+    """Find, column by column, the rows :func:`validate_row` would keep with no other issue.
 
     Each column is parsed once per distinct value (files repeat postcodes, communes, types
     and durations), and the rules that span columns are boolean masks; a row with any
     problem, however small, is ``None`` and is left to :func:`validate_row`, which says what
-    is wrong. Every other row equals :func:`validate_row`'s
-    (``tests/geo/test_import_columns.py`` checks this on random messy rows).
+    is wrong. A duration derived from the hours is the one warning found here, as LHEO feeds
+    give hours on almost every row. Every other row equals :func:`validate_row`'s, and its
+    warning too (``tests/geo/test_import_columns.py`` checks this on random messy rows).
     """
     count = len(table.rows)
     if "id" not in mapping.columns or count == 0:
-        return [None] * count  # a derived id comes with a warning
+        return CleanRows([None] * count, {})  # a derived id comes with a warning
     columns = _columns(table)
     dirty = np.zeros(count, dtype=bool)
     outcomes: dict[str, Sequence[object]] = {}
@@ -225,26 +260,47 @@ def clean_rows(table: Table, mapping: HeaderMapping) -> list[ImportedRow | None]
             dirty |= mask
     if "type_structure" not in mapping.columns:
         outcomes["type_structure"] = [TypeStructure.AUTRE] * count
-    if any(name in mapping.columns for name in DETAIL_FIELDS):
-        outcomes["details"] = list(
-            map(TrainingDetails, *(outcomes[name] for name in DETAIL_FIELDS))
-        )
-    else:
-        outcomes["details"] = [NO_DETAILS] * count
     empty = {
         name: _is(outcomes[name], None) if name in mapping.columns else np.ones(count, dtype=bool)
         for name in _EMPTY_CHECKED
     }
     dirty |= empty["intitule"] & empty["structure"]  # nothing to show
     dirty |= empty["latitude"] != empty["longitude"]  # one coordinate alone
-    dirty |= empty["duree_mois"] & ~empty["nombre_heures"]  # a duration derived, with a warning
+    if "duree_mois" in mapping.columns:  # « durée absente », unless hours give it
+        dirty |= empty["duree_mois"] & empty["nombre_heures"]
     dirty |= (  # nothing to place the row with
         empty["latitude"] & empty["code_postal"] & empty["code_insee"] & empty["commune"]
     )
+    hours_notes = _derive_durations(
+        outcomes, np.flatnonzero(empty["duree_mois"] & ~empty["nombre_heures"] & ~dirty)
+    )
+    if any(name in mapping.columns for name in DETAIL_FIELDS):
+        outcomes["details"] = list(
+            map(TrainingDetails, *(outcomes[name] for name in DETAIL_FIELDS))
+        )
+    else:
+        outcomes["details"] = [NO_DETAILS] * count
     lines = [line for line, _ in table.rows]
     found: list[ImportedRow | None] = list(
         map(ImportedRow, lines, *(outcomes[name] for name in _ROW_FIELDS[1:]))
     )
     for index in np.flatnonzero(dirty).tolist():
         found[index] = None
-    return found
+    return CleanRows(found, hours_notes)
+
+
+def _derive_durations(outcomes: dict[str, Sequence[object]], rows: np.ndarray) -> dict[int, str]:
+    """Set the duration derived from the hours of ``rows`` in ``outcomes``; their warnings."""
+    if not len(rows):
+        return {}
+    durations = list(outcomes["duree_mois"])
+    hours = outcomes["nombre_heures"]
+    derived: dict[object, tuple[int | None, str]] = {}
+    notes: dict[int, str] = {}
+    for index in rows.tolist():
+        value = hours[index]
+        if value not in derived:
+            derived[value] = derived_duree(value)
+        durations[index], notes[index] = derived[value]
+    outcomes["duree_mois"] = durations
+    return notes

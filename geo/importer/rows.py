@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final
 
-from geo.importer.columns import LIST_PARSERS, SOFT_PARSERS, clean_rows
+from geo.importer.columns import (
+    LIST_PARSERS,
+    SOFT_PARSERS,
+    clean_rows,
+    derived_duree,
+    hours_rule,
+)
 from geo.importer.headers import (
     EXPECTED_FIELDS,
     FIELD_LABELS,
@@ -46,10 +52,7 @@ from geo.importer.values import (
     match_type_structure,
     parse_coordinate,
 )
-from geo.lheo.codes import HEURES_PAR_MOIS, duree_mois_depuis_heures
 from geo.schema import (
-    DUREE_MAX_MOIS,
-    DUREE_MIN_MOIS,
     TYPE_STRUCTURE_LABELS,
     Modalite,
     TypeStructure,
@@ -61,26 +64,6 @@ _MISSING_COLUMN_NOTES: Final = {
     "duree_mois": "durée non précisée pour toutes les formations",
     "modalite": "modalité non précisée pour toutes les formations",
 }
-_HOURS_NOTE: Final = (
-    "durée déduite du nombre d'heures, à raison de {par_mois} h par mois (35 h par semaine "
-    "× 52 semaines ÷ 12), arrondie au mois"
-)
-
-
-def hours_rule() -> str:
-    """Return the rule deriving ``duree_mois`` from ``nombre_heures``, as warnings state it."""
-    return _HOURS_NOTE.format(par_mois=f"{HEURES_PAR_MOIS:.2f}".replace(".", ","))
-
-
-def derived_duree(heures: int) -> tuple[int | None, str]:
-    """``duree_mois`` derived from hours (None when outside the allowed months) and its warning."""
-    months = duree_mois_depuis_heures(heures)
-    note = f"{hours_rule()} : {heures} h → {months} mois"
-    if not DUREE_MIN_MOIS <= months <= DUREE_MAX_MOIS:
-        return None, (
-            f"{note}, hors limites ({DUREE_MIN_MOIS} à {DUREE_MAX_MOIS} mois) : durée non précisée"
-        )
-    return months, note
 
 
 def validate_row(
@@ -289,17 +272,24 @@ def import_table(table: Table) -> ImportResult:
     id_column = table.headers[id_index] if id_index is not None else FIELD_LABELS["id"]
     first_seen: dict[str, int] = {}
     given_ids: set[str] = set()  # ids taken as written in the file
-    for (line, cells), clean in zip(table.rows, clean_rows(table, mapping), strict=True):
+    hours_index = mapping.columns.get("nombre_heures")
+    hours_column = table.headers[hours_index] if hours_index is not None else ""
+    found = clean_rows(table, mapping)
+    for index, ((line, cells), clean) in enumerate(zip(table.rows, found.rows, strict=True)):
         if clean is not None and line not in refused:
             # a clean row has a title or a structure, so it is not empty; its id is as written
             result.rows_read += 1
+            note = found.hours_notes.get(index)
+            issues: list[Issue] = (
+                [Issue(line, clean.id, hours_column, note, Level.AVERTISSEMENT)] if note else []
+            )
             if clean.id not in first_seen:
                 first_seen[clean.id] = line
                 given_ids.add(clean.id)
                 result.rows.append(clean)
+                result.issues.extend(issues)
                 continue
             row: ImportedRow | None = clean
-            issues: list[Issue] = []
         else:
             empty = not any(c.strip() if isinstance(c, str) else c is not None for c in cells)
             if empty and line not in refused:

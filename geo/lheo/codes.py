@@ -10,6 +10,7 @@ date rules, as published by the LHEO project.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 from geo.schema import NIVEAU_LABELS as SCHEMA_NIVEAUX
@@ -162,6 +163,7 @@ _LHEO_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+@lru_cache(maxsize=4096)  # a feed's sessions share few dates
 def iso_date(lheo: str) -> str | None:
     """ISO 8601 text for an LHEO date (``AAAAMMJJ``), None for an unknown one.
 

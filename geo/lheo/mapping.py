@@ -134,12 +134,23 @@ def sessions(found: Sequence[Found]) -> list[dict[str, str | None]]:
     """Every ``<periode>`` as ``{debut, fin}`` ISO dates, except a fully unknown one."""
     result = []
     for _, periode in found:
-        namespace = periode.tag[: periode.tag.index("}") + 1] if periode.tag[0] == "{" else ""
-        debut = iso_date(periode.findtext(namespace + "debut") or "")
-        fin = iso_date(periode.findtext(namespace + "fin") or "")
+        tag = periode.tag
+        namespace = tag[: tag.index("}") + 1] if tag[0] == "{" else ""
+        debut = iso_date(_child_text(periode, namespace + "debut"))
+        fin = iso_date(_child_text(periode, namespace + "fin"))
         if debut is not None or fin is not None:
             result.append({"debut": debut, "fin": fin})
     return result
+
+
+def _child_text(element: Any, tag: str) -> str:
+    """Return the text of the first child ``tag`` (``""`` if none), as ``findtext`` does.
+
+    Without ``findtext``'s path parsing, which every session of a feed would pay twice.
+    """
+    for child in element.iterchildren(tag):
+        return child.text or ""
+    return ""
 
 
 def constant(value: object) -> Converter:

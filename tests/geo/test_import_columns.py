@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.importer import ImportResult, InputFileError, Table, import_table
+from geo.importer import ImportResult, InputFileError, Issue, Level, Table, import_table
 from geo.importer import columns as columns_module
 from geo.importer import rows as rows_module
-from geo.importer.columns import clean_rows
+from geo.importer.columns import CleanRows, clean_rows
 from geo.importer.headers import map_headers
 from geo.importer.ids import MAX_ID_CHARS, all_safe_ids, is_safe_id
 from geo.importer.model import DETAIL_FIELDS, cell_text
@@ -94,28 +94,108 @@ tables = st.lists(row_cells, min_size=1, max_size=30).map(
 )
 
 
+#: The headers as an LHEO feed gives them: no duration column, the hours alone give it.
+HEADERS_WITHOUT_DURATION = tuple(header for header in HEADERS if header != "Durée (mois)")
+#: Hours within the months allowed, outside them, unreadable, and with or without a duration.
+HOURS_CELLS = ("400", "455 h", 1820, "10000", "9", "beaucoup", *BLANKS)
+lheo_like_tables = st.lists(
+    st.tuples(*(st.sampled_from(values) for values in CELLS)).map(
+        lambda cells: tuple(c for h, c in zip(HEADERS, cells, strict=True) if h != "Durée (mois)")
+    ),
+    min_size=1,
+    max_size=30,
+).map(lambda rows: Table(HEADERS_WITHOUT_DURATION, 1, tuple(enumerate(rows, 2)), "lheo"))
+hours_tables = st.lists(
+    st.tuples(
+        st.sampled_from(["A1", "A2", "a b", "B-3"]),
+        st.sampled_from(["6", "", " ", "six", None]),
+        st.sampled_from(HOURS_CELLS),
+    ).map(lambda drawn: (drawn[0], "Web", "S", "75011", *drawn[1:])),
+    min_size=1,
+    max_size=12,
+).map(
+    lambda rows: Table(
+        ("Identifiant", "Intitulé", "Structure", "Code postal", "Durée (mois)", "Nombre d'heures"),
+        1,
+        tuple(enumerate(rows, 2)),
+        "csv",
+    )
+)
+any_table = tables | lheo_like_tables | hours_tables
+
+
+def _expected_clean_issues(table: Table, found: CleanRows, index: int) -> list[Issue]:
+    """The issues of a clean row: the derived duration's warning, if it has one."""
+    row, note = found.rows[index], found.hours_notes.get(index)
+    if row is None or note is None:
+        return []
+    column = "Nombre d'heures"
+    return [Issue(row.ligne, row.id, column, note, Level.AVERTISSEMENT)]
+
+
 @settings(max_examples=300, deadline=None)
-@given(tables)
-def test_a_row_clean_by_columns_is_the_row_validate_row_keeps_without_issues(table: Table) -> None:
-    """A clean row equals validate_row's; a row validate_row keeps silently is found clean."""
+@given(any_table)
+def test_a_row_clean_by_columns_is_the_row_validate_row_keeps_without_problems(
+    table: Table,
+) -> None:
+    """A clean row and its warnings equal validate_row's; a row kept with at most the derived
+    duration's warning is found clean."""
     mapping = map_headers(table.headers)
-    for (line, cells), clean in zip(table.rows, clean_rows(table, mapping), strict=True):
+    found = clean_rows(table, mapping)
+    for index, ((line, cells), clean) in enumerate(zip(table.rows, found.rows, strict=True)):
         row, issues = validate_row(line, cells, mapping, table.headers)
         if clean is not None:
-            assert (row, issues) == (clean, [])
-        elif row is not None and not issues:
+            assert (row, issues) == (clean, _expected_clean_issues(table, found, index))
+        elif row is not None and all(i.motif.startswith("durée déduite") for i in issues):
             pytest.fail(f"row {line} is clean but was left to validate_row: {cells!r}")
 
 
 @settings(max_examples=300, deadline=None)
-@given(tables)
+@given(any_table)
 def test_the_import_with_the_column_pass_equals_the_row_by_row_import(table: Table) -> None:
     """Rows, issues (order included) and counts are those of validating every row by itself."""
     fast = _import_or_error(table)
+    assert fast == _import_row_by_row(table)
+
+
+def test_rows_with_hours_and_no_duration_take_the_column_pass_with_the_same_warnings() -> None:
+    """Hours without a duration: the fast path gives validate_row's duration and warnings."""
+    headers = ("Identifiant", "Intitulé", "Structure", "Code postal", "Nombre d'heures")
+    cells = [("A1", "Web", "S", "75011", "455"), ("A2", "Web", "S", "75011", "10000")]
+    cells += [("A1", "Web", "S", "75011", "455 h"), ("A3", "Web", "S", "75011", None)]
+    table = Table(headers, 1, tuple(enumerate(cells, start=2)), "lheo")
+    found = clean_rows(table, map_headers(headers))
+    assert [row is not None for row in found.rows] == [True, True, True, True]
+    fast = import_table(table)
+    assert fast == _import_row_by_row(table)
+    # the second A1 is refused as a duplicate, after its warning; A3 has no hours, no duration
+    assert [(row.id, row.duree_mois) for row in fast.rows] == [
+        ("A1", 3),
+        ("A2", None),
+        ("A3", None),
+    ]
+    warnings = [(i.ligne, i.colonne, i.motif) for i in fast.issues if i.ligne > 1]
+    assert [(line, column) for line, column, _ in warnings] == [
+        (2, "Nombre d'heures"),
+        (3, "Nombre d'heures"),
+        (4, "Nombre d'heures"),
+        (4, "Identifiant"),
+    ]
+    assert warnings[0][2].endswith(" : 455 h → 3 mois")
+    assert warnings[1][2].endswith(
+        " : 10000 h → 66 mois, hors limites (3 à 24 mois) : durée non précisée"
+    )
+
+
+def _import_row_by_row(table: Table) -> ImportResult | str:
+    """The import with every row validated by validate_row (no column pass)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rows_module, "clean_rows", lambda table, mapping: [None] * len(table.rows))
-        reference = _import_or_error(table)
-    assert fast == reference
+        patch.setattr(
+            rows_module,
+            "clean_rows",
+            lambda table, mapping: CleanRows([None] * len(table.rows), {}),
+        )
+        return _import_or_error(table)
 
 
 def _import_or_error(table: Table) -> ImportResult | str:
@@ -133,7 +213,7 @@ def test_equal_cells_of_different_types_keep_their_own_reading(data: st.DataObje
     headers = ("Identifiant", "Intitulé", "Structure", "Code postal", "Durée (mois)")
     table = Table(headers, 1, tuple((n, c) for n, c in enumerate(cells, start=2)), "xlsx")
     mapping = map_headers(headers)
-    for (line, row_cells), clean in zip(table.rows, clean_rows(table, mapping), strict=True):
+    for (line, row_cells), clean in zip(table.rows, clean_rows(table, mapping).rows, strict=True):
         row, issues = validate_row(line, row_cells, mapping, headers)
         assert clean == (row if not issues else None)
 
