@@ -180,15 +180,7 @@ class ListColumn:
         if len(values) > 64:
             raise ValueError("a list column holds at most 64 distinct values")
         lookup = {value: bit for bit, value in enumerate(values)}
-        bits = np.array(
-            [
-                sum({1 << lookup[v] for v in row if isinstance(v, str) and v in lookup})
-                if isinstance(row, list)
-                else 0
-                for row in lists
-            ],
-            dtype=np.uint64,
-        )
+        bits = np.array([_bits_of(row, lookup) for row in lists], dtype=np.uint64)
         return cls(bits, tuple(values), lookup)
 
     def _wanted_bits(self, wanted: Iterable[str]) -> np.uint64:
@@ -251,6 +243,13 @@ class SessionColumn:
         return mask if rows is None else mask[rows]
 
 
+def _bits_of(row: Any, lookup: Mapping[str, int]) -> int:
+    """Return the bit set of a list's known values (anything but a list is an empty list)."""
+    if not isinstance(row, list):
+        return 0
+    return sum({1 << lookup[v] for v in row if isinstance(v, str) and v in lookup})
+
+
 def _day(text: str | None) -> int:
     return _NEVER if text is None else date.fromisoformat(text).toordinal()
 
@@ -278,28 +277,48 @@ class NewFilterColumns:
 
     def __init__(self) -> None:
         self._niveau: list[str | None] = []
-        self._public: list[Any] = []
+        # Lists and sessions are reduced as they are read (bits, day numbers): keeping each
+        # feature's lists and dicts until the end would hold, then free at once, about a
+        # million objects for 100,000 trainings (the GIL held all along the freeing).
+        self._public_lookup = {value: bit for bit, value in enumerate(PUBLIC_VISE_VALUES)}
+        self._public_bits: list[int] = []
         self._certifiante: list[str] = []
         self._alternance: list[str | None] = []
-        self._sessions: list[Any] = []
+        self._session_rows: list[int] = []
+        self._session_debuts: list[int] = []
+        self._session_fins: list[int] = []
+        self._count = 0
 
     def add(self, props: Mapping[str, Any]) -> None:
         """Read the properties of one feature."""
         niveau = props.get("niveau_sortie")
         self._niveau.append(niveau if isinstance(niveau, str) else None)
-        self._public.append(props.get("public_vise"))
+        self._public_bits.append(_bits_of(props.get("public_vise"), self._public_lookup))
         self._certifiante.append(has_certification(props.get("certification")))
         self._alternance.append(yes_no_of(props.get("alternance")))
-        self._sessions.append(props.get("sessions"))
+        for debut, fin in session_pairs(props.get("sessions")):
+            self._session_rows.append(self._count)
+            self._session_debuts.append(_day(debut))
+            self._session_fins.append(_day(fin))
+        self._count += 1
 
     def columns(self) -> dict[str, Any]:
         """Build the columns, as keyword arguments of ``FilterIndex``."""
         return {
             "niveau_sortie": CodeColumn.from_values(self._niveau),
-            "public_vise": ListColumn.from_values(self._public, PUBLIC_VISE_VALUES),
+            "public_vise": ListColumn(
+                np.array(self._public_bits, dtype=np.uint64),
+                tuple(PUBLIC_VISE_VALUES),
+                self._public_lookup,
+            ),
             "certifiante": CodeColumn.from_values(self._certifiante),
             "alternance": CodeColumn.from_values(self._alternance),
-            "sessions": SessionColumn.from_values(self._sessions),
+            "sessions": SessionColumn(
+                np.array(self._session_rows, dtype=np.intp),
+                np.array(self._session_debuts, dtype=np.int32),
+                np.array(self._session_fins, dtype=np.int32),
+                self._count,
+            ),
         }
 
 

@@ -55,6 +55,8 @@ def yield_the_gil() -> None:
 def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a version is built, then resume it.
 
+    What the build left alive is frozen (``gc.freeze``) before the collector resumes.
+
     Building a version (and its page artefacts) makes hundreds of thousands of short-lived
     containers, freed by reference counting, never in cycles; the full collections they
     trigger walk every object of the process with the GIL held and stall the event loop
@@ -65,6 +67,11 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # Every container made while paused that is still alive (the new version's) sits in
+        # the youngest generation: the first collection after resuming would walk them all
+        # at once. Frozen, collections skip them; they are still freed by reference counting,
+        # which is how a retired version goes (nothing of a version is held in a cycle).
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
