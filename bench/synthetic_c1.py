@@ -13,12 +13,10 @@ from typing import Any
 
 from bench.synthetic import synthetic_collection
 from geo.geojson import features_version
-from geo.schema import PROPERTY_FIELDS, Niveau, PublicVise
+from geo.schema import OFFER_FIELDS, Niveau, PublicVise
 
-#: Issue 13's fields: the schema's properties from ``sessions`` to ``prise_en_charge``.
-C1_FIELDS: tuple[str, ...] = PROPERTY_FIELDS[
-    PROPERTY_FIELDS.index("sessions") : PROPERTY_FIELDS.index("prise_en_charge") + 1
-]
+#: Issue 13's fields.
+C1_FIELDS: tuple[str, ...] = OFFER_FIELDS
 
 #: The build date the derived ``prochaine_session`` is computed against.
 BUILD_DATE = dt.date(2026, 11, 30)

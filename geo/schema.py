@@ -199,6 +199,23 @@ LIST_FIELDS: Final = ("sessions", "public_vise")
 #: Properties whose value is a JSON boolean or ``null`` (labels: :data:`OUI_NON_LABELS`).
 BOOLEAN_FIELDS: Final = ("alternance", "prise_en_charge")
 
+#: Properties that say when, how and at what level one can join a training (issue 13), in
+#: output order: the popup, the list and the exports read them as a group.
+OFFER_FIELDS: Final[tuple[str, ...]] = (
+    "sessions",
+    "prochaine_session",
+    "contact_email",
+    "contact_telephone",
+    "url_candidature",
+    "certification",
+    "niveau_entree",
+    "niveau_sortie",
+    "public_vise",
+    "alternance",
+    "nombre_heures",
+    "prise_en_charge",
+)
+
 #: Properties of every GeoJSON feature, in output order (``id`` is the top-level member).
 #: ``prochaine_session`` is derived at build time: the earliest session start on or after
 #: the build date.
@@ -218,18 +235,7 @@ PROPERTY_FIELDS: Final[tuple[str, ...]] = (
     "modalite",
     "site_web",
     "date_labellisation",
-    "sessions",
-    "prochaine_session",
-    "contact_email",
-    "contact_telephone",
-    "url_candidature",
-    "certification",
-    "niveau_entree",
-    "niveau_sortie",
-    "public_vise",
-    "alternance",
-    "nombre_heures",
-    "prise_en_charge",
+    *OFFER_FIELDS,
     "geocodage_source",
     "geocodage_precision",
     "geocodage_score",

@@ -43,6 +43,7 @@ from app.store import yield_the_gil
 from geo.schema import (
     MODALITE_LABELS,
     NIVEAU_LABELS,
+    OFFER_FIELDS,
     OUI_NON_LABELS,
     PROPERTY_FIELDS,
     PUBLIC_VISE_LABELS,
@@ -67,20 +68,7 @@ HORS_CARTE: Final = frozenset(
 )
 #: Fields the popup and the list show to say when, how and at what level one can join a
 #: training (issue 13, contract C1).
-CHAMPS_FICHE: Final[tuple[str, ...]] = (
-    "sessions",
-    "prochaine_session",
-    "contact_email",
-    "contact_telephone",
-    "url_candidature",
-    "certification",
-    "niveau_entree",
-    "niveau_sortie",
-    "public_vise",
-    "alternance",
-    "nombre_heures",
-    "prise_en_charge",
-)
+CHAMPS_FICHE: Final = OFFER_FIELDS
 #: Properties the page's filters read (``certification`` for ``certifiante``): checked to be sent.
 CHAMPS_FILTRES: Final = ("niveau_sortie", "public_vise", "certification", "alternance", "sessions")
 #: Properties of each training sent to the map, in schema order.

@@ -55,3 +55,11 @@ def test_every_delimiter_the_reader_picks_has_a_label_and_no_other() -> None:
         for delimiter in (";", ",", "\t")
     }
     assert picked == set(DELIMITER_LABELS) == set(DELIMITER_QUOTED)
+
+
+def test_the_importer_s_details_are_the_schema_s_offer_fields() -> None:
+    from geo.importer.model import DETAIL_FIELDS
+    from geo.schema import OFFER_FIELDS
+
+    # ``prochaine_session`` is derived at build time from ``sessions``, never read
+    assert tuple(name for name in OFFER_FIELDS if name != "prochaine_session") == DETAIL_FIELDS
