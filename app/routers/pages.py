@@ -36,6 +36,7 @@ from app.map.builder import (
     render_map,
 )
 from app.map.elements import STATIC_PREFIX
+from app.pieces import free_in_pieces, json_in_pieces
 from app.policy import REVALIDATE, public_data
 from app.responses import compress, dataset_answer, make_entry, strong_etag
 from app.settings import PROJECT_ROOT, Settings
@@ -410,57 +411,12 @@ def map_data(dataset: Dataset) -> bytes:
     ):
         pieces += (b"," if pieces else b"{", orjson.dumps(name), b":", orjson.dumps(value))
     pieces.append(b',"formations":')
-    _pieces(columns, pieces)
+    json_in_pieces(columns, pieces)
     pieces.append(b"}")
-    _free_in_pieces(columns)
+    free_in_pieces(columns)
     # One join of bytes, which copies with the GIL released: an orjson.dumps of the whole
     # document (even of encoded fragments) held it for tens of ms at 100,000 trainings.
     return b"".join(pieces)
-
-
-#: Values of a map-data list encoded in one ``orjson.dumps`` call (a few ms at most).
-VALUES_PER_PIECE: Final = 8192
-
-
-def _pieces(value: Any, out: list[bytes]) -> None:
-    """Append the JSON of ``value`` to ``out`` in pieces, handing over the GIL between two.
-
-    A dict is written member by member and a long list :data:`VALUES_PER_PIECE` values at a
-    time, so no single encoding call holds the GIL for long.
-    """
-    if isinstance(value, dict):
-        out.append(b"{")
-        for number, (key, member) in enumerate(value.items()):
-            out += (b"," if number else b"", orjson.dumps(key), b":")
-            _pieces(member, out)
-        out.append(b"}")
-        return
-    if not isinstance(value, list) or len(value) <= VALUES_PER_PIECE:
-        out.append(orjson.dumps(value))
-        yield_the_gil()
-        return
-    out.append(b"[")
-    for start in range(0, len(value), VALUES_PER_PIECE):
-        if start:
-            out.append(b",")
-        out.append(orjson.dumps(value[start : start + VALUES_PER_PIECE])[1:-1])
-        yield_the_gil()
-    out.append(b"]")
-
-
-def _free_in_pieces(value: Any) -> None:
-    """Empty ``value``'s lists slice by slice, handing over the GIL between two.
-
-    The encoded columns hold millions of objects (codes, texts); freeing them all at once,
-    when the function returns, held the GIL for tens of ms at 100,000 trainings.
-    """
-    if isinstance(value, dict):
-        for member in value.values():
-            _free_in_pieces(member)
-    elif isinstance(value, list):
-        while value:
-            del value[-VALUES_PER_PIECE:]
-            yield_the_gil()
 
 
 def map_data_entry(dataset: Dataset, max_age_s: int) -> CachedBody:
