@@ -216,6 +216,11 @@ _LIST_SEPARATOR: Final = re.compile(r"[;,|\n/]")
 
 def _items(value: Cell) -> list[object]:
     """Return the items of a list cell: a list as it is, a JSON array's items, or separated text."""
+    return _split_cell(value, _LIST_SEPARATOR)
+
+
+def _split_cell(value: Cell, separator: re.Pattern[str]) -> list[object]:
+    """Return a list cell's items: a list as it is, a JSON array's, or the text's parts."""
     if isinstance(value, list | tuple):
         return list(value)
     text = cell_text(value).strip() if not isinstance(value, str) else value.strip()
@@ -227,7 +232,7 @@ def _items(value: Cell) -> list[object]:
         else:
             if isinstance(decoded, list):
                 return decoded
-    return [part for part in _LIST_SEPARATOR.split(text) if part.strip()]
+    return [part for part in separator.split(text) if part.strip()]
 
 
 def parse_public_vise(value: Cell) -> tuple[tuple[PublicVise, ...], list[str]]:
@@ -388,20 +393,9 @@ def _mapping_session(item: dict[object, object]) -> tuple[Session, list[str]]:
 
 
 def _session_items(value: Cell) -> Iterable[object]:
-    if isinstance(value, list | tuple):
-        return value
-    text = cell_text(value).strip() if not isinstance(value, str) else value.strip()
-    if text.startswith("["):
-        try:
-            decoded = json.loads(text)
-        except json.JSONDecodeError:
-            pass
-        else:
-            if isinstance(decoded, list):
-                return decoded
     if isinstance(value, date):
         return [parse_date(value)]
-    return [part for part in _SESSION_SEPARATOR.split(text) if part.strip()]
+    return _split_cell(value, _SESSION_SEPARATOR)
 
 
 def parse_sessions(value: Cell) -> tuple[tuple[Session, ...], list[str]]:
