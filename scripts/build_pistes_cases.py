@@ -28,7 +28,7 @@ from app.dependencies import FormationQuery  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.pistes import pistes_config, relaxable_criteria  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from geo.schema import PROPERTY_FIELDS  # noqa: E402
+from geo.schema import empty_properties  # noqa: E402
 
 CASES_PATH = REPO_ROOT / "tests" / "data" / "pistes_cases.json"
 DESCRIPTION = [
@@ -119,8 +119,8 @@ def criterion_queries() -> list[tuple[str, str]]:
 
 
 def feature_of(values: dict[str, Any]) -> dict[str, Any]:
-    """Return the GeoJSON feature of a row (missing properties are null)."""
-    properties: dict[str, Any] = dict.fromkeys(PROPERTY_FIELDS)
+    """Return the GeoJSON feature of a row (missing properties are null, or [] for lists)."""
+    properties: dict[str, Any] = empty_properties()
     properties.update({k: v for k, v in values.items() if k not in ("id", "lon", "lat")})
     return {
         "type": "Feature",

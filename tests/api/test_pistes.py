@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import fields, replace
 from typing import Any
 
-import numpy as np
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.columns import new_filter_columns
 from app.dependencies import FORMATION_QUERY_PARAMETERS, FormationQuery
-from app.filters import CodeColumn, FilterIndex, FormationFilters, LatitudeBands, Near
+from app.filters import FormationFilters, Near
 from app.pistes import (
     MAX_SUGGESTED_RADIUS_KM,
     NEAREST_COUNT,
@@ -23,26 +20,9 @@ from app.pistes import (
     suggested_radius,
     widening,
 )
-from tests.api.test_select_reference import Row, filters, rows, scanned
+from tests.api.test_select_reference import Row, filters, index_of, rows, scanned
 
 SEA = {"lat": 47.0, "lon": -3.6}
-
-
-def index_of(data: list[Row]) -> FilterIndex:
-    lons = np.array([r[0] for r in data], dtype=np.float64)
-    lats = np.array([r[1] for r in data], dtype=np.float64)
-    return FilterIndex(
-        region=CodeColumn.from_values([r[2] for r in data]),
-        departement=CodeColumn.from_values([None] * len(data)),
-        type_structure=CodeColumn.from_values([r[3] for r in data]),
-        modalite=CodeColumn.from_values([None] * len(data)),
-        duree=np.array([math.nan if r[4] is None else r[4] for r in data], dtype=np.float64),
-        lon=lons,
-        lat=lats,
-        text=tuple(r[5] for r in data),
-        bands=LatitudeBands.of(lons, lats),
-        **new_filter_columns(r[6] for r in data),
-    )
 
 
 @settings(max_examples=200, deadline=None)

@@ -165,11 +165,11 @@ def test_radius_search_equals_a_row_scan(
     check_against_scan(data, FormationFilters(near=Near(5.0, lat, rayon_km)))
 
 
-def check_against_scan(data: list[Row], wanted: FormationFilters) -> None:
-    """Build an index of ``data`` and compare :func:`select` with :func:`scanned`."""
+def index_of(data: list[Row]) -> FilterIndex:
+    """Build the filter index of ``data``, as the dataset builds it of its features."""
     lons = np.array([r[0] for r in data], dtype=np.float64)
     lats = np.array([r[1] for r in data], dtype=np.float64)
-    index = FilterIndex(
+    return FilterIndex(
         region=CodeColumn.from_values([r[2] for r in data]),
         departement=CodeColumn.from_values([None] * len(data)),
         type_structure=CodeColumn.from_values([r[3] for r in data]),
@@ -181,6 +181,11 @@ def check_against_scan(data: list[Row], wanted: FormationFilters) -> None:
         bands=LatitudeBands.of(lons, lats),
         **new_filter_columns(r[6] for r in data),
     )
+
+
+def check_against_scan(data: list[Row], wanted: FormationFilters) -> None:
+    """Build an index of ``data`` and compare :func:`select` with :func:`scanned`."""
+    index = index_of(data)
     expected_rows, expected_distances = scanned(data, wanted)
     selection = select(index, wanted)
     if wanted.near is not None and wanted.near.rayon_km is not None:
