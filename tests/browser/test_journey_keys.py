@@ -5,24 +5,21 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_journey import SIZES
+from tests.browser.test_journey_map import FIND_LONE_TRAINING
 
 pytestmark = pytest.mark.browser
 
 #: Centre the map, zoomed in, on a training alone at its place; mark its marker; return its id.
-ALONE_IN_VIEW = """() => {
-    const a = window.carteGen.application;
-    const places = new Map();
-    for (const r of a.resultats) {
-        const key = r.lon + ' ' + r.lat;
-        places.set(key, (places.get(key) || 0) + 1);
-    }
-    const r = a.resultats.find(r => places.get(r.lon + ' ' + r.lat) === 1);
-    a.carte.setView([r.lat, r.lon], 17, {animate: false});
+ALONE_IN_VIEW = (
+    "() => {"
+    + FIND_LONE_TRAINING
+    + """    a.carte.setView([r.lat, r.lon], 17, {animate: false});
     a.grappes.rendre();
     const e = a.grappes.marqueurAffiche(r).getElement();
     e.setAttribute('data-essai', '1');
     return r.id;
 }"""
+)
 
 POPUP_OPEN = "() => !!document.querySelector('.leaflet-popup .popup-formation')"
 POPUP_CLOSED = "() => !document.querySelector('.leaflet-popup')"

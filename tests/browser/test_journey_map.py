@@ -10,7 +10,9 @@ from tests.browser.test_journey import DESKTOP, PHONE, SIZES
 
 pytestmark = pytest.mark.browser
 
-PLACE_UNDER_LEGEND = """() => {
+#: Statements that set ``a`` (the page's application) and ``r``, a training alone at its
+#: place (no zoom makes it share a cluster).
+FIND_LONE_TRAINING = """
     const a = window.carteGen.application;
     const places = new Map();
     for (const r of a.resultats) {
@@ -18,7 +20,12 @@ PLACE_UNDER_LEGEND = """() => {
         places.set(key, (places.get(key) || 0) + 1);
     }
     const r = a.resultats.find(r => places.get(r.lon + ' ' + r.lat) === 1);
-    const carte = a.carte;
+"""
+
+PLACE_UNDER_LEGEND = (
+    "() => {"
+    + FIND_LONE_TRAINING
+    + """    const carte = a.carte;
     carte.setView([r.lat, r.lon], 17, {animate: false});
     const boite = carte.getContainer().getBoundingClientRect();
     const l = document.getElementById('legende').getBoundingClientRect();
@@ -27,6 +34,7 @@ PLACE_UNDER_LEGEND = """() => {
     carte.panBy(p.subtract(cible), {animate: false});
     return r.id;
 }"""
+)
 
 LEGEND_COVERS = """sel => {
     const l = document.getElementById('legende');
