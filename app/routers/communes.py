@@ -67,7 +67,9 @@ def communes(
     ] = 10,
 ) -> Response:
     """Communes a typed text means (name, postcode or both), for the « near me » search."""
-    if not re.fullmatch(COMMUNE_QUERY_PATTERN, q):
+    # ASCII classes: every text the documented (ECMAScript) pattern accepts is accepted here
+    # (Python alone would count U+001C–U+001F and U+0085 as spaces).
+    if not re.fullmatch(COMMUNE_QUERY_PATTERN, q, re.ASCII):
         raise InvalidParameter("q", "tapez au moins 2 caractères")
     query, found = find_communes(gazetteer, q, limit)
     answer = [

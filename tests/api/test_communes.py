@@ -44,3 +44,15 @@ def test_openapi_documents_the_typed_forms_and_the_exact_flag(client: TestClient
     (q,) = [p for p in spec["paths"]["/api/communes"]["get"]["parameters"] if p["name"] == "q"]
     assert "59100 Roubaix" in q["description"]
     assert "nom_exact" in spec["components"]["schemas"]["CommuneAnswer"]["required"]
+
+
+@pytest.mark.parametrize("typed", ["0\x1f", "\x1c7", "a\x85"])
+def test_a_text_the_documented_pattern_accepts_is_never_refused(
+    client: TestClient, typed: str
+) -> None:
+    """The OpenAPI pattern is read as ECMAScript, where these controls are not spaces."""
+    assert client.get("/api/communes", params={"q": typed}).status_code == 200
+
+
+def test_two_spaces_are_not_a_search(client: TestClient) -> None:
+    assert client.get("/api/communes", params={"q": "  "}).status_code == 400
