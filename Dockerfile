@@ -27,6 +27,8 @@ COPY geo ./geo
 COPY deploy ./deploy
 COPY data ./data
 COPY static ./static
+# The front-end packages the app serves (and joins into one script), as locked.
+COPY --from=assets /src/node_modules ./node_modules
 # esbuild is a static native binary: it runs here without node.
 COPY --from=bundler /src/node_modules/esbuild/bin/esbuild /usr/local/bin/esbuild
 RUN uv sync --frozen --no-dev \
@@ -41,7 +43,6 @@ RUN apt-get update \
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin carte
 WORKDIR /app
 COPY --from=build /app /app
-COPY --from=assets /src/node_modules /app/node_modules
 ENV PATH="/app/.venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     CARTE_GEN_DATA_PATH=/app/data/formations.geojson \

@@ -9,8 +9,11 @@ Folium page, each in a fresh browser context (cold cache), and prints the median
 - bytes transferred, compressed (sum of the network's ``encodedDataLength``, tiles excluded);
 - time from navigation start until the first markers are in the page: the first
   ``.leaflet-marker-icon`` element (a marker or a cluster) added to the document, seen by a
-  ``MutationObserver`` the benchmark installs in both pages alike; for Carte GEN, its own
-  ``carte-gen:premiers-marqueurs`` performance mark too, and the ratio of the two pages;
+  ``MutationObserver`` the benchmark installs in both pages alike (its callback runs once the
+  script that added it has finished: both pages' inline scripts are counted whole), and the
+  ratio of the two pages. For Carte GEN without filters these are the first markers the server
+  clustered for the page (``app/map/premiers.py``); its ``carte-gen:premiers-marqueurs`` mark
+  (« own mark ») is when its script has drawn the same ones from its own index;
 - the same time for the floor of any Leaflet page: Leaflet alone (script and style sheet),
   the same map and tiles, and one marker, and its ratio to the Folium page;
 - time from the page script's start until the map data is parsed (``carte-gen:donnees``);

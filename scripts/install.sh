@@ -14,6 +14,7 @@ else
 fi
 # Front-end assets and the registry data of the gazetteer build, exactly as locked.
 npm ci --no-audit --no-fund --loglevel=error
-# The page's modules as one file (esbuild from the lock file; the page falls back to the
-# modules themselves whenever this bundle is missing or older than them).
+# The page's modules as one file (esbuild from the lock file), and the map's classic scripts
+# joined into another (the page falls back to the files themselves whenever a bundle is
+# missing or older than them).
 uv run --no-sync python -m app.bundle

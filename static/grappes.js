@@ -12,6 +12,11 @@
  * button-like marker whose count (of trainings) is text: clicking it, or Enter, zooms in until
  * it splits. A place of several trainings looks like a cluster but no zoom can split it: it
  * fires `grappeindivisible` with its trainings, for the application to list them.
+ *
+ * Before the application has its data, the layer can draw the *first markers* the server
+ * clustered the same way for the page (`premiers`: app/map/premiers.py), for a visitor
+ * without filters: drawn as soon as the map exists, without any behaviour, and replaced by
+ * the very same markers from the index given to `definir`.
  */
 (function () {
   'use strict';
@@ -23,7 +28,11 @@
   var IconeGrappe = L.DivIcon.extend({
     createIcon: function (ancien) {
       var div = L.DivIcon.prototype.createIcon.call(this, ancien);
-      div.setAttribute('aria-label', this.options.libelle);
+      if (this.options.libelle) {
+        div.setAttribute('aria-label', this.options.libelle);
+      } else { // a first marker, without behaviour, soon replaced: nothing to announce yet
+        div.setAttribute('aria-hidden', 'true');
+      }
       return div;
     }
   });
@@ -31,19 +40,59 @@
   /** How many trainings a cluster or a place stands for. */
   function nombreDe(proprietes) { return proprietes.n; }
 
+  /** Kinds of a first marker that is not one training (app/map/premiers.py). */
+  var GRAPPE = 'grappe';
+  var LIEU = 'lieu';
+
   L.CarteGenGrappes = L.Layer.extend({
     options: {
       rayon: 60,       // cluster radius, in screen pixels
+      etendue: 256,    // supercluster's tile extent: Leaflet's tile size (radius in pixels)
       marge: 0.25,     // part of the view added on each side before asking for clusters
-      zoomMax: 15      // last zoom with clusters; places stand apart above it
+      zoomMax: 15,     // last zoom with clusters; places stand apart above it
+      icones: {}       // structure type → URL of its marker icon
     },
 
     initialize: function (options) {
       L.setOptions(this, options);
       this._index = null;
+      this._premiers = null;
       this._generation = 0;
       this._marqueurDe = null;
       this._affiches = new Map(); // key → marker currently on the map
+      this._icones = {};
+      for (var type in this.options.icones) {
+        if (Object.prototype.hasOwnProperty.call(this.options.icones, type)) {
+          this._icones[type] = L.icon({
+            iconUrl: this.options.icones[type],
+            iconSize: [30, 40],
+            iconAnchor: [15, 38],
+            popupAnchor: [0, -34],
+            className: 'marqueur marqueur-' + type
+          });
+        }
+      }
+      this._iconeParDefaut = null;
+    },
+
+    /** The marker icon of a structure type (Leaflet's own marker for an unknown one). */
+    icone: function (type) {
+      if (Object.prototype.hasOwnProperty.call(this._icones, type)) { return this._icones[type]; }
+      if (!this._iconeParDefaut) { this._iconeParDefaut = new L.Icon.Default(); }
+      return this._iconeParDefaut;
+    },
+
+    /** Draw the server's first markers (zoom → `[lon, lat, trainings, kind]`) until `definir`. */
+    premiers: function (niveaux) {
+      this._premiers = niveaux;
+      this.rendre();
+    },
+
+    /** Take the first markers away (the data they stood for could not be loaded). */
+    oublierPremiers: function () {
+      if (this._index) { return; }
+      this._premiers = null;
+      this.rendre();
     },
 
     onAdd: function (carte) {
@@ -63,7 +112,7 @@
     definir: function (lieux, marqueurDe) {
       var index = new window.Supercluster({
         radius: this.options.rayon,
-        extent: 256, // Leaflet's tile size: the radius is in screen pixels
+        extent: this.options.etendue,
         maxZoom: this.options.zoomMax,
         map: function (proprietes) { return { n: proprietes.n }; },
         reduce: function (cumul, proprietes) { cumul.n += proprietes.n; }
@@ -76,6 +125,7 @@
     /** Show again places indexed earlier by `definir`. */
     reprendre: function (index, marqueurDe) {
       this._index = index;
+      this._premiers = null;
       this._generation += 1; // cluster ids of different indexes must not be mistaken
       this._marqueurDe = marqueurDe;
     },
@@ -83,7 +133,8 @@
     /** Draw the clusters and places of the view; return how many markers are shown. */
     rendre: function () {
       var carte = this._map;
-      if (!carte || !this._index) { return 0; }
+      if (!carte) { return 0; }
+      if (!this._index) { return this._rendrePremiers(carte); }
       var zoom = Math.round(carte.getZoom());
       var b = carte.getBounds().pad(this.options.marge);
       var elements = this._index.getClusters(
@@ -102,6 +153,37 @@
           avant.delete(cle);
         } else {
           marqueur = cle.charAt(0) === 'p' ? this._marqueurDe(p.elements[0]) : this._marqueurGrappe(e);
+          carte.addLayer(marqueur);
+        }
+        apres.set(cle, marqueur);
+      }
+      avant.forEach(function (m) { carte.removeLayer(m); });
+      this._affiches = apres;
+      return apres.size;
+    },
+
+    /** Draw the first markers of the view at its zoom (none when the server sent no such zoom). */
+    _rendrePremiers: function (carte) {
+      var zoom = Math.round(carte.getZoom());
+      var niveau = (this._premiers && this._premiers[zoom]) || [];
+      var b = carte.getBounds().pad(this.options.marge);
+      var avant = this._affiches;
+      var apres = new Map();
+      for (var i = 0; i < niveau.length; i++) {
+        var e = niveau[i];
+        var latlng = L.latLng(e[1], e[0]);
+        if (!b.contains(latlng)) { continue; }
+        var cle = 'e' + zoom + ':' + i;
+        var marqueur = avant.get(cle);
+        if (marqueur) {
+          avant.delete(cle);
+        } else {
+          marqueur = e[3] === GRAPPE || e[3] === LIEU
+            ? this._marqueurGrappe({
+              geometry: { coordinates: [e[0], e[1]] },
+              properties: { cluster: e[3] === GRAPPE, n: e[2] }
+            }, true)
+            : L.marker(latlng, { icon: this.icone(e[3]), interactive: false, keyboard: false });
           carte.addLayer(marqueur);
         }
         apres.set(cle, marqueur);
@@ -131,7 +213,8 @@
       return Math.max(depuis, dernier);
     },
 
-    _marqueurGrappe: function (e) {
+    /** A cluster's marker; a `provisoire` one (a first marker) has no behaviour yet. */
+    _marqueurGrappe: function (e, provisoire) {
       var self = this;
       var p = e.properties;
       var n = nombreDe(p);
@@ -148,12 +231,14 @@
           html: nombre,
           className: 'grappe grappe-' + taille[1] + (lieu ? ' grappe-lieu' : ''),
           iconSize: L.point(taille[2], taille[2]),
-          libelle: libelle
+          libelle: provisoire ? null : libelle
         }),
-        title: libelle,
-        keyboard: true,
-        riseOnHover: true
+        title: provisoire ? '' : libelle,
+        interactive: !provisoire,
+        keyboard: !provisoire,
+        riseOnHover: !provisoire
       });
+      if (provisoire) { return marqueur; }
       var ouvrir = function () {
         var carte = self._map;
         if (!carte) { return; }
@@ -173,4 +258,10 @@
   });
 
   L.carteGenGrappes = function (options) { return new L.CarteGenGrappes(options); };
+
+  /** Whether a page's query string sets no filter: only the display options `permis`. */
+  L.carteGenGrappes.sansFiltre = function (recherche, permis) {
+    var noms = Array.from(new URLSearchParams(recherche).keys());
+    return noms.every(function (nom) { return permis.indexOf(nom) >= 0; });
+  };
 }());

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import folium
 from branca.element import Figure
@@ -13,8 +13,9 @@ from app.bundle import PageScripts
 from app.columns import FILTER_LABELS, ISO_DATE_PATTERN, YES_NO_VALUES, yes_no_code
 from app.dependencies import CODE_VALUES, FormationQuery
 from app.filters import FACET_FIELDS, MAX_MULTI_VALUES, YES_NO_FIELDS
-from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran
+from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran, links
 from app.map.fiche import fiche_config
+from app.map.premiers import ETENDUE, RAYON_PX, ZOOM_MAX
 from app.pistes import pistes_config
 from app.settings import Basemap
 from geo.schema import (
@@ -26,6 +27,11 @@ from geo.schema import (
     TYPE_STRUCTURE_LABELS,
 )
 
+#: Query parameters of a page that set how it looks, not what it shows (``/embed``'s): with
+#: nothing else in its query string, a page shows every training.
+PARAMETRES_AFFICHAGE: Final = ("liste", "filtres")
+#: The screens laid out as a phone's (``static/carte.css`` and the page's modules use the same).
+MEDIA_TELEPHONE: Final = "(max-width: 800px)"
 #: Metropolitan France ([[south, west], [north, east]]), the view when no filter is set.
 VUE_METROPOLE: tuple[tuple[float, float], tuple[float, float]] = ((41.3, -5.2), (51.1, 9.6))
 
@@ -136,6 +142,7 @@ def client_config(
         "afficher_liste": afficher_liste,
         "afficher_filtres": afficher_filtres,
         "vue_metropole": VUE_METROPOLE,
+        "parametres_affichage": list(PARAMETRES_AFFICHAGE),
         "regles": filter_rules(),
         "pistes": pistes_config(),
         "libelles": {
@@ -147,13 +154,23 @@ def client_config(
             "oui_non": {yes_no_code(k): v for k, v in OUI_NON_LABELS.items()},
             "filtres": dict(FILTER_LABELS),
         },
-        "icones": ICONES_TYPE_STRUCTURE,
         "fiche": fiche_config(),
     }
 
 
-def build_map(basemap: Basemap, config: dict[str, Any], scripts: PageScripts) -> CarteMap:
-    """Build the Folium map: basemap, cluster layer, locate and fullscreen controls, our client."""
+def build_map(
+    basemap: Basemap,
+    config: dict[str, Any],
+    scripts: PageScripts,
+    *,
+    icones: dict[str, str],
+    premiers: dict[str, list[list[Any]]] | None = None,
+) -> CarteMap:
+    """Build the Folium map: cluster layer, basemap, locate and fullscreen controls, our client.
+
+    ``icones`` are the structure types' marker icons; ``premiers`` the first markers the page
+    draws at once when no filter is set (:mod:`app.map.premiers`).
+    """
     fond = FONDS_DE_CARTE[basemap]
     carte = CarteMap(
         location=[46.6, 2.4],
@@ -162,6 +179,20 @@ def build_map(basemap: Basemap, config: dict[str, Any], scripts: PageScripts) ->
         control_scale=True,
         vue_initiale=VUE_METROPOLE,
     )
+    # The cluster layer comes first, so that its first markers are drawn before the tiles
+    # are even asked for (panes, not this order, put the markers above the tiles).
+    grappes = Grappes(
+        rayon_px=RAYON_PX,
+        zoom_max=ZOOM_MAX,
+        etendue=ETENDUE,
+        icones=icones,
+        premiers=premiers,
+        affichage=PARAMETRES_AFFICHAGE,
+    )
+    grappes.add_to(carte)
+    if scripts.classic is not None:  # the elements' scripts, joined in their order
+        carte.default_js = links(("carte_gen_scripts", scripts.classic))
+        grappes.default_js = links()
     folium.TileLayer(
         tiles=fond.url,
         attr=fond.attribution,
@@ -169,11 +200,6 @@ def build_map(basemap: Basemap, config: dict[str, Any], scripts: PageScripts) ->
         max_zoom=fond.max_zoom,
         subdomains="",
     ).add_to(carte)
-    # Clusters up to zoom 15 (street level, where places 60 px apart are ~150 m apart; one
-    # level less is a quarter less indexing on every filter change); trainings at the very
-    # same place are always one marker listing them.
-    grappes = Grappes(rayon_px=60, zoom_max=15)
-    grappes.add_to(carte)
     localisation = Localisation(
         # folium renders these options with tojson, not camelized: Leaflet.Locate's own names.
         position="topleft",
@@ -183,11 +209,14 @@ def build_map(basemap: Basemap, config: dict[str, Any], scripts: PageScripts) ->
         locateOptions={"watch": False, "enableHighAccuracy": False, "maxZoom": 11},
     )
     localisation.add_to(carte)
-    PleinEcran(
+    plein_ecran = PleinEcran(
         position="topleft",
         title="Afficher la carte en plein écran",
         title_cancel="Quitter le plein écran",
-    ).add_to(carte)
+    )
+    plein_ecran.add_to(carte)
+    if scripts.classic is not None:
+        localisation.default_js = plein_ecran.default_js = links()
     CarteGenApp(
         grappes=grappes,
         localisation=localisation,

@@ -83,7 +83,12 @@ class Grappes(JSCSSMixin, MacroElement):
     """The trainings' cluster layer: supercluster (npm) drawn by our ``/static/grappes.js``.
 
     Only the clusters and points of the current view become Leaflet markers; the page script
-    hands it the filtered trainings (``definir``) and makes each point's marker.
+    hands it the filtered trainings (``definir``) and makes each point's marker. The layer
+    holds the structure types' marker icons (``icones``, URLs), for those markers and the list.
+
+    With ``premiers`` (:func:`app.map.premiers.first_markers`), a page whose query string sets
+    nothing but the display options ``affichage`` draws those first markers at once, in this
+    inline script, rather than after its own script has fetched and indexed the data.
     """
 
     default_js = links(
@@ -97,14 +102,35 @@ class Grappes(JSCSSMixin, MacroElement):
             var {{ this.get_name() }} = L.carteGenGrappes(
                 {{ this.options|tojson }}
             ).addTo({{ this._parent.get_name() }});
+            {%- if this.premiers %}
+            if (L.carteGenGrappes.sansFiltre(window.location.search, {{ this.affichage|tojson }})) {
+                {{ this.get_name() }}.premiers({{ this.premiers|tojson }});
+            }
+            {%- endif %}
         {% endmacro %}
         """
     )
 
-    def __init__(self, *, rayon_px: int, zoom_max: int):
+    def __init__(
+        self,
+        *,
+        rayon_px: int,
+        zoom_max: int,
+        etendue: int,
+        icones: dict[str, str],
+        premiers: dict[str, list[list[Any]]] | None = None,
+        affichage: tuple[str, ...] = (),
+    ):
         super().__init__()
         self._name = "Grappes"
-        self.options = {"rayon": rayon_px, "zoomMax": zoom_max}
+        self.options = {
+            "rayon": rayon_px,
+            "zoomMax": zoom_max,
+            "etendue": etendue,
+            "icones": icones,
+        }
+        self.premiers = premiers
+        self.affichage = list(affichage)
 
 
 class Localisation(LocateControl):

@@ -31,11 +31,13 @@ from app.map.about import load_about, publisher_of
 from app.map.builder import (
     FONDS_DE_CARTE,
     ICONES_TYPE_STRUCTURE,
+    MEDIA_TELEPHONE,
     build_map,
     client_config,
     render_map,
 )
 from app.map.elements import STATIC_PREFIX
+from app.map.premiers import first_markers, places_of
 from app.pieces import free_in_pieces, json_in_pieces
 from app.policy import REVALIDATE, public_data
 from app.responses import compress, dataset_answer, make_entry, strong_etag
@@ -55,6 +57,8 @@ TEMPLATES = Jinja2Templates(directory=PROJECT_ROOT / "app" / "templates")
 DONNEES_PATH: Final = "/carte/donnees.json"
 #: Key of the map data among a dataset's prepared artefacts.
 DONNEES_CLE: Final = "carte:donnees"
+#: Key of the first markers (:func:`dataset_first_markers`) among a dataset's prepared artefacts.
+PREMIERS_CLE: Final = "carte:premiers"
 #: Properties the map does not read: names come from the code tables, the rest is for data users.
 HORS_CARTE: Final = frozenset(
     {
@@ -134,6 +138,21 @@ def icon_sources(static_path: Path) -> dict[str, str]:
     }
 
 
+def dataset_first_markers(dataset: Dataset) -> dict[str, list[list[Any]]] | None:
+    """Return the first markers of every training (:mod:`app.map.premiers`), once a version."""
+    if PREMIERS_CLE not in dataset.prepared:
+        index = dataset.index
+        lieux = places_of(index.lon, index.lat)
+        types = index.type_structure
+        kinds = [
+            None if code < 0 else types.values[code]
+            for code in types.codes[lieux.first_row].tolist()
+        ]
+        dataset.prepared[PREMIERS_CLE] = first_markers(lieux, kinds)
+    premiers: dict[str, list[list[Any]]] | None = dataset.prepared[PREMIERS_CLE]
+    return premiers
+
+
 def _flag(value: str | None, default: bool) -> bool:
     """Display option ``0``/``1`` (anything else keeps the default: a page never fails on it)."""
     if value in ("0", "non", "false"):
@@ -167,8 +186,15 @@ def render_page(
         url_publique=str(settings.public_url) if settings.public_url else None,
     )
     icones = icon_sources(settings.static_path)
-    config["icones"] = icones
-    carte = render_map(build_map(settings.basemap, config, page_scripts(settings.static_path)))
+    carte = render_map(
+        build_map(
+            settings.basemap,
+            config,
+            page_scripts(settings.static_path, settings.node_modules_path),
+            icones=icones,
+            premiers=dataset_first_markers(dataset),
+        )
+    )
     context: dict[str, Any] = {
         "carte": carte,
         "donnees_url": donnees_url,
@@ -176,6 +202,7 @@ def render_page(
         "modalites": [(str(k), v) for k, v in MODALITE_LABELS.items()],
         "types": [(str(k), v, icones[str(k)]) for k, v in TYPE_STRUCTURE_LABELS.items()],
         "rayons": RAYONS_KM,
+        "media_telephone": MEDIA_TELEPHONE,
         "niveaux": [(str(k), v) for k, v in NIVEAU_LABELS.items()],
         "publics": [(str(k), v) for k, v in PUBLIC_VISE_LABELS.items()],
         "oui_non": [(yes_no_code(k), v) for k, v in sorted(OUI_NON_LABELS.items(), reverse=True)],

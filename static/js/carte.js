@@ -23,8 +23,6 @@ import { majTelechargements } from './telechargements.js';
 import { zone } from './zone.js';
 import { presDeMoi } from './pres-de-moi.js';
 
-const OPTIONS_EMBED = ['liste', 'filtres'];
-
 /** Record a duration from `debut` (ms), keeping only the last one of that name. */
 function mesurer(nom, debut) {
   performance.clearMeasures(nom);
@@ -94,11 +92,6 @@ class Application {
     this.compte = $('compte');
     this.liste = $('liste-formations');
     this.plus = $('afficher-plus');
-    const bloc = $('bloc-filtres');
-    if (bloc && (this.config.mode === 'embed' || window.matchMedia('(max-width: 800px)').matches)) {
-      bloc.open = false;
-    }
-    this.creerIcones();
     this.relierFormulaire();
     this.relierListe();
     this.relierPistes();
@@ -130,6 +123,7 @@ class Application {
         document.documentElement.setAttribute('data-carte-prete', '1');
       })
       .catch((erreur) => {
+        this.grappes.oublierPremiers();
         this.afficherMessage('Les formations n’ont pas pu être chargées. Réessayez plus tard.');
         if (window.console) { window.console.warn('carte-gen: chargement impossible', erreur); }
       });
@@ -223,7 +217,7 @@ class Application {
     const url = new URLSearchParams(params.toString());
     if (this.config.mode === 'embed') {
       const actuels = new URLSearchParams(window.location.search);
-      for (const nom of OPTIONS_EMBED) { if (actuels.has(nom)) { url.set(nom, actuels.get(nom)); } }
+      for (const nom of this.config.parametres_affichage) { if (actuels.has(nom)) { url.set(nom, actuels.get(nom)); } }
     }
     const qs = url.toString();
     const cible = window.location.pathname + (qs ? '?' + qs : '') + window.location.hash;

@@ -86,7 +86,8 @@ export const liste = {
     bouton.setAttribute('data-rang', String(rang));
     bouton.setAttribute('data-id', r.id);
     const icone = el('img', 'icone-type');
-    icone.src = this.config.icones[r.type_structure] || '';
+    const sources = this.grappes.options.icones;
+    icone.src = Object.hasOwn(sources, r.type_structure) ? sources[r.type_structure] : '';
     icone.alt = '';
     icone.width = 18;
     icone.height = 24;

@@ -24,20 +24,6 @@ function emprise(resultats) {
 export function titreDe(r) { return r.intitule || r.structure || ''; }
 
 export const marqueurs = {
-  creerIcones() {
-    this.icones = {};
-    for (const [type, url] of Object.entries(this.config.icones)) {
-      this.icones[type] = L.icon({
-        iconUrl: url,
-        iconSize: [30, 40],
-        iconAnchor: [15, 38],
-        popupAnchor: [0, -34],
-        className: 'marqueur marqueur-' + type
-      });
-    }
-    this.iconeParDefaut = new L.Icon.Default();
-  },
-
   /** A label from our own tables (never a value of the URL or of the data shown as a label). */
   libelle(famille, valeur) {
     const table = this.config.libelles[famille] || {};
@@ -48,7 +34,7 @@ export const marqueurs = {
     if (r.marqueur) { return r.marqueur; }
     const titre = titreDe(r);
     const m = L.marker([r.lat, r.lon], {
-      icon: this.icones[r.type_structure] || this.iconeParDefaut,
+      icon: this.grappes.icone(r.type_structure),
       title: titre,
       alt: titre + ' — ' + this.libelle('type_structure', r.type_structure),
       keyboard: true

@@ -1,4 +1,5 @@
-"""The page's modules bundled by esbuild: used only while fresh, and the page works either way."""
+"""The page's bundles (modules by esbuild, classic scripts joined): used only while fresh, and
+the page works either way."""
 
 from __future__ import annotations
 
@@ -8,7 +9,18 @@ from typing import Any
 
 import pytest
 
-from app.bundle import BUNDLE, ENTRY, build, bundle_is_fresh, page_scripts
+from app.bundle import (
+    BUNDLE,
+    ENTRY,
+    NODE_MODULES,
+    SCRIPTS_BUNDLE,
+    build,
+    build_scripts,
+    bundle_is_fresh,
+    classic_scripts,
+    page_scripts,
+    scripts_bundle_is_fresh,
+)
 from bench.synthetic import write_synthetic
 from tests.browser.conftest import start_server, wait_ready, watch
 
@@ -53,12 +65,28 @@ def test_a_built_bundle_is_used_until_a_module_changes(static_copy: Path) -> Non
     assert not bundle_is_fresh(static_copy)
 
 
+def test_joined_scripts_are_used_until_one_of_them_changes(static_copy: Path) -> None:
+    assert page_scripts(static_copy).classic is None
+    build_scripts(static_copy, NODE_MODULES)
+    assert scripts_bundle_is_fresh(static_copy, NODE_MODULES)
+    assert page_scripts(static_copy).classic == f"/static/{SCRIPTS_BUNDLE}"
+    joined = (static_copy / SCRIPTS_BUNDLE).read_text(encoding="utf-8")
+    starts = [joined.index(f"/* {url} */") for url in classic_scripts()]
+    assert starts == sorted(starts)
+    assert "sourceMappingURL" not in joined
+    layer = static_copy / "grappes.js"
+    layer.write_text(layer.read_text(encoding="utf-8") + "\n// edited\n", encoding="utf-8")
+    assert not scripts_bundle_is_fresh(static_copy, NODE_MODULES)
+    assert page_scripts(static_copy).classic is None
+
+
 @pytest.mark.parametrize("bundled", [True, False], ids=["bundle", "modules"])
 def test_the_page_works_with_the_bundle_or_the_modules(
     bundled: bool, static_copy: Path, data_path: Path, tmp_path: Path, browser: Any
 ) -> None:
     if bundled:
         build(static_copy)
+        build_scripts(static_copy, NODE_MODULES)
     server = start_server(data_path, tmp_path, CARTE_GEN_STATIC_PATH=str(static_copy))
     context, watched = watch(browser)
     try:
@@ -74,12 +102,17 @@ def test_the_page_works_with_the_bundle_or_the_modules(
             server.count("type=ecole")
         )
         ours = [url for url in scripts if "/static/" in url and url.endswith(".js")]
+        vendored = [url.split("/")[4] for url in scripts if "/vendor/" in url]
         if bundled:
-            assert [url.rsplit("/", 2)[1:] for url in ours if "/dist/" in url] == [
-                ["dist", "carte.js"]
+            assert sorted(url.rsplit("/", 2)[1:] for url in ours if "/dist/" in url) == [
+                ["dist", "carte.js"],
+                ["dist", "scripts.js"],
             ]
             assert not [url for url in ours if "/js/" in url]
+            assert vendored == []
         else:
+            # The elements' own files, in the order the joined file has them.
+            assert vendored == [url.split("/")[2] for url in classic_scripts() if "/vendor/" in url]
             assert not [url for url in ours if "/dist/" in url]
             assert {url.rsplit("/", 1)[1] for url in ours if "/js/" in url} >= {
                 "carte.js",

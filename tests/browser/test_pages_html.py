@@ -43,7 +43,10 @@ def asset_urls(html: str) -> list[str]:
     return re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
 
 
-HASHED_LEAFLET = re.compile(r"^/vendor/leaflet/[0-9a-f]{16}/leaflet\.js$")
+#: Leaflet at its hashed URL: alone, or joined with the map's other classic scripts.
+HASHED_LEAFLET = re.compile(
+    r"^/(vendor/leaflet/[0-9a-f]{16}/leaflet|static/[0-9a-f]{16}/dist/scripts)\.js$"
+)
 
 
 @pytest.mark.parametrize("path", ["/", "/embed", "/embed?liste=0&filtres=0&region=84"])

@@ -1,0 +1,124 @@
+"""First markers: drawn by the page itself before its data arrives, then the same from the index.
+
+The map data is held back by the test (Playwright keeps its request unanswered) so that the
+page is caught between its own first markers and its script's: nothing races a clock.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.map.builder import MEDIA_TELEPHONE
+from tests.browser.conftest import Server, wait_ready, watch
+from tests.browser.test_journey import SIZES
+
+pytestmark = pytest.mark.browser
+
+DONNEES = "**/carte/donnees.json*"
+
+#: What a visitor sees of each marker: kind, count or icon, and place on the map (pixels).
+MARQUEURS = """() => Array.from(
+        document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon')
+    ).map(e => [
+        Array.from(e.classList).filter(c => c !== 'leaflet-interactive').sort().join(' '),
+        e.textContent,
+        e.getAttribute('src') || '',
+        e.style.transform
+    ]).sort()"""
+INTERACTIFS = "() => document.querySelectorAll('.leaflet-marker-pane .leaflet-interactive').length"
+
+
+def hold(page: Any) -> list[Any]:
+    """Keep every request for the map data unanswered; return them to let them go later."""
+    held: list[Any] = []
+    page.route(DONNEES, lambda route: held.append(route))
+    return held
+
+
+@SIZES
+@pytest.mark.parametrize("path", ["/", "/embed?liste=0&filtres=1"], ids=["page", "embed"])
+def test_first_markers_come_before_the_data_and_stay_as_they_are(
+    path: str, size: dict[str, Any], server: Server, browser: Any
+) -> None:
+    context, watched = watch(browser, **size)
+    try:
+        page = watched.page
+        held = hold(page)
+        page.goto(server.url + path)
+        page.wait_for_function("() => window.carteGenDepart !== undefined")
+        first = page.evaluate(MARQUEURS)
+        assert first, "no first markers while the data is on its way"
+        assert held, "the data was not asked for"
+        assert page.evaluate(INTERACTIFS) == 0  # no behaviour until the trainings are there
+        assert page.evaluate("window.carteGen.pret") is False
+        zoom = page.evaluate("window.carteGenDepart.carte.getZoom()")
+        for route in held:
+            page.unroute(DONNEES)
+            route.continue_()
+        wait_ready(page)
+        assert page.evaluate("window.carteGenDepart.carte.getZoom()") == zoom
+        # The page's own index draws the very same markers, now with their behaviour.
+        assert page.evaluate(MARQUEURS) == first
+        assert page.evaluate(INTERACTIFS) == len(first)
+        assert watched.errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("query", ["?type=ecole", "?q=web&liste=0", "?region="])
+def test_a_filtered_page_waits_for_its_own_markers(
+    query: str, server: Server, browser: Any
+) -> None:
+    """The first markers show every training: never drawn for a page that filters them."""
+    context, watched = watch(browser)
+    try:
+        page = watched.page
+        held = hold(page)
+        page.goto(server.url + "/" + query)
+        page.wait_for_function("() => window.carteGenDepart !== undefined")
+        assert page.evaluate(MARQUEURS) == []
+        for route in held:
+            page.unroute(DONNEES)
+            route.continue_()
+        wait_ready(page)
+        assert page.evaluate(MARQUEURS)
+        assert watched.errors == []
+    finally:
+        context.close()
+
+
+def test_first_markers_go_when_the_data_cannot_be_loaded(server: Server, browser: Any) -> None:
+    """Markers without trainings behind them are not left on a map that says it failed."""
+    context, watched = watch(browser)
+    try:
+        page = watched.page
+        held = hold(page)
+        page.goto(server.url + "/")
+        page.wait_for_function("() => window.carteGenDepart !== undefined")
+        assert page.evaluate(MARQUEURS)
+        for route in held:
+            page.unroute(DONNEES)
+            route.fulfill(status=503, body="indisponible")
+        page.wait_for_function(
+            "() => document.getElementById('compte').textContent.includes('pas pu être chargées')"
+        )
+        assert page.evaluate(MARQUEURS) == []
+    finally:
+        context.close()
+
+
+def test_the_page_and_its_styles_agree_on_what_a_phone_is() -> None:
+    """The page folds its filters on phones before the map is made, by the styles' breakpoint."""
+    static = Path(__file__).resolve().parents[2] / "static"
+    layout = (static / "carte.css").read_text(encoding="utf-8")
+    assert f"@media {MEDIA_TELEPHONE}" in layout
+    queries = {
+        query
+        for path in sorted((static / "js").glob("*.js"))
+        for query in re.findall(r"\(max-width: \d+px\)", path.read_text(encoding="utf-8"))
+    }
+    assert queries == {MEDIA_TELEPHONE}
