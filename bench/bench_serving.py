@@ -14,7 +14,8 @@ generator to the first (``taskset``) when there are at least 2 CPUs.
     100,000 trainings take (``bench/bench_memory.py``; target ≤ 2× the file);
 (e) Carte GEN's own uvicorn against the floor: a minimal ASGI app on the same uvicorn serving
     the same bytes Carte GEN sent (precompressed), for the cached collection, the vendored
-    ``leaflet.js`` (its URL read from the page) and the page ``/`` (targets 0.6×, 0.6×, 0.5×).
+    ``leaflet.js`` (its URL read from the page: the map's joined scripts when built, Leaflet
+    first) and the page ``/`` (targets 0.6×, 0.6×, 0.5×).
 
     uv run --no-sync python bench/bench_serving.py [--duration 5] [--workers 2]
 """
@@ -262,8 +263,11 @@ def recorded(url: str, path: str) -> tuple[dict[str, Any], bytes]:
 
 
 def leaflet_path(page: str) -> str:
-    """Find the vendored ``leaflet.js`` in the page (never hard-coded: its URL may change)."""
-    match = re.search(r'src="(/[^"]*leaflet[^"/]*\.js[^"]*)"', page)
+    """Find Leaflet in the page, alone or first of the map's joined classic scripts.
+
+    Never hard-coded: its URL may change (``static/dist/scripts.js`` once built).
+    """
+    match = re.search(r'src="(/[^"]*(?:leaflet[^"/]*|/dist/scripts)\.js[^"]*)"', page)
     if match is None:
         raise RuntimeError("no leaflet script in the page")
     return match.group(1)
