@@ -44,10 +44,11 @@ CODE_ENV = "CARTE_GEN_BENCH_CODE"
 sys.path[:0] = [os.environ.get(CODE_ENV) or str(REPO), str(REPO)]
 
 from bench.synthetic import commune_weight  # noqa: E402
+from geo import geojson  # noqa: E402
 from geo.build import tune_gc_for_build  # noqa: E402
 from geo.gazetteer import Commune, Gazetteer  # noqa: E402
 from geo.geocode import OfflineGeocoder, geocode_offline  # noqa: E402
-from geo.geojson import CollectionMetadata, build_feature_collection, write_geojson_atomic  # noqa: E402
+from geo.geojson import CollectionMetadata, write_geojson_atomic  # noqa: E402
 from geo.importer import ImportedRow, Level, import_table, read_table, write_report  # noqa: E402
 from geo.schema import TypeStructure  # noqa: E402
 from geo.text import fold  # noqa: E402
@@ -265,9 +266,13 @@ def whole_build(rows: list[ImportedRow], build_gazetteer: Gazetteer) -> tuple[fl
             lambda: geocode_offline(imported.rows, build_gazetteer),
         )
         metadata = CollectionMetadata(source="bench.csv", date_generation="2026-01-01T00:00:00")
+        # as `carte-gen build` makes it; a revision older than the encoder builds dicts
+        make_collection = getattr(
+            geojson, "encode_feature_collection", geojson.build_feature_collection
+        )
         _, collection = timed(
             "build features",
-            lambda: build_feature_collection(report.placed, metadata),
+            lambda: make_collection(report.placed, metadata),
         )
         out = Path(folder) / "bench.geojson"
 

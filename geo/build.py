@@ -25,7 +25,7 @@ from geo.geocode import GeocodeReport, geocode_offline
 from geo.geojson import (
     DROP_ACCEPTED_KEY,
     CollectionMetadata,
-    build_feature_collection,
+    encode_feature_collection,
     generation_date,
     metadata_from_sidecar,
     read_sidecar,
@@ -146,9 +146,9 @@ def write_outputs(request: BuildRequest, build: Build) -> None:
     with _timed(build.timings, "écriture"):
         try:
             if build.report.placed:
-                collection = build_feature_collection(build.report.placed, build.metadata)
+                collection = encode_feature_collection(build.report.placed, build.metadata)
                 if request.accept_drop:
-                    collection["metadonnees"][DROP_ACCEPTED_KEY] = True
+                    collection.metadonnees[DROP_ACCEPTED_KEY] = True
                 write_geojson_atomic(request.output, collection)
             write_report(request.report, build.issues)
         except OSError as exc:
