@@ -220,7 +220,7 @@ def _columns(table: Table) -> list[Sequence[Cell]]:
     width = len(table.headers)
     if set(map(len, cells)) != {width}:
         cells = [(*row, *repeat(None, width - len(row)))[:width] for row in cells]
-    return [[row[index] for row in cells] for index in range(width)]
+    return list(zip(*cells, strict=True)) if cells else [[] for _ in range(width)]
 
 
 @dataclass(frozen=True, slots=True)
