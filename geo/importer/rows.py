@@ -275,31 +275,26 @@ def import_table(table: Table) -> ImportResult:
     hours_index = mapping.columns.get("nombre_heures")
     hours_column = table.headers[hours_index] if hours_index is not None else ""
     found = clean_rows(table, mapping)
-    notes = found.hours_notes
-    keep = result.rows.append  # the loop runs once per row: its look-ups are hoisted
-    rows_read = 0
     for index, ((line, cells), clean) in enumerate(zip(table.rows, found.rows, strict=True)):
         if clean is not None and line not in refused:
             # a clean row has a title or a structure, so it is not empty; its id is as written
-            rows_read += 1
-            row_id = clean.id
-            note = notes.get(index) if notes else None
+            result.rows_read += 1
+            note = found.hours_notes.get(index)
             issues: list[Issue] = (
-                [Issue(line, row_id, hours_column, note, Level.AVERTISSEMENT)] if note else []
+                [Issue(line, clean.id, hours_column, note, Level.AVERTISSEMENT)] if note else []
             )
-            if row_id not in first_seen:
-                first_seen[row_id] = line
-                given_ids.add(row_id)
-                keep(clean)
-                if issues:
-                    result.issues.extend(issues)
+            if clean.id not in first_seen:
+                first_seen[clean.id] = line
+                given_ids.add(clean.id)
+                result.rows.append(clean)
+                result.issues.extend(issues)
                 continue
             row: ImportedRow | None = clean
         else:
             empty = not any(c.strip() if isinstance(c, str) else c is not None for c in cells)
             if empty and line not in refused:
                 continue  # an empty spreadsheet row is not a training
-            rows_read += 1
+            result.rows_read += 1
             if line in refused:
                 continue
             row, issues = validate_row(line, cells, mapping, table.headers)
@@ -331,8 +326,7 @@ def import_table(table: Table) -> ImportResult:
                 given_ids.add(row.id)
             result.rows.append(row)
         result.issues.extend(issues)
-    result.rows_read = rows_read
-    if rows_read == 0:
+    if result.rows_read == 0:
         raise InputFileError(
             f"aucune ligne de données sous les en-têtes (ligne {table.header_line}) : "
             "le tableau est vide."
