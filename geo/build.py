@@ -25,7 +25,7 @@ from geo.geocode import GeocodeReport, geocode_offline
 from geo.geojson import (
     DROP_ACCEPTED_KEY,
     CollectionMetadata,
-    build_feature_collection,
+    encode_feature_collection,
     generation_date,
     metadata_from_sidecar,
     read_sidecar,
@@ -34,7 +34,7 @@ from geo.geojson import (
 from geo.importer import ImportResult, Issue, Table, import_table, read_table, write_report
 from geo.refine import address_queries, refine_with_addresses
 
-#: Collection thresholds of a build (:func:`tune_gc_for_build`).
+#: Collection thresholds of a tuned build's online step (:func:`tune_gc_for_online`).
 BUILD_GC_THRESHOLDS: Final = (100_000, 50, 100)
 
 
@@ -119,7 +119,7 @@ def geocode_file(request: BuildRequest) -> Build:
     check_request(request)
     timings: dict[str, float] = {}
     if request.tune_gc:  # before reading: the rows and cells are as many long-lived objects
-        gc.set_threshold(*BUILD_GC_THRESHOLDS)
+        gc.disable()
     with _timed(timings, "lecture"):
         table = read_table(request.input, request.sheet)
         sidecar = read_sidecar(request.input)
@@ -133,6 +133,8 @@ def geocode_file(request: BuildRequest) -> Build:
         report = _geocode_offline(imported, gazetteer, request.progress)
     online_stats: BanStats | None = None
     if request.online is not None:
+        if request.tune_gc:
+            tune_gc_for_online()
         with _timed(timings, "géocodage en ligne"):
             report, online_stats = asyncio.run(
                 _refine_online(report, request.online, request.progress)
@@ -146,9 +148,9 @@ def write_outputs(request: BuildRequest, build: Build) -> None:
     with _timed(build.timings, "écriture"):
         try:
             if build.report.placed:
-                collection = build_feature_collection(build.report.placed, build.metadata)
+                collection = encode_feature_collection(build.report.placed, build.metadata)
                 if request.accept_drop:
-                    collection["metadonnees"][DROP_ACCEPTED_KEY] = True
+                    collection.metadonnees[DROP_ACCEPTED_KEY] = True
                 write_geojson_atomic(request.output, collection)
             write_report(request.report, build.issues)
         except OSError as exc:
@@ -171,15 +173,25 @@ def load_gazetteer(path: Path) -> Gazetteer:
 
 
 def tune_gc_for_build() -> None:
-    """Make the cyclic garbage collector cheap for a build's many long-lived small objects.
+    """Switch the cyclic garbage collector off for the offline build; freeze what is alive.
 
     The gazetteer and the input live until the process ends, so they are frozen out of
-    collections; the rows, outcomes and features the build creates hold almost no cycles, so
-    collecting every 700 allocations would mostly rescan live objects. Reference counting
-    still frees everything as usual (``bench/bench_geocode.py`` measures the build with it).
+    collections. The offline steps make no garbage in cycles (a collection after each step
+    of a CSV, JSON, XML or XLSX build finds none, or the read workbook's few hundred
+    objects): reference counting frees everything, and every collection would only rescan
+    the hundreds of thousands of rows, outcomes and features still alive
+    (``bench/bench_geocode.py`` measures the build with it). Online geocoding turns it back
+    on (:func:`tune_gc_for_online`).
     """
     gc.freeze()
+    gc.disable()
+
+
+def tune_gc_for_online() -> None:
+    """Turn the cyclic collector back on, rarely, for the online step: asyncio makes cycles."""
+    gc.freeze()
     gc.set_threshold(*BUILD_GC_THRESHOLDS)
+    gc.enable()
 
 
 def _progress_bar(total: int, unit: str, desc: str, shown: bool) -> tqdm[Never]:

@@ -333,6 +333,12 @@ class OfflineGeocoder:
                 return None
         ambiguous: tuple[Commune, ...] = ()
         if row.commune:
+            if code_postal and self.min_name_score <= 1.0:
+                # the commonest row (a commune's official name and its postcode): no ranking,
+                # no warning, no commune déléguée (its name is not the official one)
+                official = self.gazetteer.official_in_postcode(row.commune, code_postal)
+                if official is not None:
+                    return self._at_commune(official, Precision.COMMUNE, 1.0)
             found = self.match_name(row.commune, code_postal)
             if found.commune is not None:
                 commune = found.commune

@@ -190,6 +190,30 @@ class _NameIndex:
         by_code = self._by_code
         return [(by_code[code], score) for code, score in zip(codes, scores, strict=True)]
 
+    def official_in_postcode(self, nom: str, code_postal: str) -> Commune | None:
+        """Find the commune ``nom`` names officially among those of ``code_postal``, if plain.
+
+        The commonest row, answered without ranking: :meth:`match` would answer this commune
+        first at score 1.0, with no other commune of the postcode near its score. ``None``
+        whenever that is not plain (no such name, a postcode not of five digits, two
+        communes of that name in the postcode, a city with arrondissements), which leaves
+        the answer to :meth:`match`.
+        """
+        exact = self._names.get(commune_key(nom))
+        if exact is None or len(code_postal) != 5 or not code_postal.isdigit():
+            return None
+        found: Commune | None = None
+        children = self._children
+        for code, score in exact.items():
+            if code in children:
+                return None
+            commune = self._by_code[code]
+            if code_postal in commune.codes_postaux:
+                if found is not None or score != EXACT_SCORE:
+                    return None
+                found = commune
+        return found
+
     def _match(self, key: str, code_postal: str | None) -> tuple[_Codes, _Scores]:
         """Codes of the matching communes, best first, and their scores."""
         exact = self._names.get(key)

@@ -39,6 +39,7 @@ from geo.importer.model import (
     TrainingDetails,
     ValueProblem,
     cell_text,
+    records_of_columns,
 )
 from geo.importer.values import (
     match_type_structure,
@@ -220,7 +221,7 @@ def _columns(table: Table) -> list[Sequence[Cell]]:
     width = len(table.headers)
     if set(map(len, cells)) != {width}:
         cells = [(*row, *repeat(None, width - len(row)))[:width] for row in cells]
-    return [[row[index] for row in cells] for index in range(width)]
+    return list(zip(*cells, strict=True)) if cells else [[] for _ in range(width)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,14 +276,14 @@ def clean_rows(table: Table, mapping: HeaderMapping) -> CleanRows:
         outcomes, np.flatnonzero(empty["duree_mois"] & ~empty["nombre_heures"] & ~dirty)
     )
     if any(name in mapping.columns for name in DETAIL_FIELDS):
-        outcomes["details"] = list(
-            map(TrainingDetails, *(outcomes[name] for name in DETAIL_FIELDS))
+        outcomes["details"] = records_of_columns(
+            TrainingDetails, [outcomes[name] for name in DETAIL_FIELDS]
         )
     else:
         outcomes["details"] = [NO_DETAILS] * count
     lines = [line for line, _ in table.rows]
     found: list[ImportedRow | None] = list(
-        map(ImportedRow, lines, *(outcomes[name] for name in _ROW_FIELDS[1:]))
+        records_of_columns(ImportedRow, [lines, *(outcomes[name] for name in _ROW_FIELDS[1:])])
     )
     for index in np.flatnonzero(dirty).tolist():
         found[index] = None

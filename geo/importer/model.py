@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Final
+from itertools import repeat
+from typing import Final, TypeVar
 
 from geo.schema import Modalite, Niveau, PublicVise, TypeStructure
 
@@ -124,6 +127,29 @@ class ImportedRow:
     def has_place_hint(self) -> bool:
         """Whether the row has any textual location (INSEE code, postcode or commune name)."""
         return bool(self.code_insee or self.code_postal or self.commune)
+
+
+#: A frozen dataclass with slots, such as :class:`ImportedRow` and :class:`TrainingDetails`.
+Record = TypeVar("Record", ImportedRow, TrainingDetails)
+
+
+def records_of_columns(kind: type[Record], columns: Sequence[Sequence[object]]) -> list[Record]:
+    """Make the records ``map(kind, *columns)`` makes: one column per field, in field order.
+
+    Built a field at a time, by the slot's own setter called from ``map``: the frozen
+    dataclass's ``__init__`` sets each field of each record through ``object.__setattr__``,
+    which costs several times as much (``bench/bench_geocode.py``, validation).
+    """
+    names = [item.name for item in fields(kind)]
+    if len(columns) != len(names):
+        raise ValueError(f"{len(columns)} columns for the {len(names)} fields of {kind.__name__}")
+    count = len(columns[0]) if columns else 0
+    records = list(map(object.__new__, repeat(kind, count)))
+    for name, values in zip(names, columns, strict=True):
+        if len(values) != count:
+            raise ValueError(f"column {name}: {len(values)} values for {count} records")
+        deque(map(getattr(kind, name).__set__, records, values), maxlen=0)
+    return records
 
 
 @dataclass(slots=True)
