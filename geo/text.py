@@ -98,4 +98,8 @@ def commune_key_of_folded(folded: str) -> str:
     words = [_ABBREVIATIONS.get(word, word) for word in words]
     if len(words) > 1 and words[0] in _LEADING_ARTICLES:
         words = words[1:]
-    return "".join(words)
+    key = "".join(words)
+    # A key is its own key: joined, "s t" or "c edex 9" would read as a word the rules change.
+    if _CEDEX.fullmatch(key):
+        return ""
+    return _ABBREVIATIONS.get(key, key)

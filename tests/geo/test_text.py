@@ -140,3 +140,9 @@ def test_fold_shortcut_agrees_on_every_character_it_translates():
     for code in text._ASCII:
         for value in (chr(code), f"a{chr(code)}B", f"{chr(code)}É ß"):
             assert fold(value) == reference_fold(value), hex(code)
+
+
+@pytest.mark.parametrize("value", ["s t", "S-TE", "c edex 9", "la s ts"])
+def test_a_key_that_reads_as_an_abbreviation_or_cedex_is_still_its_own_key(value):
+    """Found by hypothesis: joined words may spell what the rules rewrite."""
+    assert commune_key(commune_key(value)) == commune_key(value)
