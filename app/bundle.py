@@ -9,8 +9,10 @@ announced at once with ``modulepreload``, so a stale bundle can never run.
 
 The classic scripts the map's Folium elements load before any of it (Leaflet, supercluster,
 our cluster layer, Leaflet.Locate, leaflet.fullscreen) are joined the same way, in the order
-the page runs them, into ``static/dist/scripts.js``: one request instead of five on the path
-to the first markers. It too is used only while fresh; otherwise the page loads each file.
+the page runs them, into ``static/dist/scripts.js``, and their style sheets (ours last) into
+``static/dist/styles.css`` (relative ``url()``s made absolute): one request each instead of
+five and four on the path to the first markers. They too are used only while fresh;
+otherwise the page loads each file.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import hashlib
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -38,75 +41,102 @@ ESBUILD: Final = NODE_MODULES / ".bin" / "esbuild"
 _BANNER_PREFIX: Final = "/* carte-gen: bundle of the sources "
 
 
-#: The classic scripts joined, relative to ``static/`` (ignored by git).
-SCRIPTS_BUNDLE: Final = "dist/scripts.js"
-_SCRIPTS_BANNER_PREFIX: Final = "/* carte-gen: classic scripts of the sources "
-_SOURCE_MAP: Final = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
+#: A source map comment (``//#`` in scripts, ``/*#`` in style sheets): it names a file beside
+#: its own, out of place in a joined file.
+_SOURCE_MAP: Final = re.compile(r"^(?://|/\*)# sourceMappingURL=.*$", re.MULTILINE)
+#: A relative ``url(…)`` of a style sheet (not ``data:``, absolute, rooted or a fragment).
+_RELATIVE_URL: Final = re.compile(r"""url\(\s*(['"]?)(?!data:|[a-z]+://|/|#)([^'")]+)\1\s*\)""")
+
+
+def _element_assets(kind: str) -> list[str]:
+    """URLs of the map elements' ``default_js`` or ``default_css``, in the page's order."""
+    from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran
+
+    elements = (CarteMap, Grappes, Localisation, PleinEcran, CarteGenApp)
+    return [url for element in elements for _, url in getattr(element, kind)]
+
+
+def classic_scripts() -> list[str]:
+    """URLs of the map elements' classic scripts, in the order the page loads them."""
+    return _element_assets("default_js")
+
+
+def classic_styles() -> list[str]:
+    """URLs of the map elements' style sheets, in the order the page loads them."""
+    return _element_assets("default_css")
+
+
+def _as_joined_script(url: str, text: str) -> str:
+    return _SOURCE_MAP.sub("", text) + "\n;\n"  # a script may end without its semicolon
+
+
+def _as_joined_style(url: str, text: str) -> str:
+    folder = url.rsplit("/", 1)[0]
+    text = _RELATIVE_URL.sub(lambda m: f"url({m[1]}{folder}/{m[2]}{m[1]})", text)
+    return _SOURCE_MAP.sub("", text) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """Files the map's elements load one by one, joined in their order at install time."""
+
+    target: str  # relative to ``static/`` (ignored by git)
+    urls: Callable[[], list[str]]
+    as_joined: Callable[[str, str], str]  # (URL, text) → the text as the joined file has it
+
+    def files(self, static_path: Path, node_modules_path: Path) -> list[tuple[str, Path]]:
+        """Each file's URL and path, found under the app's own asset folders."""
+        roots = asset_roots(static_path, node_modules_path)
+        files = []
+        for url in self.urls():
+            root = next(root for root in roots if url.startswith(root.prefix + "/"))
+            files.append((url, root.directory / url.removeprefix(root.prefix + "/")))
+        return files
+
+    def banner(self, static_path: Path, node_modules_path: Path) -> str:
+        """First line of the joined file: a SHA-256 over the URL and bytes of every file."""
+        digest = hashlib.sha256()
+        for url, path in self.files(static_path, node_modules_path):
+            digest.update(url.encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        return f"/* carte-gen: {self.target} joined from the sources {digest.hexdigest()} */"
+
+    def is_fresh(self, static_path: Path, node_modules_path: Path) -> bool:
+        """Whether the joined file exists and was built from the files now on disk."""
+        joined = static_path / self.target
+        if not joined.is_file():
+            return False
+        with joined.open(encoding="utf-8") as file:
+            first = file.readline().rstrip("\n")
+        return first == self.banner(static_path, node_modules_path)
+
+    def build(self, static_path: Path, node_modules_path: Path) -> Path:
+        """Join the files (their licence headers kept); return the joined file's path."""
+        parts = [self.banner(static_path, node_modules_path) + "\n"]
+        for url, path in self.files(static_path, node_modules_path):
+            parts.append(f"/* {url} */\n" + self.as_joined(url, path.read_text(encoding="utf-8")))
+        target = static_path / self.target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("".join(parts), encoding="utf-8")
+        return target
+
+
+#: The classic scripts (Leaflet first) and the style sheets (Leaflet's first, ours last).
+SCRIPTS: Final = Joined("dist/scripts.js", classic_scripts, _as_joined_script)
+STYLES: Final = Joined("dist/styles.css", classic_styles, _as_joined_style)
 
 
 @dataclass(frozen=True, slots=True)
 class PageScripts:
-    """The page's scripts: entry module, modules to preload, joined classic scripts.
+    """The page's assets: entry module, modules to preload, joined scripts and styles.
 
-    ``classic`` is ``None`` when the map's elements load their own files.
+    ``classic`` and ``styles`` are ``None`` when the map's elements load their own files.
     """
 
     entry: str
     preloads: tuple[str, ...]
     classic: str | None = None
-
-
-def classic_scripts() -> list[str]:
-    """URLs of the map elements' classic scripts, in the order the page loads them."""
-    from app.map.elements import CarteMap, Grappes, Localisation, PleinEcran
-
-    return [
-        url
-        for element in (CarteMap, Grappes, Localisation, PleinEcran)
-        for _, url in element.default_js
-    ]
-
-
-def _script_files(static_path: Path, node_modules_path: Path) -> list[tuple[str, Path]]:
-    """Each classic script's URL and file, found under the app's own asset folders."""
-    roots = asset_roots(static_path, node_modules_path)
-    files = []
-    for url in classic_scripts():
-        root = next(root for root in roots if url.startswith(root.prefix + "/"))
-        files.append((url, root.directory / url.removeprefix(root.prefix + "/")))
-    return files
-
-
-def scripts_digest(static_path: Path, node_modules_path: Path) -> str:
-    """SHA-256 over the URL and bytes of every classic script."""
-    digest = hashlib.sha256()
-    for url, path in _script_files(static_path, node_modules_path):
-        digest.update(url.encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def scripts_bundle_is_fresh(static_path: Path, node_modules_path: Path) -> bool:
-    """Whether the joined classic scripts exist and were built from the files now on disk."""
-    bundle = static_path / SCRIPTS_BUNDLE
-    if not bundle.is_file():
-        return False
-    with bundle.open(encoding="utf-8") as file:
-        first = file.readline().rstrip("\n")
-    return first == f"{_SCRIPTS_BANNER_PREFIX}{scripts_digest(static_path, node_modules_path)} */"
-
-
-def build_scripts(static_path: Path, node_modules_path: Path) -> Path:
-    """Join the classic scripts into one file (their licence headers kept); return its path."""
-    parts = [f"{_SCRIPTS_BANNER_PREFIX}{scripts_digest(static_path, node_modules_path)} */\n"]
-    for url, path in _script_files(static_path, node_modules_path):
-        # Source maps name files beside their script: out of place here.
-        text = _SOURCE_MAP.sub("", path.read_text(encoding="utf-8"))
-        parts.append(f"/* {url} */\n{text}\n;\n")
-    target = static_path / SCRIPTS_BUNDLE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text("".join(parts), encoding="utf-8")
-    return target
+    styles: str | None = None
 
 
 def _modules(static_path: Path) -> list[Path]:
@@ -138,19 +168,23 @@ def bundle_is_fresh(static_path: Path) -> bool:
 
 
 def page_scripts(static_path: Path, node_modules_path: Path = NODE_MODULES) -> PageScripts:
-    """Return the bundles that are fresh; else the modules (preloaded) or the scripts' files."""
-    classic = (
-        f"{STATIC_PREFIX}/{SCRIPTS_BUNDLE}"
-        if scripts_bundle_is_fresh(static_path, node_modules_path)
+    """Return the bundles that are fresh; else the modules (preloaded) or the elements' files."""
+    classic, styles = (
+        f"{STATIC_PREFIX}/{joined.target}"
+        if joined.is_fresh(static_path, node_modules_path)
         else None
+        for joined in (SCRIPTS, STYLES)
     )
+    modules: tuple[str, ...] = ()
     if bundle_is_fresh(static_path):
-        return PageScripts(entry=f"{STATIC_PREFIX}/{BUNDLE}", preloads=(), classic=classic)
-    modules = tuple(
-        f"{STATIC_PREFIX}/{path.relative_to(static_path).as_posix()}"
-        for path in _modules(static_path)
-    )
-    return PageScripts(entry=f"{STATIC_PREFIX}/{ENTRY}", preloads=modules, classic=classic)
+        entry = f"{STATIC_PREFIX}/{BUNDLE}"
+    else:
+        entry = f"{STATIC_PREFIX}/{ENTRY}"
+        modules = tuple(
+            f"{STATIC_PREFIX}/{path.relative_to(static_path).as_posix()}"
+            for path in _modules(static_path)
+        )
+    return PageScripts(entry=entry, preloads=modules, classic=classic, styles=styles)
 
 
 def build(static_path: Path, esbuild: Path = ESBUILD) -> Path:
@@ -181,7 +215,9 @@ def main() -> int:
     parser.add_argument("--node-modules", type=Path, default=NODE_MODULES)
     parser.add_argument("--esbuild", type=Path, default=ESBUILD)
     args = parser.parse_args()
-    for target in (build(args.static, args.esbuild), build_scripts(args.static, args.node_modules)):
+    targets = [build(args.static, args.esbuild)]
+    targets += [joined.build(args.static, args.node_modules) for joined in (SCRIPTS, STYLES)]
+    for target in targets:
         print(f"bundle: {target.relative_to(args.static.parent)} ({target.stat().st_size} bytes)")
     return 0
 

@@ -15,6 +15,6 @@ fi
 # Front-end assets and the registry data of the gazetteer build, exactly as locked.
 npm ci --no-audit --no-fund --loglevel=error
 # The page's modules as one file (esbuild from the lock file), and the map's classic scripts
-# joined into another (the page falls back to the files themselves whenever a bundle is
-# missing or older than them).
+# and style sheets joined into one file each (the page falls back to the files themselves
+# whenever one of these is missing or older than them).
 uv run --no-sync python -m app.bundle

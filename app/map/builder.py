@@ -190,9 +190,6 @@ def build_map(
         affichage=PARAMETRES_AFFICHAGE,
     )
     grappes.add_to(carte)
-    if scripts.classic is not None:  # the elements' scripts, joined in their order
-        carte.default_js = links(("carte_gen_scripts", scripts.classic))
-        grappes.default_js = links()
     folium.TileLayer(
         tiles=fond.url,
         attr=fond.attribution,
@@ -215,15 +212,22 @@ def build_map(
         title_cancel="Quitter le plein écran",
     )
     plein_ecran.add_to(carte)
-    if scripts.classic is not None:
-        localisation.default_js = plein_ecran.default_js = links()
-    CarteGenApp(
+    application = CarteGenApp(
         grappes=grappes,
         localisation=localisation,
         config=config,
         entree=scripts.entry,
         preloads=scripts.preloads,
-    ).add_to(carte)
+    )
+    application.add_to(carte)
+    # The elements' own files, or the files joined from them in their order (app.bundle): the
+    # map, first of the elements, then loads them all.
+    elements = (carte, grappes, localisation, plein_ecran, application)
+    for kind, joined in (("default_js", scripts.classic), ("default_css", scripts.styles)):
+        if joined is not None:
+            for element in elements:
+                setattr(element, kind, links())
+            setattr(carte, kind, links((f"carte_gen_{kind}", joined)))
     return carte
 
 

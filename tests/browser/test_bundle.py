@@ -13,13 +13,13 @@ from app.bundle import (
     BUNDLE,
     ENTRY,
     NODE_MODULES,
-    SCRIPTS_BUNDLE,
+    SCRIPTS,
+    STYLES,
     build,
-    build_scripts,
     bundle_is_fresh,
     classic_scripts,
+    classic_styles,
     page_scripts,
-    scripts_bundle_is_fresh,
 )
 from bench.synthetic import write_synthetic
 from tests.browser.conftest import start_server, wait_ready, watch
@@ -65,19 +65,31 @@ def test_a_built_bundle_is_used_until_a_module_changes(static_copy: Path) -> Non
     assert not bundle_is_fresh(static_copy)
 
 
-def test_joined_scripts_are_used_until_one_of_them_changes(static_copy: Path) -> None:
-    assert page_scripts(static_copy).classic is None
-    build_scripts(static_copy, NODE_MODULES)
-    assert scripts_bundle_is_fresh(static_copy, NODE_MODULES)
-    assert page_scripts(static_copy).classic == f"/static/{SCRIPTS_BUNDLE}"
-    joined = (static_copy / SCRIPTS_BUNDLE).read_text(encoding="utf-8")
-    starts = [joined.index(f"/* {url} */") for url in classic_scripts()]
-    assert starts == sorted(starts)
-    assert "sourceMappingURL" not in joined
+def test_joined_scripts_and_styles_are_used_until_one_of_their_files_changes(
+    static_copy: Path,
+) -> None:
+    assert (page_scripts(static_copy).classic, page_scripts(static_copy).styles) == (None, None)
+    for joined in (SCRIPTS, STYLES):
+        joined.build(static_copy, NODE_MODULES)
+        assert joined.is_fresh(static_copy, NODE_MODULES)
+    assert page_scripts(static_copy).classic == f"/static/{SCRIPTS.target}"
+    assert page_scripts(static_copy).styles == f"/static/{STYLES.target}"
+    for joined, urls in ((SCRIPTS, classic_scripts()), (STYLES, classic_styles())):
+        text = (static_copy / joined.target).read_text(encoding="utf-8")
+        starts = [text.index(f"/* {url} */") for url in urls]
+        assert starts == sorted(starts)
+        assert "sourceMappingURL" not in text
+    styles = (static_copy / STYLES.target).read_text(encoding="utf-8")
+    # Leaflet's images, named relative to its style sheet, from the joined one's place
+    assert "url(/vendor/leaflet/images/layers.png)" in styles
+    assert "url(images/" not in styles
     layer = static_copy / "grappes.js"
     layer.write_text(layer.read_text(encoding="utf-8") + "\n// edited\n", encoding="utf-8")
-    assert not scripts_bundle_is_fresh(static_copy, NODE_MODULES)
+    assert not SCRIPTS.is_fresh(static_copy, NODE_MODULES)
     assert page_scripts(static_copy).classic is None
+    own = static_copy / "carte.css"
+    own.write_text(own.read_text(encoding="utf-8") + "\n/* edited */\n", encoding="utf-8")
+    assert page_scripts(static_copy).styles is None
 
 
 @pytest.mark.parametrize("bundled", [True, False], ids=["bundle", "modules"])
@@ -86,15 +98,18 @@ def test_the_page_works_with_the_bundle_or_the_modules(
 ) -> None:
     if bundled:
         build(static_copy)
-        build_scripts(static_copy, NODE_MODULES)
+        for joined in (SCRIPTS, STYLES):
+            joined.build(static_copy, NODE_MODULES)
     server = start_server(data_path, tmp_path, CARTE_GEN_STATIC_PATH=str(static_copy))
     context, watched = watch(browser)
     try:
         page = watched.page
         scripts: list[str] = []
+        styles: list[str] = []
+        kinds = {"script": scripts, "stylesheet": styles}
         page.on(
             "request",
-            lambda r: scripts.append(r.url) if r.resource_type == "script" else None,
+            lambda r: kinds[r.resource_type].append(r.url) if r.resource_type in kinds else None,
         )
         page.goto(server.url + "/?type=ecole")
         wait_ready(page)
@@ -110,10 +125,14 @@ def test_the_page_works_with_the_bundle_or_the_modules(
             ]
             assert not [url for url in ours if "/js/" in url]
             assert vendored == []
+            assert [url.rsplit("/", 2)[1:] for url in styles] == [["dist", "styles.css"]]
         else:
             # The elements' own files, in the order the joined file has them.
             assert vendored == [url.split("/")[2] for url in classic_scripts() if "/vendor/" in url]
             assert not [url for url in ours if "/dist/" in url]
+            assert [url.rsplit("/", 1)[1] for url in styles] == [
+                url.rsplit("/", 1)[1] for url in classic_styles()
+            ]
             assert {url.rsplit("/", 1)[1] for url in ours if "/js/" in url} >= {
                 "carte.js",
                 "filtres.js",
