@@ -220,3 +220,18 @@ def test_chromium_runs_a_module_importing_another_from_hashed_urls(
         context.close()
         server.process.terminate()
         server.process.wait(10)
+
+
+def test_what_the_style_sheets_name_is_served(client: TestClient) -> None:
+    """The joined style sheet names Leaflet's images from its own folder: they are served."""
+    html = client.get("/").text
+    named = [
+        ref
+        for url in asset_urls(html)
+        if url.endswith(".css")
+        for _, ref in re.findall(r"""url\((['"]?)(/[^'")]+)\1\)""", client.get(url).text)
+    ]
+    if "/dist/styles.css" in html:  # joined (scripts/install.sh): Leaflet's images by path
+        assert "/vendor/leaflet/images/marker-icon.png" in named
+    for ref in named:
+        assert client.get(ref).status_code == 200, ref
