@@ -14,6 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.bundle import PageScripts
+from app.map.builder import build_map
+from app.map.elements import Grappes
 from app.map.premiers import (
     ETENDUE,
     GRAPPE,
@@ -27,6 +30,7 @@ from app.map.premiers import (
     first_markers,
     places_of,
 )
+from app.settings import Basemap
 from bench.synthetic import synthetic_features
 
 REFERENCE = Path(__file__).with_name("supercluster_reference.mjs")
@@ -179,3 +183,15 @@ def test_first_markers_are_left_to_the_page_past_the_limit() -> None:
     lon = np.linspace(-5.0, 9.0, count)
     lieux = Lieux(lon, np.full(count, 46.0), np.ones(count, np.int64), np.arange(count))
     assert first_markers(lieux, [None] * count) is None
+
+
+def test_the_cluster_layer_reads_the_same_kinds_and_options() -> None:
+    """``static/grappes.js`` names the kinds as this module does, and clusters as it does."""
+    layer = (Path(__file__).resolve().parents[2] / "static" / "grappes.js").read_text()
+    assert f"var GRAPPE = '{GRAPPE}';" in layer
+    assert f"var LIEU = '{LIEU}';" in layer
+    carte = build_map(Basemap.OSM, {}, PageScripts("/e.js", ()), icones={})
+    (grappes,) = (c for c in carte._children.values() if isinstance(c, Grappes))
+    assert grappes.options["rayon"] == RAYON_PX
+    assert grappes.options["zoomMax"] == ZOOM_MAX
+    assert grappes.options["etendue"] == ETENDUE
