@@ -6,13 +6,15 @@ page is caught between its own first markers and its script's: nothing races a c
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.map.builder import MEDIA_TELEPHONE
+from app.map.builder import MEDIA_TELEPHONE, PARAMETRES_AFFICHAGE
+from app.routers.pages import embed
 from tests.browser.conftest import Server, wait_ready, watch
 from tests.browser.test_journey import SIZES
 
@@ -122,3 +124,9 @@ def test_the_page_and_its_styles_agree_on_what_a_phone_is() -> None:
         for query in re.findall(r"\(max-width: \d+px\)", path.read_text(encoding="utf-8"))
     }
     assert queries == {MEDIA_TELEPHONE}
+
+
+def test_the_display_options_are_the_embed_parameters() -> None:
+    """A query string of display options only sets no filter: they are ``/embed``'s own."""
+    own = set(inspect.signature(embed).parameters) - {"request", "settings", "dataset"}
+    assert own == set(PARAMETRES_AFFICHAGE)
