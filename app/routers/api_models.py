@@ -169,15 +169,3 @@ class FiltersAnswer(BaseModel):
 
     filtres: Facets
     metadonnees: CollectionMetadata
-
-
-class CommuneAnswer(BaseModel):
-    """A commune found by the autocomplete."""
-
-    nom: str
-    code_postal: str | None
-    code_insee: str
-    departement: str
-    departement_nom: str
-    lon: float
-    lat: float
