@@ -27,7 +27,14 @@ from pathlib import Path
 from typing import Final
 
 from app.assets import asset_roots
-from app.map.elements import STATIC_PREFIX
+from app.map.elements import (
+    STATIC_PREFIX,
+    CarteGenApp,
+    CarteMap,
+    Grappes,
+    Localisation,
+    PleinEcran,
+)
 from app.settings import PROJECT_ROOT
 
 #: The modules' folder and the entry module, relative to ``static/``.
@@ -50,8 +57,6 @@ _RELATIVE_URL: Final = re.compile(r"""url\(\s*(['"]?)(?!data:|[a-z]+://|/|#)([^'
 
 def _element_assets(kind: str) -> list[str]:
     """URLs of the map elements' ``default_js`` or ``default_css``, in the page's order."""
-    from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran
-
     elements = (CarteMap, Grappes, Localisation, PleinEcran, CarteGenApp)
     return [url for element in elements for _, url in getattr(element, kind)]
 

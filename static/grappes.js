@@ -139,23 +139,34 @@
       var b = carte.getBounds().pad(this.options.marge);
       var elements = this._index.getClusters(
         [b.getWest(), Math.max(-85, b.getSouth()), b.getEast(), Math.min(85, b.getNorth())], zoom);
+      var generation = this._generation;
+      var cles = elements.map(function (e) {
+        var p = e.properties;
+        if (p.cluster === true) { return 'g' + generation + ':' + p.cluster_id; }
+        if (p.n === 1) { return 'p' + L.stamp(p.elements[0]); }
+        return 'l' + generation + ':' + L.stamp(p.elements[0]);
+      });
+      var self = this;
+      return this._montrer(carte, cles, function (i) {
+        var e = elements[i];
+        return cles[i].charAt(0) === 'p' ? self._marqueurDe(e.properties.elements[0]) : self._marqueurGrappe(e);
+      });
+    },
+
+    /** Show the markers of these keys, leaving alone those already shown (and their popup);
+     * `fabriquer(i)` makes the marker of the i-th key. Returns how many are shown. */
+    _montrer: function (carte, cles, fabriquer) {
       var avant = this._affiches;
       var apres = new Map();
-      for (var i = 0; i < elements.length; i++) {
-        var e = elements[i];
-        var p = e.properties;
-        var cle;
-        if (p.cluster === true) { cle = 'g' + this._generation + ':' + p.cluster_id; }
-        else if (p.n === 1) { cle = 'p' + L.stamp(p.elements[0]); }
-        else { cle = 'l' + this._generation + ':' + L.stamp(p.elements[0]); }
-        var marqueur = avant.get(cle);
+      for (var i = 0; i < cles.length; i++) {
+        var marqueur = avant.get(cles[i]);
         if (marqueur) {
-          avant.delete(cle);
+          avant.delete(cles[i]);
         } else {
-          marqueur = cle.charAt(0) === 'p' ? this._marqueurDe(p.elements[0]) : this._marqueurGrappe(e);
+          marqueur = fabriquer(i);
           carte.addLayer(marqueur);
         }
-        apres.set(cle, marqueur);
+        apres.set(cles[i], marqueur);
       }
       avant.forEach(function (m) { carte.removeLayer(m); });
       this._affiches = apres;
@@ -165,32 +176,27 @@
     /** Draw the first markers of the view at its zoom (none when the server sent no such zoom). */
     _rendrePremiers: function (carte) {
       var zoom = Math.round(carte.getZoom());
-      var niveau = (this._premiers && this._premiers[zoom]) || [];
       var b = carte.getBounds().pad(this.options.marge);
-      var avant = this._affiches;
-      var apres = new Map();
+      var niveau = (this._premiers && this._premiers[zoom]) || [];
+      var cles = [];
+      var dedans = [];
       for (var i = 0; i < niveau.length; i++) {
-        var e = niveau[i];
-        var latlng = L.latLng(e[1], e[0]);
-        if (!b.contains(latlng)) { continue; }
-        var cle = 'e' + zoom + ':' + i;
-        var marqueur = avant.get(cle);
-        if (marqueur) {
-          avant.delete(cle);
-        } else {
-          marqueur = e[3] === GRAPPE || e[3] === LIEU
-            ? this._marqueurGrappe({
-              geometry: { coordinates: [e[0], e[1]] },
-              properties: { cluster: e[3] === GRAPPE, n: e[2] }
-            }, true)
-            : L.marker(latlng, { icon: this.icone(e[3]), interactive: false, keyboard: false });
-          carte.addLayer(marqueur);
+        if (b.contains(L.latLng(niveau[i][1], niveau[i][0]))) {
+          cles.push('e' + zoom + ':' + i); // its rank in the zoom's list: the same at every pan
+          dedans.push(niveau[i]);
         }
-        apres.set(cle, marqueur);
       }
-      avant.forEach(function (m) { carte.removeLayer(m); });
-      this._affiches = apres;
-      return apres.size;
+      var self = this;
+      return this._montrer(carte, cles, function (i) {
+        var e = dedans[i];
+        if (e[3] === GRAPPE || e[3] === LIEU) {
+          return self._marqueurGrappe({
+            geometry: { coordinates: [e[0], e[1]] },
+            properties: { cluster: e[3] === GRAPPE, n: e[2] }
+          }, true);
+        }
+        return L.marker(L.latLng(e[1], e[0]), { icon: self.icone(e[3]), interactive: false, keyboard: false });
+      });
     },
 
     /** The marker of a training drawn on its own right now, or null. */
