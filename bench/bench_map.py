@@ -11,7 +11,9 @@ Folium page, each in a fresh browser context (cold cache), and prints the median
   ``.leaflet-marker-icon`` element (a marker or a cluster) added to the document, seen by a
   ``MutationObserver`` the benchmark installs in both pages alike (its callback runs once the
   script that added it has finished: both pages' inline scripts are counted whole), and the
-  ratio of the two pages. For Carte GEN without filters these are the first markers the server
+  ratio of the two pages; then the same for when they are painted: the first task after the
+  next frame (``requestAnimationFrame``, then a ``MessageChannel`` message), which is what a
+  visitor sees. For Carte GEN without filters these are the first markers the server
   clustered for the page (``app/map/premiers.py``); its ``carte-gen:premiers-marqueurs`` mark
   (« own mark ») is when its script has drawn the same ones from its own index;
 - the same time for the floor of any Leaflet page: Leaflet alone (script and style sheet),
@@ -110,12 +112,20 @@ new PerformanceObserver((liste) => {
     }
 }).observe({ type: 'measure' });
 window.__premierMarqueur = null;
+window.__premierMarqueurPeint = null;
 new MutationObserver((changements, observateur) => {
     for (const changement of changements) {
         for (const noeud of changement.addedNodes) {
             if (noeud.nodeType === 1 && noeud.classList.contains('leaflet-marker-icon')) {
                 window.__premierMarqueur = performance.now();
                 observateur.disconnect();
+                requestAnimationFrame(() => {
+                    const canal = new MessageChannel();
+                    canal.port1.onmessage = () => {
+                        window.__premierMarqueurPeint = performance.now();
+                    };
+                    canal.port2.postMessage(null);
+                });
                 return;
             }
         }
@@ -273,6 +283,7 @@ def measure(
     # ms since navigation start
     figures: dict[str, float] = {
         "first_markers_ms": page.evaluate("window.__premierMarqueur"),
+        "painted_ms": page.evaluate("window.__premierMarqueurPeint"),
         "mark_ms": page.evaluate(
             "performance.getEntriesByName('carte-gen:premiers-marqueurs')[0].startTime"
         ),
@@ -300,16 +311,21 @@ def measure_folium(
     """Cold load of the Folium FastMarkerCluster page (or another), until its first markers."""
     context, page, counters = _new_page(browser, 1366, 768, route_all)
     page.goto(base_url + path)
-    page.wait_for_function("() => window.__premierMarqueur !== null", timeout=120_000)
+    page.wait_for_function("() => window.__premierMarqueurPeint !== null", timeout=120_000)
     # Only to count its bytes: a page that never settles (at 50,000 markers Folium's keeps
     # asking for tiles) is counted as it stands after 15 s.
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_load_state("networkidle", timeout=15_000)
-    first: float = page.evaluate("window.__premierMarqueur")
+    first, painted = page.evaluate("[window.__premierMarqueur, window.__premierMarqueurPeint]")
     context.close()
-    return {"first_markers_ms": first, "bytes": counters["bytes"], "requests": counters["requests"]}
+    return {
+        "first_markers_ms": first,
+        "painted_ms": painted,
+        "bytes": counters["bytes"],
+        "requests": counters["requests"],
+    }
 
 
 #: Fetch (no cache) and take the map data in a loaded page: the columns of ``/carte/donnees.json``
@@ -499,6 +515,18 @@ def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
                 f" median {statistics.median(floor_ratios):.2f}× (rounds: "
                 + ", ".join(f"{r:.2f}" for r in floor_ratios)
                 + ")",
+                flush=True,
+            )
+            painted = [c["painted_ms"] / f["painted_ms"] for c, f in zip(carte, fast, strict=True)]
+            floor_painted = [
+                p["painted_ms"] / f["painted_ms"] for p, f in zip(floor, fast, strict=True)
+            ]
+            print(
+                f"{'':>10} first markers painted: Carte GEN {_median(carte, 'painted_ms'):.0f} ms,"
+                f" FastMarkerCluster {_median(fast, 'painted_ms'):.0f} ms, floor"
+                f" {_median(floor, 'painted_ms'):.0f} ms; Carte GEN / FastMarkerCluster: median"
+                f" {statistics.median(painted):.2f}×"
+                f" (floor {statistics.median(floor_painted):.2f}×)",
                 flush=True,
             )
             first = carte[0]
