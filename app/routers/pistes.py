@@ -1,7 +1,8 @@
 """``/api/formations/pistes``: what would widen a thin selection (see :mod:`app.pistes`).
 
 Its own router, included before :mod:`app.routers.api`, whose ``/formations/{id}`` would
-otherwise take ``pistes`` for an id.
+otherwise take ``pistes`` for an id; the import never gives a training that id
+(:data:`geo.importer.ids.RESERVED_IDS`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 An id is a path segment of ``/api/formations/{id}`` and of the OGC item URL, so it is made
 of :data:`SAFE_ID_ALPHABET` only (RFC 3986 unreserved characters), at most
 :data:`MAX_ID_CHARS` long, and never only dots (``.`` and ``..`` are removed from paths by
-clients).
+clients). The API's own sub-paths of ``/api/formations/`` (:data:`RESERVED_IDS`) are never
+ids either: the import gives such a row a suffix, as to an id another row has taken.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from geo.text import fold
 #: Characters an id may hold: RFC 3986 unreserved characters, never percent-encoded.
 SAFE_ID_ALPHABET: Final = "A-Z a-z 0-9 . _ ~ -"
 MAX_ID_CHARS: Final = 100
+#: Path segments the API serves under ``/api/formations/`` itself, so no training's id
+#: (``tests/api`` checks them against the app's routes).
+RESERVED_IDS: Final = frozenset({"pistes"})
 _SAFE_CHAR: Final = "[A-Za-z0-9._~-]"
 _SAFE_ID: Final = re.compile(f"{_SAFE_CHAR}+")
 _UNSAFE_RUN: Final = re.compile(r"[^A-Za-z0-9._~-]+")

@@ -29,6 +29,7 @@ from geo.importer.headers import (
 )
 from geo.importer.ids import (
     MAX_ID_CHARS,
+    RESERVED_IDS,
     SAFE_ID_ALPHABET,
     derive_id,
     is_safe_id,
@@ -59,6 +60,8 @@ from geo.schema import (
 )
 
 _AUTRE_LABEL: Final = TYPE_STRUCTURE_LABELS[TypeStructure.AUTRE]
+#: Where :func:`import_table` says a reserved id was "first seen": before any line.
+_RESERVED_LINE: Final = 0
 _MISSING_COLUMN_NOTES: Final = {
     "type_structure": f"toutes les formations sont classées « {_AUTRE_LABEL} »",
     "duree_mois": "durée non précisée pour toutes les formations",
@@ -223,7 +226,8 @@ def import_table(table: Table) -> ImportResult:
 
     The same id written twice rejects the second row, naming the first; any other meeting of
     ids (one of them derived or cleaned) gives the later row a ``-2``, ``-3``… suffix, with a
-    warning. Raises
+    warning; so does an id the API keeps for itself (:data:`~geo.importer.ids.RESERVED_IDS`).
+    Raises
     :class:`InputFileError` when no column names a training or none can place it.
     """
     mapping = map_headers(table.headers)
@@ -270,7 +274,8 @@ def import_table(table: Table) -> ImportResult:
     refused = {i.ligne for i in table.issues if i.niveau is Level.REJET}
     id_index = mapping.columns.get("id")
     id_column = table.headers[id_index] if id_index is not None else FIELD_LABELS["id"]
-    first_seen: dict[str, int] = {}
+    # The API's own paths come first: a row written with one of them gets a suffix.
+    first_seen: dict[str, int] = dict.fromkeys(RESERVED_IDS, _RESERVED_LINE)
     given_ids: set[str] = set()  # ids taken as written in the file
     hours_index = mapping.columns.get("nombre_heures")
     hours_column = table.headers[hours_index] if hours_index is not None else ""
@@ -342,13 +347,17 @@ def _with_unique_id(
     while f"{row.id}-{suffix}" in seen:
         suffix += 1
     unique = f"{row.id}-{suffix}"
+    taken = (
+        f"réservé à l'adresse /api/formations/{row.id} du service"
+        if seen[row.id] == _RESERVED_LINE
+        else f"déjà pris ligne {seen[row.id]} (ligne identique ?)"
+    )
     issues.append(
         Issue(
             row.ligne,
             unique,
             id_column,
-            f"identifiant « {row.id} » déjà pris ligne {seen[row.id]} (ligne identique ?) : "
-            f"« {unique} »",
+            f"identifiant « {row.id} » {taken} : « {unique} »",
             Level.AVERTISSEMENT,
         )
     )

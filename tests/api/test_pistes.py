@@ -20,6 +20,7 @@ from app.pistes import (
     suggested_radius,
     widening,
 )
+from geo.importer.ids import RESERVED_IDS
 from tests.api.test_select_reference import Row, filters, index_of, rows, scanned
 
 SEA = {"lat": 47.0, "lon": -3.6}
@@ -157,3 +158,11 @@ def test_openapi_documents_the_route_with_the_search_parameters(client: TestClie
     assert set(schema["properties"]) == {"nombre", "plus_proches", "relachements"}
     assert "moins de 3 formations" in schema["properties"]["plus_proches"]["description"]
     assert {"400", "422", "304"} <= set(operation["responses"])
+
+
+def test_the_reserved_ids_are_the_api_s_own_paths_under_formations(client: TestClient) -> None:
+    """No training can take an id the API serves itself (geo/importer/ids.py), and only those."""
+    prefix = "/api/formations/"
+    paths = client.get("/openapi.json").json()["paths"]
+    own = {p.removeprefix(prefix) for p in paths if p.startswith(prefix) and "{" not in p}
+    assert own == RESERVED_IDS

@@ -245,3 +245,13 @@ def test_ids_with_a_slash_are_replaced_with_a_warning_and_collisions_get_a_suffi
     assert len(set(ids)) == 4
     warned = {i.ligne for i in result.issues if i.colonne == "Id"}
     assert warned == {2, 3, 4, 5}
+
+
+def test_an_id_the_api_keeps_for_itself_gets_a_suffix_with_a_warning():
+    """``/api/formations/pistes`` is the API's: a training written ``pistes`` could not be read."""
+    text = "Id;Titre;Structure;Type;Commune\npistes;A;B;Asso;Paris\nPistes;C;D;Asso;Lyon\n"
+    result = import_table(parse_bytes(text.encode(), "x.csv"))
+    assert [row.id for row in result.rows] == ["pistes-2", "Pistes"]
+    (warning,) = [i for i in result.issues if i.colonne == "Id"]
+    assert warning.ligne == 2 and warning.niveau is Level.AVERTISSEMENT
+    assert "/api/formations/pistes" in warning.motif and "« pistes-2 »" in warning.motif
