@@ -80,6 +80,7 @@ class Application {
     this.metadonnees = {};
     this.marqueurDePoint = (r) => this.marqueur(r);
     this.retourFocus = null;
+    this.marqueurClavier = null; // a marker's element Enter was pressed on, until its popup opens
     this.indexToutes = null;
     this.positionLibelle = '';
     this.requeteCommunes = 0;

@@ -46,38 +46,41 @@ export const clavier = {
     this.relierEvitement();
   },
 
-  /** A marker's popup opened with Enter takes the focus; Escape closes it and gives the focus
-   * back to the marker (Leaflet leaves the focus on the marker and Escape does nothing). */
+  /** A marker's popup opened with Enter takes the focus (`popupMarqueurOuverte`); Escape
+   * closes it and gives the focus back to the marker (Leaflet leaves the focus on the marker
+   * and Escape does nothing). */
   relierPopupsClavier() {
     const carte = this.carte;
     const conteneur = carte.getContainer();
-    let marqueurActive = null; // the marker element Enter was pressed on, until its popup opens
     let popupOuverte = null;
     conteneur.addEventListener('keydown', (ev) => {
       const cible = ev.target;
       if (ev.key === 'Enter' && cible.classList &&
           cible.classList.contains('leaflet-marker-icon') && !cible.classList.contains('grappe')) {
-        marqueurActive = cible;
-        setTimeout(() => { marqueurActive = null; }, 0); // Leaflet opens it on this key's keypress
+        this.marqueurClavier = cible;
+        // Leaflet opens the popup on this key's keypress
+        setTimeout(() => { this.marqueurClavier = null; }, 0);
       } else if (ev.key === 'Escape' && popupOuverte) {
         carte.closePopup(); // focus on the marker, or anywhere in the map but the popup itself
       }
     });
-    carte.on('popupopen', (ev) => {
-      popupOuverte = ev.popup;
-      const source = ev.popup._source; // the layer the popup is bound to (Leaflet 1.9 has no getter)
-      const element = source && source.getElement && source.getElement();
-      if (!marqueurActive || element !== marqueurActive) { return; }
-      marqueurActive = null;
-      // the popup's own focusable block (its content may scroll with no link inside)
-      const contenu = ev.popup.getElement() && ev.popup.getElement().querySelector('[tabindex]');
-      if (!contenu) { return; }
-      contenu.focus({ preventScroll: true });
-      this.retourFocus = element;
-    });
+    carte.on('popupopen', (ev) => { popupOuverte = ev.popup; });
     carte.on('popupclose', (ev) => {
       if (ev.popup === popupOuverte) { popupOuverte = null; }
     });
+  },
+
+  /** The popup bound to a training's marker has opened (the marker's own `popupopen`): when
+   * Enter on that marker opened it, its content takes the focus, given back on closing. */
+  popupMarqueurOuverte(marqueur, popup) {
+    const element = marqueur.getElement();
+    if (!this.marqueurClavier || element !== this.marqueurClavier) { return; }
+    this.marqueurClavier = null;
+    // the popup's own focusable block (its content may scroll with no link inside)
+    const contenu = popup.getElement() && popup.getElement().querySelector('[tabindex]');
+    if (!contenu) { return; }
+    contenu.focus({ preventScroll: true });
+    this.retourFocus = element;
   },
 
   /** Focus the marker drawn nearest to `latlng`, or the map itself. */

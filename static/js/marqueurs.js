@@ -41,6 +41,7 @@ export const marqueurs = {
     });
     m.formation = r;
     m.bindPopup(() => this.contenuPopup(r), OPTIONS_POPUP);
+    m.on('popupopen', (ev) => this.popupMarqueurOuverte(m, ev.popup));
     r.marqueur = m;
     return m;
   },
