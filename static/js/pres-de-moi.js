@@ -2,7 +2,6 @@
  * autocomplete, becomes the search point (methods of the application). */
 
 import { $, el } from './dom.js';
-import { distanceKm } from './filtres.js';
 
 /** The one commune a typed text means: the only answer, or the only one bearing the typed
  * name (the API reads the text and says so: `nom_exact`). */
@@ -16,6 +15,20 @@ export function communeUnique(communes) {
 export function communesProposees(n) {
   if (!n) { return 'Aucune commune trouvée'; }
   return n + (n > 1 ? ' communes proposées' : ' commune proposée');
+}
+
+/** Decimals kept of a commune's position (about a metre: it is public) and of the browser's
+ * own (about a kilometre): the page's address, shared and written in server logs, never says
+ * where a visitor stands, and a search by distance needs no more. */
+export const DECIMALES_COMMUNE = 5;
+export const DECIMALES_NAVIGATEUR = 2;
+/** How the page names the browser's position, rounded to DECIMALES_NAVIGATEUR. */
+export const VOTRE_POSITION = 'votre position (à 1 km près)';
+
+/** `valeur` rounded to `decimales` decimals. */
+export function arrondi(valeur, decimales) {
+  const facteur = 10 ** decimales;
+  return Math.round(valeur * facteur) / facteur;
 }
 
 export const presDeMoi = {
@@ -32,18 +45,21 @@ export const presDeMoi = {
     });
     this.carte.on('locationfound', (ev) => {
       const f = this.filtres;
-      if (f && f.lat !== null && distanceKm(f.lon, f.lat, ev.latlng.lng, ev.latlng.lat) < 0.1) { return; }
-      this.fixerPosition(ev.latlng.lat, ev.latlng.lng, 'votre position');
+      const lat = arrondi(ev.latlng.lat, DECIMALES_NAVIGATEUR);
+      const lon = arrondi(ev.latlng.lng, DECIMALES_NAVIGATEUR);
+      if (f && f.lat === lat && f.lon === lon) { return; }
+      this.fixerPosition(lat, lon, VOTRE_POSITION, DECIMALES_NAVIGATEUR);
     });
     this.relierCommunes();
     this.relierPropositionCommune();
   },
 
-  fixerPosition(lat, lon, libelle) {
+  /** Search around (`lat`, `lon`), rounded to `decimales`, named `libelle`. */
+  fixerPosition(lat, lon, libelle, decimales) {
     const rayon = $('f-rayon').value;
     this.filtres = this.lireFormulaire();
-    this.filtres.lat = Math.round(lat * 1e5) / 1e5;
-    this.filtres.lon = Math.round(lon * 1e5) / 1e5;
+    this.filtres.lat = arrondi(lat, decimales);
+    this.filtres.lon = arrondi(lon, decimales);
     if (this.filtres.rayon_km === null && rayon) { this.filtres.rayon_km = Number(rayon); }
     this.positionLibelle = libelle;
     this.ecrireFormulaire(this.filtres);
@@ -59,7 +75,7 @@ export const presDeMoi = {
     statut.textContent = 'Recherche de votre position…';
     navigator.geolocation.getCurrentPosition((pos) => {
       statut.textContent = '';
-      this.fixerPosition(pos.coords.latitude, pos.coords.longitude, 'votre position');
+      this.fixerPosition(pos.coords.latitude, pos.coords.longitude, VOTRE_POSITION, DECIMALES_NAVIGATEUR);
     }, () => {
       statut.textContent = 'Position indisponible : autorisez la géolocalisation ou choisissez une commune.';
     }, { enableHighAccuracy: false, timeout: 10000, maximumAge: 600000 });
@@ -244,6 +260,6 @@ export const presDeMoi = {
     this.communeChoisie = champ.value;
     $('statut-position').textContent = '';
     this.fermerSuggestions();
-    this.fixerPosition(lat, lon, c.nom);
+    this.fixerPosition(lat, lon, c.nom, DECIMALES_COMMUNE);
   }
 };
