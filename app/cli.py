@@ -256,6 +256,11 @@ def print_summary(build: Build, request: BuildRequest, stream: TextIO) -> None:
                 label = f"{PRECISION_LABELS[precision]} ({GEOCODING_SOURCE_LABELS[source]})"
                 lines.append(f"  - {label} : {count}")
     lines.append(f"Rejetées : {len(rejected_lines)}")
+    if build.imported.joined_lines:
+        lines.append(
+            "Jointes à la formation d'une ligne précédente (une session par ligne) : "
+            f"{len(build.imported.joined_lines)}"
+        )
     if report.online_queries:
         kept = sum(report.online_fallbacks.values())
         lines.append(

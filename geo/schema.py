@@ -150,6 +150,8 @@ INPUT_FIELDS: Final[tuple[str, ...]] = (
     "site_web",
     "date_labellisation",
     "sessions",
+    "session_debut",
+    "session_fin",
     "contact_email",
     "contact_telephone",
     "url_candidature",
@@ -163,6 +165,11 @@ INPUT_FIELDS: Final[tuple[str, ...]] = (
     "latitude",
     "longitude",
 )
+
+#: Input fields of a file with one session per row, instead of ``sessions``: each row gives
+#: one session, and the rows of one training are joined (:func:`geo.importer.import_table`).
+#: They are not in the template, whose ``sessions`` column holds them all.
+SESSION_ROW_FIELDS: Final[tuple[str, ...]] = ("session_debut", "session_fin")
 
 #: French names of fields, for messages.
 FIELD_LABELS: Final[dict[str, str]] = {
@@ -179,6 +186,8 @@ FIELD_LABELS: Final[dict[str, str]] = {
     "site_web": "Site web",
     "date_labellisation": "Date de labellisation",
     "sessions": "Sessions",
+    "session_debut": "Début de session",
+    "session_fin": "Fin de session",
     "contact_email": "Courriel de contact",
     "contact_telephone": "Téléphone de contact",
     "url_candidature": "Lien de candidature",

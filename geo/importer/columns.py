@@ -52,7 +52,7 @@ from geo.importer.values import (
     parse_site_web,
 )
 from geo.lheo.codes import HEURES_PAR_MOIS, duree_mois_depuis_heures
-from geo.schema import DUREE_MAX_MOIS, DUREE_MIN_MOIS, TypeStructure
+from geo.schema import DUREE_MAX_MOIS, DUREE_MIN_MOIS, SESSION_ROW_FIELDS, TypeStructure
 
 #: How each field's cell is read: a value, or :class:`ValueProblem` (the value is emptied).
 SOFT_PARSERS: Final = (
@@ -246,8 +246,12 @@ def clean_rows(table: Table, mapping: HeaderMapping) -> CleanRows:
     warning too (``tests/geo/test_import_columns.py`` checks this on random messy rows).
     """
     count = len(table.rows)
-    if "id" not in mapping.columns or count == 0:
-        return CleanRows([None] * count, {})  # a derived id comes with a warning
+    if (
+        "id" not in mapping.columns  # a derived id comes with a warning
+        or count == 0
+        or any(name in mapping.columns for name in SESSION_ROW_FIELDS)  # rows to join
+    ):
+        return CleanRows([None] * count, {})
     columns = _columns(table)
     dirty = np.zeros(count, dtype=bool)
     outcomes: dict[str, Sequence[object]] = {}

@@ -379,7 +379,9 @@ def _mapping_session(item: dict[object, object]) -> tuple[Session, list[str]]:
             sides.append(None)
             continue
         if not _DATE_TOKEN.fullmatch(token):
-            raise ValueProblem(f"date de session « {token} » illisible : attendu AAAA-MM-JJ")
+            raise ValueProblem(
+                f"date de session « {token} » illisible : attendu AAAA-MM-JJ ou JJ/MM/AAAA"
+            )
         found, note = _session_date(token, end)
         sides.append(found)
         if note:
@@ -396,6 +398,30 @@ def _session_items(value: Cell) -> Iterable[object]:
     if isinstance(value, date):
         return [parse_date(value)]
     return _split_cell(value, _SESSION_SEPARATOR)
+
+
+def sorted_sessions(sessions: Iterable[Session]) -> tuple[Session, ...]:
+    """Sessions sorted by start (unknown starts first), then by end."""
+    return tuple(sorted(sessions, key=lambda s: (s[0] is not None, s[0] or "", s[1] or "")))
+
+
+def parse_session_row(debut: Cell, fin: Cell) -> tuple[Session | None, list[str]]:
+    """Read the one session of a row's « début » and « fin » cells (a session per row).
+
+    Each cell is a date as :func:`parse_sessions` reads one (``05/01/2027``, ``2027-01-05``,
+    an Excel date…), or empty; ``None`` when both are empty or the session cannot be read
+    (then with a note).
+    """
+    sides: dict[object, object] = {
+        key: parse_date(cell) if isinstance(cell, date) else cell_text(cell).strip()
+        for key, cell in (("debut", debut), ("fin", fin))
+    }
+    if not any(sides.values()):
+        return None, []
+    try:
+        return _mapping_session(sides)
+    except ValueProblem as exc:
+        return None, [f"{exc} ; session ignorée"]
 
 
 def parse_sessions(value: Cell) -> tuple[tuple[Session, ...], list[str]]:
@@ -420,8 +446,7 @@ def parse_sessions(value: Cell) -> tuple[tuple[Session, ...], list[str]]:
             continue
         sessions.append(session)
         notes.extend(found_notes)
-    sessions.sort(key=lambda session: (session[0] is not None, session[0] or "", session[1] or ""))
-    return tuple(sessions), notes
+    return sorted_sessions(sessions), notes
 
 
 def prochaine_session(sessions: Sequence[Session], build_date: date) -> str | None:

@@ -159,6 +159,8 @@ class ImportResult:
     rows: list[ImportedRow] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     rows_read: int = 0
+    #: lines whose session went to the training of an earlier line (a session per row)
+    joined_lines: list[int] = field(default_factory=list)
     header_map: dict[str, int] = field(default_factory=dict)
     #: field → the header as written in the file, for messages of later stages
     column_names: dict[str, str] = field(default_factory=dict)

@@ -20,6 +20,7 @@ from geo.importer.columns import (
     derived_duree,
     hours_rule,
 )
+from geo.importer.details import parse_session_row, sorted_sessions
 from geo.importer.headers import (
     EXPECTED_FIELDS,
     FIELD_LABELS,
@@ -54,6 +55,7 @@ from geo.importer.values import (
     parse_coordinate,
 )
 from geo.schema import (
+    SESSION_ROW_FIELDS,
     TYPE_STRUCTURE_LABELS,
     Modalite,
     TypeStructure,
@@ -134,6 +136,12 @@ def validate_row(
             parsed[name], notes = list_parser(raw[name])
             for note in notes:
                 warn(name, note)
+    if any(name in mapping.columns for name in SESSION_ROW_FIELDS):
+        session, notes = parse_session_row(raw.get("session_debut"), raw.get("session_fin"))
+        for note in notes:
+            warn("session_debut" if "session_debut" in mapping.columns else "session_fin", note)
+        if session is not None:
+            parsed["sessions"] = sorted_sessions((*parsed.get("sessions", ()), session))  # type: ignore[misc]
     if parsed.get("duree_mois") is None and parsed.get("nombre_heures") is not None:
         parsed["duree_mois"], note = derived_duree(parsed["nombre_heures"])  # type: ignore[arg-type]
         warn("nombre_heures", note)
@@ -201,9 +209,7 @@ def validate_row(
         modalite=modalite if isinstance(modalite, Modalite) else None,
         site_web=parsed.get("site_web"),  # type: ignore[arg-type]
         date_labellisation=parsed.get("date_labellisation"),  # type: ignore[arg-type]
-        details=_details(parsed)
-        if any(name in mapping.columns for name in DETAIL_FIELDS)
-        else NO_DETAILS,
+        details=_details(parsed),
         latitude=coords.get("latitude"),
         longitude=coords.get("longitude"),
     )
@@ -272,6 +278,9 @@ def import_table(table: Table) -> ImportResult:
     result.issues.extend(header_issues)
     result.issues.extend(table.issues)
     refused = {i.ligne for i in table.issues if i.niveau is Level.REJET}
+    # A file with a session per row: the rows of one training are joined (_joined_sessions).
+    session_rows = any(name in mapping.columns for name in SESSION_ROW_FIELDS)
+    kept_at: dict[str, int] = {}  # with session_rows: id → index of its row in result.rows
     id_index = mapping.columns.get("id")
     id_column = table.headers[id_index] if id_index is not None else FIELD_LABELS["id"]
     # The API's own paths come first: a row written with one of them gets a suffix.
@@ -303,6 +312,25 @@ def import_table(table: Table) -> ImportResult:
             if line in refused:
                 continue
             row, issues = validate_row(line, cells, mapping, table.headers)
+        if row is not None and session_rows and row.id in kept_at:
+            joined = _joined_sessions(result.rows[kept_at[row.id]], row)
+            if joined is not None:
+                result.rows[kept_at[row.id]] = joined
+                result.joined_lines.append(line)
+                issues.append(
+                    Issue(
+                        line,
+                        row.id,
+                        table.headers[mapping.columns["session_debut"]]
+                        if "session_debut" in mapping.columns
+                        else table.headers[mapping.columns["session_fin"]],
+                        f"même formation que la ligne {first_seen[row.id]}, pour une autre "
+                        "session : session ajoutée à cette formation",
+                        Level.AVERTISSEMENT,
+                    )
+                )
+                result.issues.extend(issues)
+                continue
         if row is not None and row.id in first_seen:
             given = (
                 cell_text(cells[id_index]).strip()
@@ -329,6 +357,8 @@ def import_table(table: Table) -> ImportResult:
             )
             if written.strip() == row.id:
                 given_ids.add(row.id)
+            if session_rows:
+                kept_at[row.id] = len(result.rows)
             result.rows.append(row)
         result.issues.extend(issues)
     if result.rows_read == 0:
@@ -337,6 +367,21 @@ def import_table(table: Table) -> ImportResult:
             "le tableau est vide."
         )
     return result
+
+
+def _joined_sessions(first: ImportedRow, later: ImportedRow) -> ImportedRow | None:
+    """Give ``first`` the sessions of ``later`` too, when nothing else sets them apart.
+
+    Rows of a file with one session per row; ``None`` when they differ in anything but their
+    line and sessions.
+    """
+    if replace(first, ligne=0, details=replace(first.details, sessions=())) != replace(
+        later, ligne=0, details=replace(later.details, sessions=())
+    ):
+        return None
+    # the same session on two rows is one session: a repeated row adds none
+    sessions = sorted_sessions(dict.fromkeys((*first.details.sessions, *later.details.sessions)))
+    return replace(first, details=replace(first.details, sessions=sessions))
 
 
 def _with_unique_id(

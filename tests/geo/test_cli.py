@@ -221,6 +221,34 @@ def test_xlsx_input_end_to_end(tmp_path: Path, xlsx_bytes):
     assert [f["properties"]["code_insee"] for f in features] == ["01053", "42218"]
 
 
+def test_a_file_with_a_session_per_row_builds_one_training_each(tmp_path: Path):
+    path = tmp_path / "sessions.csv"
+    path.write_text(
+        "Id;Intitulé;Structure;Type;Code postal;Commune;Durée;Date de début;Date de fin\n"
+        "S1;Dev;Simplon;Asso;01000;Bourg-en-Bresse;6;05/01/2027;30/06/2027\n"
+        "S2;Data;Ville;Mairie;42000;Saint-Étienne;12;01/03/2027;\n"
+        "S1;Dev;Simplon;Asso;01000;Bourg-en-Bresse;6;06/09/2027;28/02/2028\n",
+        encoding="utf-8",
+    )
+    result = carte_gen("build", path)
+    assert result.returncode == 0, result.stderr
+    features = json.loads(path.with_suffix(".geojson").read_text(encoding="utf-8"))["features"]
+    sessions = {f["id"]: f["properties"]["sessions"] for f in features}
+    assert sessions == {
+        "S1": [
+            {"debut": "2027-01-05", "fin": "2027-06-30"},
+            {"debut": "2027-09-06", "fin": "2028-02-28"},
+        ],
+        "S2": [{"debut": "2027-03-01", "fin": None}],
+    }
+    assert "Lignes lues : 3" in result.stdout and "Placées : 2" in result.stdout
+    assert "Jointes à la formation d'une ligne précédente (une session par ligne) : 1" in (
+        result.stdout
+    )
+    (joined,) = [r for r in read_report(path.with_suffix(".rejets.csv")) if r["Ligne"] == "4"]
+    assert joined["Niveau"] == "avertissement" and "la ligne 2" in joined["Motif"]
+
+
 def test_builds_are_reproducible_with_source_date_epoch(tmp_path: Path):
     first, second = tmp_path / "a.geojson", tmp_path / "b.geojson"
     for output in (first, second):
