@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from geo.geodesy import distance_km
 from geo.text import commune_key
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ _GAP: Final = r"[\s,;/\-–—()]*"
 _NAME_THEN_CODE: Final = re.compile(rf"(?P<nom>.*?\D){_GAP}\(?\s*{_CODE}\s*\)?\s*", re.DOTALL)
 _CODE_THEN_NAME: Final = re.compile(rf"\(?\s*{_CODE}\s*\)?{_GAP}(?P<nom>[^\d\s].*)", re.DOTALL)
 _SPACES: Final = re.compile(r"\s+")
+#: How far from a search point the centre of the commune naming it may lie: beyond, the point
+#: is at sea or abroad (or in one of the few communes wider than that) and has no name.
+POSITION_MAX_KM: Final = 20.0
 #: Separators left at either end of a name once its code is taken away.
 _NAME_EDGES: Final = " ,;/-–—()"
 
@@ -105,3 +109,16 @@ def find_communes(
         query = CommuneQuery(_SPACES.sub(" ", text).strip(), "")
         found = _search(gazetteer, query, limit)
     return query, found
+
+
+def commune_near(gazetteer: Gazetteer, lon: float, lat: float) -> Commune | None:
+    """Name a search point: the commune whose centre is nearest (a city for its arrondissements).
+
+    ``None`` when that centre lies more than :data:`POSITION_MAX_KM` away.
+
+    :raises ValueError: non-finite coordinates.
+    """
+    commune = gazetteer.nearest(lon, lat)
+    if distance_km(lon, lat, commune.lon, commune.lat) > POSITION_MAX_KM:
+        return None
+    return gazetteer.city_of(commune)

@@ -135,6 +135,7 @@ def client_config(
         "donnees_url": donnees_url,
         "api_url": "/api/formations",
         "communes_url": "/api/communes",
+        "commune_position_url": "/api/communes/position",
         "embed_url": "/embed",
         "page_url": "/",
         "resize_script_url": "/static/embed-resize.js",

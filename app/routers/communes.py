@@ -1,4 +1,8 @@
-"""``/api/communes``: the communes a typed text means, for the « near me » search."""
+"""``/api/communes``: the communes a typed text means, and the commune a point is near.
+
+Both serve the « near me » search: the first finds the commune a visitor types, the second
+names a search point that a shared address holds only as coordinates.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,13 @@ from app.policy import public_data
 from app.responses import json_answer
 from app.routers.api import ERRORS, error_doc
 from app.settings import Settings
-from geo.commune_query import find_communes, is_named, postcode_for
+from geo.commune_query import (
+    POSITION_MAX_KM,
+    commune_near,
+    find_communes,
+    is_named,
+    postcode_for,
+)
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -23,8 +33,8 @@ router = APIRouter(prefix="/api", tags=["api"])
 COMMUNE_QUERY_PATTERN: Final = r"^\s*\S[\s\S]*\S\s*$"
 
 
-class CommuneAnswer(BaseModel):
-    """A commune found by the autocomplete."""
+class CommunePlace(BaseModel):
+    """A commune: its name, codes and centre."""
 
     nom: str
     code_postal: str | None
@@ -33,6 +43,11 @@ class CommuneAnswer(BaseModel):
     departement_nom: str
     lon: float
     lat: float
+
+
+class CommuneAnswer(CommunePlace):
+    """A commune found by the autocomplete."""
+
     nom_exact: bool = Field(
         description="Le nom tapé est exactement celui de cette commune (aux accents, à la casse "
         "et aux traits d'union près) : quand une seule commune le porte, elle peut être prise "
@@ -73,16 +88,50 @@ def communes(
         raise InvalidParameter("q", "tapez au moins 2 caractères")
     query, found = find_communes(gazetteer, q, limit)
     answer = [
-        {
-            "nom": commune.nom,
-            "code_postal": postcode_for(commune, query.code),
-            "code_insee": commune.code_insee,
-            "departement": commune.departement,
-            "departement_nom": commune.departement_nom,
-            "lon": commune.lon,
-            "lat": commune.lat,
-            "nom_exact": is_named(commune, query.nom),
-        }
+        {**_place(commune, query.code), "nom_exact": is_named(commune, query.nom)}
         for commune in found
     ]
     return json_answer(request, answer, public_data(settings.cache_max_age_s))
+
+
+@router.get(
+    "/communes/position",
+    summary="Commune d'un point",
+    description="La commune dont le centre est le plus proche du point (une ville plutôt que "
+    f"ses arrondissements), s'il est à moins de {POSITION_MAX_KM:g} km ; sinon une liste vide "
+    "(en mer, hors de France). Sert à nommer le point d'une recherche « près de… ».",
+    response_model=list[CommunePlace],
+    responses={503: error_doc("Communes indisponibles."), **ERRORS},
+)
+def commune_position(
+    request: Request,
+    gazetteer: Annotated[Any, Depends(get_gazetteer)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    lat: Annotated[
+        float,
+        Query(ge=-90, le=90, allow_inf_nan=False, description="Latitude WGS84.", examples=[45.76]),
+    ],
+    lon: Annotated[
+        float,
+        Query(
+            ge=-180, le=180, allow_inf_nan=False, description="Longitude WGS84.", examples=[4.84]
+        ),
+    ],
+) -> Response:
+    """Name a point: the commune whose centre is nearest, within POSITION_MAX_KM."""
+    commune = commune_near(gazetteer, lon, lat)
+    answer = [] if commune is None else [_place(commune, "")]
+    return json_answer(request, answer, public_data(settings.cache_max_age_s))
+
+
+def _place(commune: Any, code: str) -> dict[str, Any]:
+    """Write a commune as the API answers it (:class:`CommunePlace`); postcode: ``code``'s."""
+    return {
+        "nom": commune.nom,
+        "code_postal": postcode_for(commune, code),
+        "code_insee": commune.code_insee,
+        "departement": commune.departement,
+        "departement_nom": commune.departement_nom,
+        "lon": commune.lon,
+        "lat": commune.lat,
+    }

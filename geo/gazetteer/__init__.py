@@ -9,6 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -282,6 +283,18 @@ class Gazetteer(_NameIndex, _Places):
         return inner.code_insee == outer.code_insee or inner in self._children.get(
             outer.code_insee, ()
         )
+
+    def city_of(self, commune: Commune) -> Commune:
+        """Return the city of a municipal arrondissement (Paris, Lyon, Marseille), else itself."""
+        return self._city_of_arrondissement.get(commune.code_insee, commune)
+
+    @cached_property
+    def _city_of_arrondissement(self) -> dict[str, Commune]:
+        return {
+            child.code_insee: self._by_code[parent]
+            for parent, children in self._children.items()
+            for child in children
+        }
 
     def locality(
         self, commune: Commune, nom: str | None = None, code_insee: str | None = None

@@ -105,6 +105,7 @@ class Application {
     this.filtres = lireFiltres(window.location.search, this.config.regles).filtres;
     this.rechercheCachee = this.config.mode === 'embed' && this.filtres.q !== '';
     this.ecrireFormulaire(this.filtres);
+    this.nommerPosition();
     this.afficherMessage('Chargement des formations…');
     fetch(this.config.donnees_url, { credentials: 'same-origin' })
       .then((reponse) => {

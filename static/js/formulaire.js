@@ -190,7 +190,8 @@ export const formulaire = {
     return d;
   },
 
-  /** The search point in words: the commune chosen, « votre position », or its coordinates. */
+  /** The search point in words: the commune chosen or named (`nommerPosition`), « votre
+   * position », or its coordinates. */
   nomPosition(f) {
     return this.positionLibelle || ('la position ' + formatKm.format(f.lat) + ', ' + formatKm.format(f.lon));
   },

@@ -54,6 +54,25 @@ export const presDeMoi = {
     this.relierPropositionCommune();
   },
 
+  /** A search point the page's address holds only as coordinates (a shared or reloaded page)
+   * is named after its commune, from our gazetteer (/api/communes/position), if it has one. */
+  nommerPosition() {
+    const { lat, lon } = this.filtres;
+    if (lat === null || this.positionLibelle) { return; }
+    const url = this.config.commune_position_url + '?' +
+      new URLSearchParams({ lat: String(lat), lon: String(lon) }).toString();
+    fetch(url, { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.json() : []))
+      .catch(() => [])
+      .then((communes) => {
+        const f = this.filtres;
+        if (!Array.isArray(communes) || communes.length !== 1 || typeof communes[0].nom !== 'string') { return; }
+        if (f.lat !== lat || f.lon !== lon || this.positionLibelle) { return; } // moved since
+        this.positionLibelle = communes[0].nom;
+        this.ecrireFormulaire(f);
+      });
+  },
+
   /** Search around (`lat`, `lon`), rounded to `decimales`, named `libelle`. */
   fixerPosition(lat, lon, libelle, decimales) {
     const rayon = $('f-rayon').value;

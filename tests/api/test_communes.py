@@ -56,3 +56,48 @@ def test_a_text_the_documented_pattern_accepts_is_never_refused(
 
 def test_two_spaces_are_not_a_search(client: TestClient) -> None:
     assert client.get("/api/communes", params={"q": "  "}).status_code == 400
+
+
+# ------------------------------------------------------------------ /api/communes/position
+
+
+def test_a_point_is_named_by_its_commune(client: TestClient) -> None:
+    answer = client.get("/api/communes/position", params={"lat": 45.76, "lon": 4.84}).json()
+    assert [(c["nom"], c["code_insee"], c["departement"]) for c in answer] == [
+        ("Lyon", "69123", "69")
+    ]
+    assert set(answer[0]) == {
+        "nom",
+        "code_postal",
+        "code_insee",
+        "departement",
+        "departement_nom",
+        "lon",
+        "lat",
+    }
+
+
+def test_the_centre_of_a_commune_the_autocomplete_gives_names_it_back(client: TestClient) -> None:
+    """What « près de moi » does after a reload: the address holds the commune's centre."""
+    for typed in ("Roubaix 59100", "Saint-Denis (974)", "Lyon", "Ajaccio"):
+        (chosen,) = client.get("/api/communes", params={"q": typed, "limit": 1}).json()
+        position = {"lat": round(chosen["lat"], 5), "lon": round(chosen["lon"], 5)}
+        (named,) = client.get("/api/communes/position", params=position).json()
+        assert named["code_insee"] == chosen["code_insee"], typed
+
+
+def test_a_point_at_sea_has_no_name(client: TestClient) -> None:
+    assert client.get("/api/communes/position", params={"lat": 46, "lon": -8}).json() == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"lat": 91, "lon": 0}, {"lat": 0, "lon": -181}, {"lat": "nan", "lon": 0}, {"lat": 45}],
+)
+def test_a_point_outside_wgs84_or_incomplete_is_refused_in_french(
+    client: TestClient, params: dict
+) -> None:
+    answer = client.get("/api/communes/position", params=params)
+    assert answer.status_code == 422
+    (problem,) = answer.json()["detail"]
+    assert problem["parametre"] in ("lat", "lon") and problem["message"]

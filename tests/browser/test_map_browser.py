@@ -442,9 +442,7 @@ def test_around_me_uses_the_browser_position(open_page, server, helpers):
     assert params["rayon_km"] == ["20"]  # the radius chosen in the form by default
     count = expect_consistent(page, server, helpers, query_of(page))
     assert count > 0
-    assert page.inner_text("#position-active").startswith(
-        "Autour de votre position (à 1 km près)"
-    )
+    assert page.inner_text("#position-active").startswith("Autour de votre position (à 1 km près)")
     assert page.inner_text("#statut-position") == ""
     distances = page.eval_on_selector_all(
         "#liste-formations .distance", "els => els.map(e => e.textContent)"
@@ -452,6 +450,28 @@ def test_around_me_uses_the_browser_position(open_page, server, helpers):
     assert len(distances) == min(count, 50)
     page.click("#oublier-position")
     expect_consistent(page, server, helpers, "")
+    assert watched.errors == []
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("lat=45.76&lon=4.84&rayon_km=20", "Autour de Lyon, dans un rayon de 20 km"),
+        ("lat=46&lon=-8", "Autour de la position 46, -8, sans limite de distance"),  # at sea
+    ],
+)
+def test_a_shared_search_point_is_named_after_its_commune(open_page, server, helpers, query, named):
+    """A reloaded or shared address holds coordinates only: the page names their commune."""
+    watched = open_page()
+    page = watched.page
+    page.goto(server.url + "/?" + query)
+    helpers.wait_ready(page)
+    page.wait_for_function(
+        "t => document.getElementById('position-active').textContent === t", arg=named
+    )
+    summary = page.inner_text("#resume-filtres")
+    assert named.replace("Autour de", "près de").split(",")[0] in summary
+    assert query_of(page) == query  # naming it changes no search
     assert watched.errors == []
 
 

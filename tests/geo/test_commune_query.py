@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.commune_query import CommuneQuery, find_communes, is_named, parse_commune_query
+from geo.commune_query import (
+    POSITION_MAX_KM,
+    CommuneQuery,
+    commune_near,
+    find_communes,
+    is_named,
+    parse_commune_query,
+)
+from geo.geodesy import distance_km
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzéèêëàâîïôûüçœÉÈÎÔŒ"
 #: Commune-like names: words of letters joined by spaces, hyphens or apostrophes.
@@ -113,3 +121,54 @@ def test_an_ambiguous_name_gives_several_communes_of_that_name(gazetteer) -> Non
 
 def test_a_name_and_a_code_that_disagree_find_nothing(gazetteer) -> None:
     assert find_communes(gazetteer, "Roubaix 69000", 10)[1] == []
+
+
+# --------------------------------------------------------------------------- a point's name
+
+
+def test_a_search_point_is_named_by_its_commune_and_a_city_for_its_arrondissements(gazetteer):
+    lyon = commune_near(gazetteer, 4.835659, 45.764043)  # Lyon 2e: named Lyon
+    assert lyon is not None and (lyon.nom, lyon.code_insee) == ("Lyon", "69123")
+    paris = commune_near(gazetteer, 2.38, 48.86)
+    assert paris is not None and paris.code_insee == "75056"
+    # a browser position rounded to about a kilometre (static/js/pres-de-moi.js)
+    villeurbanne = commune_near(gazetteer, 4.88, 45.77)
+    assert villeurbanne is not None and villeurbanne.nom == "Villeurbanne"
+    reunion = commune_near(gazetteer, 55.45, -20.88)
+    assert reunion is not None and reunion.departement == "974"
+
+
+def test_a_point_at_sea_has_no_commune(gazetteer):
+    assert commune_near(gazetteer, -8.0, 46.0) is None  # Bay of Biscay
+    assert commune_near(gazetteer, 0.0, 0.0) is None
+
+
+def test_every_commune_s_own_centre_names_it(gazetteer):
+    """A commune chosen in « près de moi » keeps its name after a reload (5 decimals)."""
+    wrong = []
+    for commune in gazetteer:
+        if commune.type == "arrondissement_municipal":
+            continue
+        found = commune_near(gazetteer, round(commune.lon, 5), round(commune.lat, 5))
+        same_place = found is not None and (
+            distance_km(found.lon, found.lat, commune.lon, commune.lat) < 0.01
+        )
+        if found is None or (found.code_insee != commune.code_insee and not same_place):
+            wrong.append(commune.code_insee)
+    assert wrong == []
+
+
+@given(st.floats(-7, 10), st.floats(40, 52))
+def test_a_point_is_named_by_the_nearest_centre_within_the_limit(
+    small_gazetteer, lon: float, lat: float
+) -> None:
+    """On a small gazetteer: the nearest centre (a city's arrondissements standing for it)."""
+    city_of = small_gazetteer.city_of
+    cities = {city_of(c) for c in small_gazetteer if city_of(c) is not c}
+    centres = [c for c in small_gazetteer if c not in cities]
+    nearest = min(centres, key=lambda c: distance_km(lon, lat, c.lon, c.lat))
+    found = commune_near(small_gazetteer, lon, lat)
+    if distance_km(lon, lat, nearest.lon, nearest.lat) > POSITION_MAX_KM:
+        assert found is None
+    else:
+        assert found == city_of(nearest)
