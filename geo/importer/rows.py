@@ -136,10 +136,10 @@ def validate_row(
             parsed[name], notes = list_parser(raw[name])
             for note in notes:
                 warn(name, note)
-    if any(name in mapping.columns for name in SESSION_ROW_FIELDS):
+    if (session_field := _session_field(mapping)) is not None:
         session, notes = parse_session_row(raw.get("session_debut"), raw.get("session_fin"))
         for note in notes:
-            warn("session_debut" if "session_debut" in mapping.columns else "session_fin", note)
+            warn(session_field, note)
         if session is not None:
             parsed["sessions"] = sorted_sessions((*parsed.get("sessions", ()), session))  # type: ignore[misc]
     if parsed.get("duree_mois") is None and parsed.get("nombre_heures") is not None:
@@ -279,8 +279,8 @@ def import_table(table: Table) -> ImportResult:
     result.issues.extend(table.issues)
     refused = {i.ligne for i in table.issues if i.niveau is Level.REJET}
     # A file with a session per row: the rows of one training are joined (_joined_sessions).
-    session_rows = any(name in mapping.columns for name in SESSION_ROW_FIELDS)
-    kept_at: dict[str, int] = {}  # with session_rows: id → index of its row in result.rows
+    session_field = _session_field(mapping)
+    kept_at: dict[str, int] = {}  # with a session_field: id → index of its row in result.rows
     id_index = mapping.columns.get("id")
     id_column = table.headers[id_index] if id_index is not None else FIELD_LABELS["id"]
     # The API's own paths come first: a row written with one of them gets a suffix.
@@ -312,7 +312,7 @@ def import_table(table: Table) -> ImportResult:
             if line in refused:
                 continue
             row, issues = validate_row(line, cells, mapping, table.headers)
-        if row is not None and session_rows and row.id in kept_at:
+        if row is not None and session_field is not None and row.id in kept_at:
             joined = _joined_sessions(result.rows[kept_at[row.id]], row)
             if joined is not None:
                 result.rows[kept_at[row.id]] = joined
@@ -321,9 +321,7 @@ def import_table(table: Table) -> ImportResult:
                     Issue(
                         line,
                         row.id,
-                        table.headers[mapping.columns["session_debut"]]
-                        if "session_debut" in mapping.columns
-                        else table.headers[mapping.columns["session_fin"]],
+                        table.headers[mapping.columns[session_field]],
                         f"même formation que la ligne {first_seen[row.id]}, pour une autre "
                         "session : session ajoutée à cette formation",
                         Level.AVERTISSEMENT,
@@ -357,7 +355,7 @@ def import_table(table: Table) -> ImportResult:
             )
             if written.strip() == row.id:
                 given_ids.add(row.id)
-            if session_rows:
+            if session_field is not None:
                 kept_at[row.id] = len(result.rows)
             result.rows.append(row)
         result.issues.extend(issues)
@@ -367,6 +365,11 @@ def import_table(table: Table) -> ImportResult:
             "le tableau est vide."
         )
     return result
+
+
+def _session_field(mapping: HeaderMapping) -> str | None:
+    """Name the first field of a session per row with a column in the file (``None``: none)."""
+    return next((name for name in SESSION_ROW_FIELDS if name in mapping.columns), None)
 
 
 def _joined_sessions(first: ImportedRow, later: ImportedRow) -> ImportedRow | None:
