@@ -105,13 +105,14 @@ class Application {
     this.filtres = lireFiltres(window.location.search, this.config.regles).filtres;
     this.rechercheCachee = this.config.mode === 'embed' && this.filtres.q !== '';
     this.ecrireFormulaire(this.filtres);
-    this.nommerPosition();
+    const nommee = this.nommerPosition();
     this.afficherMessage('Chargement des formations…');
     fetch(this.config.donnees_url, { credentials: 'same-origin' })
       .then((reponse) => {
         if (!reponse.ok) { throw new Error('HTTP ' + reponse.status); }
         return reponse.json();
       })
+      .then((donnees) => nommee.then(() => donnees))
       .then((donnees) => {
         this.charger(donnees);
         mesurer('carte-gen:donnees', t0);

@@ -173,6 +173,10 @@ export const marqueurs = {
   },
 
   ajusterVue(resultats, f) {
+    // The map's size as it is now: Leaflet keeps the last one it measured, and the panel (the
+    // filters just unfolded on a phone) may have resized the map since, before the observer
+    // of its size has told it (carte.js); a fit on the old size leaves part of it out of view.
+    this.carte.invalidateSize({ pan: false });
     // Within a radius, the view is its circle: it holds every result, and the empty ones too.
     const zoneRecherche = this.bornesZone(f);
     if (zoneRecherche) {

@@ -25,6 +25,9 @@ export const DECIMALES_NAVIGATEUR = 2;
 /** How the page names the browser's position, rounded to DECIMALES_NAVIGATEUR. */
 export const VOTRE_POSITION = 'votre position (à 1 km près)';
 
+/** How long the first results may wait for the name of a shared search point (ms). */
+const ATTENTE_NOM_POSITION_MS = 3000;
+
 /** `valeur` rounded to `decimales` decimals. */
 export function arrondi(valeur, decimales) {
   const facteur = 10 ** decimales;
@@ -55,13 +58,18 @@ export const presDeMoi = {
   },
 
   /** A search point the page's address holds only as coordinates (a shared or reloaded page)
-   * is named after its commune, from our gazetteer (/api/communes/position), if it has one. */
+   * is named after its commune, from our gazetteer (/api/communes/position), if it has one.
+   * The promise settles (never fails) once it is named or cannot be, within
+   * ATTENTE_NOM_POSITION_MS: the page shows its first results after, so that the name does
+   * not change the panel's height, and the map's on phones, once the view is set. */
   nommerPosition() {
     const { lat, lon } = this.filtres;
-    if (lat === null || this.positionLibelle) { return; }
+    if (lat === null || this.positionLibelle) { return Promise.resolve(); }
     const url = this.config.commune_position_url + '?' +
       new URLSearchParams({ lat: String(lat), lon: String(lon) }).toString();
-    fetch(url, { credentials: 'same-origin' })
+    const options = { credentials: 'same-origin' };
+    if (AbortSignal.timeout) { options.signal = AbortSignal.timeout(ATTENTE_NOM_POSITION_MS); }
+    return fetch(url, options)
       .then((r) => (r.ok ? r.json() : []))
       .catch(() => [])
       .then((communes) => {
@@ -69,7 +77,6 @@ export const presDeMoi = {
         if (!Array.isArray(communes) || communes.length !== 1 || typeof communes[0].nom !== 'string') { return; }
         if (f.lat !== lat || f.lon !== lon || this.positionLibelle) { return; } // moved since
         this.positionLibelle = communes[0].nom;
-        this.ecrireFormulaire(f);
       });
   },
 

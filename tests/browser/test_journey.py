@@ -300,6 +300,31 @@ def test_the_centre_and_radius_are_drawn_and_the_view_fits_them(open_page, serve
     assert map_state(page)["drawn"] == 0
 
 
+def test_a_view_fitted_as_the_filters_unfold_on_a_phone_holds_the_circle(
+    open_page, server, helpers
+):
+    """The fit measures the map as it is, not as Leaflet last saw it (before the unfolding)."""
+    commune = roubaix(server)
+    page = open_page(**PHONE).page
+    page.goto(f"{server.url}/?lat={commune['lat']}&lon={commune['lon']}&rayon_km=20")
+    helpers.wait_ready(page)
+    assert not page.locator("#filtres").is_visible()  # folded on phones
+    # unfold and choose in one task: the map's size observer has not run yet
+    page.evaluate(
+        """() => {
+            document.querySelector('#bloc-filtres > summary').click();
+            const rayon = document.getElementById('f-rayon');
+            rayon.value = '50';
+            rayon.dispatchEvent(new Event('change', { bubbles: true }));
+        }"""
+    )
+    page.wait_for_function("() => window.carteGen.application.cercle.getRadius() === 50000")
+    # two frames: the size observer has told the map its new size
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    state = map_state(page)
+    assert inside(state["circle"]["b"], state["bounds"])
+
+
 @SIZES
 def test_the_summary_states_every_active_filter_in_words(open_page, server, helpers, size):
     filtres = server.get_json("/api/filtres")["filtres"]
