@@ -15,11 +15,13 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Final
+from xml.etree import ElementTree
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from app.assets import AssetStore
 from app.bundle import page_scripts
@@ -125,17 +127,55 @@ def security_headers(settings: Settings, hashes: Sequence[str]) -> dict[str, str
 
 
 def icon_sources(static_path: Path) -> dict[str, str]:
-    """Each structure type's icon as a ``data:`` URL, for the legend and the markers alike.
+    """Each structure type's icon as a ``data:`` URL, for the markers and the list.
 
     A few hundred bytes each: in the page, they cost no request, drawn with the first markers.
     """
     return {
         key: "data:image/svg+xml;base64,"
-        + base64.b64encode(
-            (static_path / url.removeprefix(f"{STATIC_PREFIX}/")).read_bytes()
-        ).decode()
+        + base64.b64encode(_icon_file(static_path, url).read_bytes()).decode()
         for key, url in ICONES_TYPE_STRUCTURE.items()
     }
+
+
+def legend_icons(static_path: Path) -> dict[str, Markup]:
+    """Each structure type's icon as inline SVG at the legend's size, hidden from screen readers.
+
+    An ``<img>`` of an SVG is a document of its own, parsed while the page's body is: six of
+    them held the map's script back by a rendering frame. Inline, they are a few elements of
+    the page's (drawn from the same files as the markers' icons).
+    """
+    return {
+        key: _inline_svg(_icon_file(static_path, url)) for key, url in ICONES_TYPE_STRUCTURE.items()
+    }
+
+
+def _icon_file(static_path: Path, url: str) -> Path:
+    """Return the file behind one of our ``/static`` icon URLs."""
+    return static_path / url.removeprefix(f"{STATIC_PREFIX}/")
+
+
+SVG_NS: Final = "http://www.w3.org/2000/svg"
+#: The legend's icons: half the markers' size (``static/icones`` draws them 30 × 40).
+LEGENDE_ICONE_PX: Final = (15, 20)
+
+
+def _inline_svg(path: Path) -> Markup:
+    """Return one of our SVG files as an ``<svg>`` element of an HTML page, legend-sized.
+
+    The HTML parser puts ``<svg>`` and its children in the SVG namespace: the tags lose theirs.
+    """
+    root = ElementTree.fromstring(path.read_bytes())
+    if root.tag != f"{{{SVG_NS}}}svg":
+        raise ValueError(f"{path} is not an SVG image")
+    for element in root.iter():
+        element.tag = element.tag.removeprefix(f"{{{SVG_NS}}}")
+        element.text = element.tail = None
+    width, height = LEGENDE_ICONE_PX
+    root.attrib.update(
+        {"width": str(width), "height": str(height), "aria-hidden": "true", "focusable": "false"}
+    )
+    return Markup(ElementTree.tostring(root, encoding="unicode"))
 
 
 def dataset_first_markers(dataset: Dataset) -> dict[str, list[list[Any]]] | None:
@@ -186,6 +226,7 @@ def render_page(
         url_publique=str(settings.public_url) if settings.public_url else None,
     )
     icones = icon_sources(settings.static_path)
+    legende = legend_icons(settings.static_path)
     carte = render_map(
         build_map(
             settings.basemap,
@@ -200,7 +241,7 @@ def render_page(
         "donnees_url": donnees_url,
         "demo": bool(dataset.metadata.get("demo")),
         "modalites": [(str(k), v) for k, v in MODALITE_LABELS.items()],
-        "types": [(str(k), v, icones[str(k)]) for k, v in TYPE_STRUCTURE_LABELS.items()],
+        "types": [(str(k), v, legende[str(k)]) for k, v in TYPE_STRUCTURE_LABELS.items()],
         "rayons": RAYONS_KM,
         "media_telephone": MEDIA_TELEPHONE,
         "niveaux": [(str(k), v) for k, v in NIVEAU_LABELS.items()],

@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +18,9 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Basemap, Settings
 from bench.synthetic import write_synthetic
+from geo.schema import TYPE_STRUCTURE_LABELS
 
+STATIC = Path(__file__).resolve().parents[2] / "static"
 CDN_HINTS = ("cdn", "jsdelivr", "unpkg", "jquery", "bootstrap", "fontawesome", "googleapis")
 
 
@@ -235,3 +238,34 @@ def test_what_the_style_sheets_name_is_served(client: TestClient) -> None:
         assert "/vendor/leaflet/images/marker-icon.png" in named
     for ref in named:
         assert client.get(ref).status_code == 200, ref
+
+
+@pytest.mark.parametrize("path", ["/", "/embed"])
+def test_the_data_is_asked_for_after_what_the_first_markers_wait_for(
+    client: TestClient, path: str
+) -> None:
+    head = client.get(path).text.split("</head>", 1)[0]
+    links = re.findall(r'<(?:script|link)\b[^>]*?(?:src|href)="([^"]+)"', head)
+    assert links[-1].startswith("/carte/donnees.json?v="), links
+    assert len(links) > 1
+
+
+@pytest.mark.parametrize("path", ["/", "/embed"])
+def test_the_legend_draws_each_structure_type_with_its_marker_icon_inline(
+    client: TestClient, path: str
+) -> None:
+    html = client.get(path).text
+    legend = html[html.index('<details class="legende"') :]
+    legend = legend[: legend.index("</details>")]
+    assert "<img" not in legend  # an SVG image is a document parsed with the page's body
+    items = re.findall(r"<li>(<svg\b.*?</svg>) ([^<]+)</li>", legend, re.DOTALL)
+    assert [label for _, label in items] == list(TYPE_STRUCTURE_LABELS.values())
+    svg = "{http://www.w3.org/2000/svg}"
+    for (drawn, _), kind in zip(items, TYPE_STRUCTURE_LABELS, strict=True):
+        inline = ElementTree.fromstring(drawn)
+        assert inline.attrib["aria-hidden"] == "true"
+        assert (inline.attrib["width"], inline.attrib["height"]) == ("15", "20")
+        icon = ElementTree.parse(STATIC / "icones" / f"{kind}.svg").getroot()
+        assert inline.attrib["viewBox"] == icon.attrib["viewBox"]
+        shapes = [(e.tag, e.attrib) for e in inline.iter()][1:]
+        assert shapes == [(e.tag.removeprefix(svg), e.attrib) for e in icon.iter()][1:]
