@@ -3,8 +3,9 @@
 For each size it starts uvicorn on a loopback port (``bench/map_server.py``: Carte GEN's app,
 which also serves a Folium ``FastMarkerCluster`` page built from the same trainings, with its
 Leaflet and Leaflet.markercluster from ``node_modules``), then opens, in turn and
-``--rounds`` times each (interleaved, so that both see the same machine load), ``/`` and the
-Folium page, each in a fresh browser context (cold cache), and prints the medians of:
+``--rounds`` times each (interleaved, so that both see the same machine load, and each first
+in turn, so that none always follows the same one), ``/``, the Folium page and the floor,
+each in a fresh browser context (cold cache), and prints the medians of:
 
 - bytes transferred, compressed (sum of the network's ``encodedDataLength``, tiles excluded);
 - time from navigation start until the first markers are in the page: the first
@@ -68,7 +69,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -328,6 +329,19 @@ def measure_folium(
     }
 
 
+#: The pages of a round: Carte GEN's, Folium's FastMarkerCluster, the floor.
+PAGES: Final = ("carte", "folium", "plancher")
+
+
+def load(page: str, browser: Any, base_url: str, index: int, route_all: bool) -> dict[str, float]:
+    """Load a page of :data:`PAGES` cold and return its figures (Carte GEN's first also filters)."""
+    if page == "carte":
+        return measure(browser, base_url, index == 0, route_all=route_all)
+    return measure_folium(
+        browser, base_url, route_all, FOLIUM_PATH if page == "folium" else PLANCHER_PATH
+    )
+
+
 #: Fetch (no cache) and take the map data in a loaded page: the columns of ``/carte/donnees.json``
 #: decoded by the page, or plain rows given their places as the page did when it received them.
 PRENDRE = """async ([url, colonnes]) => {
@@ -461,9 +475,8 @@ def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
             write_floor_page(folium_dir)
             server = BenchServer(data, work, folium_dir)
             server.wait_ready(need_data=True)
-            carte: list[dict[str, float]] = []
-            fast: list[dict[str, float]] = []
-            floor: list[dict[str, float]] = []
+            loads: dict[str, list[dict[str, float]]] = {page: [] for page in PAGES}
+            carte, fast, floor = (loads[page] for page in PAGES)
             try:
                 prepared = time_preparation(data)
                 started = time.perf_counter()
@@ -474,9 +487,10 @@ def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
                     answer.read()
                 warm_up_ms = (time.perf_counter() - started) * 1000
                 for index in range(args.rounds):
-                    carte.append(measure(browser, server.url, index == 0, route_all=args.route_all))
-                    fast.append(measure_folium(browser, server.url, route_all=args.route_all))
-                    floor.append(measure_folium(browser, server.url, args.route_all, PLANCHER_PATH))
+                    # each page first in turn: none always follows the same one
+                    for turn in range(len(PAGES)):
+                        page = PAGES[(index + turn) % len(PAGES)]
+                        loads[page].append(load(page, browser, server.url, index, args.route_all))
                 formats = compare_formats(browser, server.url, 5) if args.formats else None
             finally:
                 server.stop()
