@@ -66,7 +66,7 @@ elif fmt == "lheo":
     write_lheo_export(features, out)
 else:
     colonnes = Colonnes.CODES if fmt == "csv-codes" else Colonnes.LIBELLES
-    rows = ExportRows(export_columns(), ((f, None) for f in features), len(heads))
+    rows = ExportRows(export_columns(False), ((f, None) for f in features), len(heads))
     (write_xlsx if fmt == "xlsx" else write_csv)(rows, colonnes, out)
 body = out.getvalue()
 seconds = time.process_time() - start
@@ -80,8 +80,10 @@ print(json.dumps({{"seconds": seconds, "bytes": len(body), "growth": peak - befo
 def run(fmt: str, path: Path) -> dict[str, float]:
     code = CHILD.format(root=str(ROOT), path=str(path), fmt=fmt)
     answer = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT
     )
+    if answer.returncode != 0:
+        raise SystemExit(f"building the {fmt} file failed:\n{answer.stderr}")
     result: dict[str, float] = json.loads(answer.stdout.strip().splitlines()[-1])
     return result
 
