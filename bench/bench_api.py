@@ -353,7 +353,7 @@ def filtered_queries(big_url: str, rng: random.Random) -> tuple[list[str], list[
         for w in (3, 6, 12)
     ]
     rng.shuffle(combos)
-    points = httpx.get(big_url + "/api/formations?limit=3000&offset=5000").json()
+    points = httpx.get(big_url + "/api/formations?limit=3000").json()
     coords = [f["geometry"]["coordinates"] for f in points["features"]]
     near = [
         f"/api/formations?lat={lat + rng.uniform(-0.01, 0.01):.5f}"

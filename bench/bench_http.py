@@ -1,7 +1,8 @@
 """Carte GEN's own request path against the Python floor, side by side in one run.
 
-For the cached demo-sized collection (``/api/formations``), a vendored asset (Leaflet's
-``leaflet.js`` at its hashed URL) and the map page (``/``), it loads with ``wrk`` (32
+For the cached demo-sized collection (``/api/formations``), an asset (Leaflet at its hashed
+URL: ``dist/scripts.js``, where it is joined with the map's other scripts, or ``leaflet.js``
+when the joined file is stale) and the map page (``/``), it loads with ``wrk`` (32
 connections, ``Accept-Encoding: gzip``) in turn:
 
 * Carte GEN (``uvicorn app.main:create_app --factory``), and
@@ -124,11 +125,14 @@ def main() -> int:
         carte, carte_url = start("app.main:create_app", env, work / "carte.log")
         processes.append(carte)
         page = httpx.get(f"{carte_url}/").text
-        leaflet = re.search(r'src="(/vendor/leaflet/[0-9a-f]+/leaflet\.js)"', page)
-        assert leaflet is not None, "no hashed leaflet.js in the page"
+        # Leaflet joined with the map's other classic scripts (app/bundle.py), or alone
+        leaflet = re.search(
+            r'src="(/(?:vendor/leaflet/[0-9a-f]+/leaflet|static/[0-9a-f]+/dist/scripts)\.js)"', page
+        )
+        assert leaflet is not None, "no hashed leaflet.js (alone or joined) in the page"
         paths = {
             "cached collection /api/formations": "/api/formations",
-            "vendored asset leaflet.js": leaflet.group(1),
+            "asset " + leaflet.group(1).rsplit("/", 1)[1]: leaflet.group(1),
             "map page /": "/",
         }
         write_floor(work / "floor", {path: capture(carte_url, path) for path in paths.values()})
