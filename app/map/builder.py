@@ -68,11 +68,6 @@ FONDS_DE_CARTE: dict[Basemap, FondDeCarte] = {
     ),
 }
 
-#: Marker icon of each structure type: a distinct shape and a distinct colour (never colour alone).
-ICONES_TYPE_STRUCTURE: dict[str, str] = {
-    str(key): f"/static/icones/{key}.svg" for key in TYPE_STRUCTURE_LABELS
-}
-
 
 @dataclass(frozen=True, slots=True)
 class CarteRendue:

@@ -13,15 +13,12 @@ import base64
 import hashlib
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated, Any, Final
-from xml.etree import ElementTree
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
 
 from app.assets import AssetStore
 from app.bundle import page_scripts
@@ -32,13 +29,12 @@ from app.dependencies import get_app_settings, get_dataset
 from app.map.about import load_about, publisher_of
 from app.map.builder import (
     FONDS_DE_CARTE,
-    ICONES_TYPE_STRUCTURE,
     MEDIA_TELEPHONE,
     build_map,
     client_config,
     render_map,
 )
-from app.map.elements import STATIC_PREFIX
+from app.map.icones import icon_sources, legend_icons
 from app.map.premiers import first_markers, places_of
 from app.pieces import free_in_pieces, json_in_pieces
 from app.policy import REVALIDATE, public_data
@@ -124,58 +120,6 @@ def security_headers(settings: Settings, hashes: Sequence[str]) -> dict[str, str
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "X-Content-Type-Options": "nosniff",
     }
-
-
-def icon_sources(static_path: Path) -> dict[str, str]:
-    """Each structure type's icon as a ``data:`` URL, for the markers and the list.
-
-    A few hundred bytes each: in the page, they cost no request, drawn with the first markers.
-    """
-    return {
-        key: "data:image/svg+xml;base64,"
-        + base64.b64encode(_icon_file(static_path, url).read_bytes()).decode()
-        for key, url in ICONES_TYPE_STRUCTURE.items()
-    }
-
-
-def legend_icons(static_path: Path) -> dict[str, Markup]:
-    """Each structure type's icon as inline SVG at the legend's size, hidden from screen readers.
-
-    An ``<img>`` of an SVG is a document of its own, parsed while the page's body is: six of
-    them held the map's script back by a rendering frame. Inline, they are a few elements of
-    the page's (drawn from the same files as the markers' icons).
-    """
-    return {
-        key: _inline_svg(_icon_file(static_path, url)) for key, url in ICONES_TYPE_STRUCTURE.items()
-    }
-
-
-def _icon_file(static_path: Path, url: str) -> Path:
-    """Return the file behind one of our ``/static`` icon URLs."""
-    return static_path / url.removeprefix(f"{STATIC_PREFIX}/")
-
-
-SVG_NS: Final = "http://www.w3.org/2000/svg"
-#: The legend's icons: half the markers' size (``static/icones`` draws them 30 × 40).
-LEGENDE_ICONE_PX: Final = (15, 20)
-
-
-def _inline_svg(path: Path) -> Markup:
-    """Return one of our SVG files as an ``<svg>`` element of an HTML page, legend-sized.
-
-    The HTML parser puts ``<svg>`` and its children in the SVG namespace: the tags lose theirs.
-    """
-    root = ElementTree.fromstring(path.read_bytes())
-    if root.tag != f"{{{SVG_NS}}}svg":
-        raise ValueError(f"{path} is not an SVG image")
-    for element in root.iter():
-        element.tag = element.tag.removeprefix(f"{{{SVG_NS}}}")
-        element.text = element.tail = None
-    width, height = LEGENDE_ICONE_PX
-    root.attrib.update(
-        {"width": str(width), "height": str(height), "aria-hidden": "true", "focusable": "false"}
-    )
-    return Markup(ElementTree.tostring(root, encoding="unicode"))
 
 
 def dataset_first_markers(dataset: Dataset) -> dict[str, list[list[Any]]] | None:
