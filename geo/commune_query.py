@@ -26,7 +26,7 @@ _NAME_THEN_CODE: Final = re.compile(rf"(?P<nom>.*?\D){_GAP}\(?\s*{_CODE}\s*\)?\s
 _CODE_THEN_NAME: Final = re.compile(rf"\(?\s*{_CODE}\s*\)?{_GAP}(?P<nom>[^\d\s].*)", re.DOTALL)
 _SPACES: Final = re.compile(r"\s+")
 #: How far from a search point the centre of the commune naming it may lie: beyond, the point
-#: is at sea or abroad (or in one of the few communes wider than that) and has no name.
+#: is at sea or abroad, or in one of the few communes wider than that (named by its boundary).
 POSITION_MAX_KM: Final = 20.0
 #: Separators left at either end of a name once its code is taken away.
 _NAME_EDGES: Final = " ,;/-–—()"
@@ -114,11 +114,15 @@ def find_communes(
 def commune_near(gazetteer: Gazetteer, lon: float, lat: float) -> Commune | None:
     """Name a search point: the commune whose centre is nearest (a city for its arrondissements).
 
-    ``None`` when that centre lies more than :data:`POSITION_MAX_KM` away.
+    Farther than :data:`POSITION_MAX_KM` from every centre, the commune whose boundary contains
+    the point (the few communes wider than that, in Guyane, are so named); ``None`` at sea,
+    abroad, or on a gazetteer without boundaries. The boundaries are read on the first such
+    call only: a point in France is nearly always within the limit of a centre.
 
     :raises ValueError: non-finite coordinates.
     """
-    commune = gazetteer.nearest(lon, lat)
-    if distance_km(lon, lat, commune.lon, commune.lat) > POSITION_MAX_KM:
-        return None
-    return gazetteer.city_of(commune)
+    nearest = gazetteer.nearest(lon, lat)
+    if distance_km(lon, lat, nearest.lon, nearest.lat) <= POSITION_MAX_KM:
+        return gazetteer.city_of(nearest)
+    around = gazetteer.commune_at(lon, lat) if gazetteer.has_boundaries else None
+    return None if around is None else gazetteer.city_of(around)

@@ -98,7 +98,8 @@ def communes(
     "/communes/position",
     summary="Commune d'un point",
     description="La commune dont le centre est le plus proche du point (une ville plutôt que "
-    f"ses arrondissements), s'il est à moins de {POSITION_MAX_KM:g} km ; sinon une liste vide "
+    f"ses arrondissements), s'il est à moins de {POSITION_MAX_KM:g} km ; au-delà, la commune "
+    "dont le territoire contient le point (les plus vastes, en Guyane) ; sinon une liste vide "
     "(en mer, hors de France). Sert à nommer le point d'une recherche « près de… ».",
     response_model=list[CommunePlace],
     responses={503: error_doc("Communes indisponibles."), **ERRORS},
@@ -118,7 +119,7 @@ def commune_position(
         ),
     ],
 ) -> Response:
-    """Name a point: the commune whose centre is nearest, within POSITION_MAX_KM."""
+    """Name a point: the nearest commune centre within POSITION_MAX_KM, else its boundary's."""
     commune = commune_near(gazetteer, lon, lat)
     answer = [] if commune is None else [_place(commune, "")]
     return json_answer(request, answer, public_data(settings.cache_max_age_s))

@@ -86,6 +86,11 @@ def test_the_centre_of_a_commune_the_autocomplete_gives_names_it_back(client: Te
         assert named["code_insee"] == chosen["code_insee"], typed
 
 
+def test_a_point_in_a_commune_wider_than_the_limit_is_named(client: TestClient) -> None:
+    (named,) = client.get("/api/communes/position", params={"lat": 2.6, "lon": -53.5}).json()
+    assert (named["nom"], named["departement"]) == ("Maripasoula", "973")
+
+
 def test_a_point_at_sea_has_no_name(client: TestClient) -> None:
     assert client.get("/api/communes/position", params={"lat": 46, "lon": -8}).json() == []
 

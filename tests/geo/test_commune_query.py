@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import shapely
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -136,6 +137,21 @@ def test_a_search_point_is_named_by_its_commune_and_a_city_for_its_arrondissemen
     assert villeurbanne is not None and villeurbanne.nom == "Villeurbanne"
     reunion = commune_near(gazetteer, 55.45, -20.88)
     assert reunion is not None and reunion.departement == "974"
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "code_insee"),
+    [(-53.5, 2.6, "97353"), (-53.0, 3.0, "97356"), (-52.5, 3.5, "97301")],
+)
+def test_a_point_far_from_every_centre_is_named_by_the_commune_around_it(
+    gazetteer, lon: float, lat: float, code_insee: str
+):
+    """Guyane's communes are wider than the limit: Maripasoula, Camopi, Régina."""
+    nearest = gazetteer.nearest(lon, lat)
+    assert distance_km(lon, lat, nearest.lon, nearest.lat) > POSITION_MAX_KM
+    found = commune_near(gazetteer, lon, lat)
+    assert found is not None and found.code_insee == code_insee
+    assert shapely.contains_xy(gazetteer.boundary(code_insee), lon, lat)
 
 
 def test_a_point_at_sea_has_no_commune(gazetteer):
