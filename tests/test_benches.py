@@ -1,4 +1,4 @@
-"""Every benchmark that needs no other server still runs, at a tiny size.
+"""Every benchmark that needs no server but ours and Chromium still runs, at a tiny size.
 
 A benchmark is run by hand, when its figures are wanted; one broken by a change elsewhere
 (a signature it calls from a child process's code, say) would only be found then. Their
@@ -21,13 +21,14 @@ BENCHES = [
     (["bench_geocode.py", "--rows", "300"], "rows/s"),
     (["bench_import.py", "--rows", "300"], "kept 300"),
     (["bench_lheo.py", "--sizes", "100"], "records/s"),
+    (["bench_map.py", "--sizes", "50", "--rounds", "1"], "first markers painted"),
     (["bench_memory.py", "--count", "300"], "× the file"),
     (["bench_pistes.py", "--count", "300", "--repeat", "1"], "pistes ms"),
     (["bench_placement.py"], "within"),
 ]
 
 
-@pytest.mark.parametrize(("arguments", "printed"), BENCHES, ids=lambda b: str(b[0]))
+@pytest.mark.parametrize(("arguments", "printed"), BENCHES, ids=[a[0] for a, _ in BENCHES])
 def test_a_benchmark_runs_and_prints_its_figures(
     repo_root: Path, arguments: list[str], printed: str
 ) -> None:
@@ -46,9 +47,8 @@ def test_a_benchmark_runs_and_prints_its_figures(
 
 
 def test_every_benchmark_script_is_run_here_or_needs_a_server(repo_root: Path) -> None:
-    # the browser, wrk, nginx and addok benchmarks need their servers: their areas' tests
-    # start the same servers with the same helpers
-    needs_servers = {"bench_api.py", "bench_ban.py", "bench_http.py", "bench_map.py"}
-    needs_servers |= {"bench_serving.py"}
+    # wrk (not installed by the test command), nginx and addok: their areas' tests start
+    # the same servers with the same helpers
+    needs_servers = {"bench_api.py", "bench_ban.py", "bench_http.py", "bench_serving.py"}
     scripts = {path.name for path in (repo_root / "bench").glob("bench_*.py")}
     assert scripts == {arguments[0] for arguments, _ in BENCHES} | needs_servers
