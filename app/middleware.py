@@ -99,7 +99,8 @@ class FastAnswers:
         return reply
 
 
-def _request_headers(scope: Scope) -> tuple[str | None, str | None]:
+def request_headers(scope: Scope) -> tuple[str | None, str | None]:
+    """Return the request's ``Accept-Encoding`` and ``If-None-Match`` (``None`` when absent)."""
     accept_encoding = if_none_match = None
     for name, value in scope["headers"]:
         if name == b"accept-encoding":
@@ -145,12 +146,12 @@ class FastPathMiddleware:
         if assets is not None:
             asset = assets.by_path.get(path)
             if asset is not None:
-                accept_encoding, if_none_match = _request_headers(scope)
+                accept_encoding, if_none_match = request_headers(scope)
                 await asset.reply(accept_encoding, if_none_match).send(send, head=head)
                 return
         store = state.datasets
         if store is not None:
-            accept_encoding, if_none_match = _request_headers(scope)
+            accept_encoding, if_none_match = request_headers(scope)
             reply = state.fast_answers.reply(
                 store.current(), path, scope["query_string"], accept_encoding, if_none_match
             )

@@ -20,7 +20,9 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from geo.importer import import_table, parse_bytes
 from geo.importer.xlsx_reader import MAX_XLSX_UNCOMPRESSED_BYTES, MIB
@@ -73,7 +75,10 @@ def as_xlsx(rows: list[list[object]]) -> bytes:
     return buffer.getvalue()
 
 
-def cpu(action: Callable[[], object]) -> tuple[float, object]:
+T = TypeVar("T")
+
+
+def cpu(action: Callable[[], T]) -> tuple[float, T]:
     start = time.process_time()
     result = action()
     return time.process_time() - start, result
@@ -134,11 +139,11 @@ def main() -> None:
         read = validate = float("inf")
         kept = 0
         for _ in range(3):
-            seconds, table = cpu(lambda data=data, name=name: parse_bytes(data, name))
+            seconds, table = cpu(partial(parse_bytes, data, name))
             read = min(read, seconds)
-            seconds, result = cpu(lambda table=table: import_table(table))  # type: ignore[arg-type]
+            seconds, result = cpu(partial(import_table, table))
             validate = min(validate, seconds)
-            kept = len(result.rows)  # type: ignore[attr-defined]
+            kept = len(result.rows)
         print(
             f"  {label:34s} read {read:6.3f} s ({args.rows / read:>9,.0f} rows/s)"
             f"  validate {validate:6.3f} s   kept {kept:,}"

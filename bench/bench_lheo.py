@@ -255,7 +255,7 @@ CHILDREN = {
 }
 
 
-def _run(kind: str, path: Path | None = None, code: str | None = None) -> dict:  # type: ignore[type-arg]
+def _run(kind: str, path: Path | None = None, code: str | None = None) -> dict:
     """Run one child in a fresh interpreter, so that each peak memory is its own."""
     arguments = [sys.executable, "-B", __file__, "--child", kind, str(path or "-")]
     env = {**os.environ, CODE_ENV: code or str(ROOT)}
@@ -297,7 +297,7 @@ def side_by_side(revision: str, size: int, repeat: int) -> None:
     print(f"load average (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
-def _growth_mib(figures: dict, baseline: dict) -> float:  # type: ignore[type-arg]
+def _growth_mib(figures: dict, baseline: dict) -> float:
     return (figures["peak_kib"] - baseline["peak_kib"]) / 1024
 
 
@@ -323,7 +323,7 @@ def main() -> None:
         f"{'sess/CPU s':>11} {'sess/wall s':>11} {'peak MiB':>9} {'growth MiB':>11}"
     )
     print(header)
-    results: dict[int, dict[str, dict]] = {}  # type: ignore[type-arg]
+    results: dict[int, dict[str, dict]] = {}
     write_line = ""
     with tempfile.TemporaryDirectory() as folder:
         for size in sorted(arguments.sizes):

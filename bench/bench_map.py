@@ -2,7 +2,8 @@
 
 For each size it starts uvicorn on a loopback port (``bench/map_server.py``: Carte GEN's app,
 which also serves a Folium ``FastMarkerCluster`` page built from the same trainings, with its
-Leaflet and Leaflet.markercluster from ``node_modules``), then opens, in turn and
+Leaflet and Leaflet.markercluster from ``node_modules``, all read and compressed once at start-up
+and answered by a look-up, as our own assets are), then opens, in turn and
 ``--rounds`` times each (interleaved, so that both see the same machine load, and each first
 in turn, so that none always follows the same one), ``/``, the Folium page and the floor,
 each in a fresh browser context (cold cache), and prints the medians of:
@@ -143,7 +144,7 @@ FOLIUM_PATH = f"{BANC_PREFIX}/folium/"
 FOLIUM_CALLBACK = "function (row) { return L.marker(new L.LatLng(row[0], row[1])); }"
 
 
-class BenchServer(FIXTURES.Server):  # type: ignore[misc,name-defined]
+class BenchServer(FIXTURES.Server):  # type: ignore[name-defined]
     """``uvicorn bench.map_server:create_bench_app --factory``: Carte GEN and the Folium page."""
 
     def __init__(self, data_path: Path, log_dir: Path, folium_dir: Path) -> None:

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,8 +67,8 @@ def main() -> int:
     print(f"{'query':28} {'results':>8} {'search ms':>10} {'pistes ms':>10} {'ratio':>6}")
     for name, filters in QUERIES.items():
         results = len(dataset.select(filters))
-        search = median_ms(lambda f=filters: dataset.select(f), args.repeat)
-        pistes = median_ms(lambda f=filters: pistes_answer(dataset, f), args.repeat)
+        search = median_ms(partial(dataset.select, filters), args.repeat)
+        pistes = median_ms(partial(pistes_answer, dataset, filters), args.repeat)
         print(f"{name:28} {results:>8} {search:>10.2f} {pistes:>10.2f} {pistes / search:>6.1f}")
     return 0
 

@@ -21,7 +21,7 @@ BENCHES = [
     (["bench_geocode.py", "--rows", "300"], "rows/s"),
     (["bench_import.py", "--rows", "300"], "kept 300"),
     (["bench_lheo.py", "--sizes", "100"], "records/s"),
-    (["bench_map.py", "--sizes", "50", "--rounds", "1"], "first markers painted"),
+    (["bench_map.py", "--sizes", "50", "--rounds", "1", "--formats"], "map data fetched, parsed"),
     (["bench_memory.py", "--count", "300"], "× the file"),
     (["bench_pistes.py", "--count", "300", "--repeat", "1"], "pistes ms"),
     (["bench_placement.py"], "within"),
