@@ -43,6 +43,12 @@ The server prepares the map data when it loads a dataset version (not on a reque
 script also times that preparation in-process (build, then br and gzip compression) and the
 first request for the data, which is what the first visitor waits for.
 
+With ``--network LATENCY_MS:KBIT_S`` every page load goes over a network Chrome emulates
+(``Network.emulateNetworkConditions``: that latency added to each request, that throughput
+shared by the page's requests; ``150:1600`` is close to Lighthouse's slow 4G). On loopback the
+server answers at once and bytes cost next to nothing; a visitor on a phone waits for them, and
+for what the page asks for first.
+
 With ``--screenshots`` it also writes page and embed screenshots at phone and desktop sizes,
 and of the page with a training's popup open (demo-like data of 171 trainings, tiles
 replaced by a plain generated tile) to ``docs/screenshots/``.
@@ -56,7 +62,7 @@ as the columns the page is sent and as plain rows (``/banc/donnees-lignes.json``
 prepared and served alike by the server.
 
     uv run --no-sync python bench/bench_map.py [--sizes 1000 50000] [--rounds 3] [--formats]
-        [--screenshots]
+        [--network LATENCY_MS:KBIT_S] [--screenshots]
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -221,8 +228,46 @@ def write_floor_page(folder: Path) -> None:
     (folder / "plancher.html").write_text(PLANCHER_HTML.format(prefix=BANC_PREFIX))
 
 
+@dataclass(frozen=True)
+class Network:
+    """A network for Chrome to emulate: latency added to each request, throughput both ways."""
+
+    latency_ms: float
+    kbit_s: float
+
+    @classmethod
+    def parse(cls, text: str) -> Network:
+        """Read ``LATENCY_MS:KBIT_S`` (``150:1600``)."""
+        latency, _, rate = text.partition(":")
+        try:
+            network = cls(float(latency), float(rate))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected LATENCY_MS:KBIT_S, got {text!r}") from None
+        if network.latency_ms < 0 or network.kbit_s <= 0:
+            raise argparse.ArgumentTypeError(f"expected LATENCY_MS:KBIT_S, got {text!r}")
+        return network
+
+    def conditions(self) -> dict[str, Any]:
+        """Parameters of CDP's ``Network.emulateNetworkConditions``."""
+        bytes_per_s = self.kbit_s * 1000 / 8
+        return {
+            "offline": False,
+            "latency": self.latency_ms,
+            "downloadThroughput": bytes_per_s,
+            "uploadThroughput": bytes_per_s,
+        }
+
+
+@dataclass(frozen=True)
+class Loading:
+    """How the pages are loaded: which requests go through this process, over which network."""
+
+    route_all: bool = False
+    network: Network | None = None
+
+
 def _new_page(
-    browser: Any, width: int, height: int, route_all: bool = False
+    browser: Any, width: int, height: int, loading: Loading = Loading()
 ) -> tuple[Any, Any, dict[str, int]]:
     context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
     context.add_init_script(OBSERVER)
@@ -240,9 +285,11 @@ def _new_page(
         else:
             route_.abort()
 
-    page.route("**/*" if route_all else OFF_ORIGIN, route)
+    page.route("**/*" if loading.route_all else OFF_ORIGIN, route)
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
+    if loading.network is not None:
+        cdp.send("Network.emulateNetworkConditions", loading.network.conditions())
     own: set[str] = set()
 
     def on_response(event: dict[str, Any]) -> None:
@@ -280,10 +327,10 @@ def time_preparation(path: Path) -> dict[str, float]:
 
 
 def measure(
-    browser: Any, base_url: str, changes: bool, route_all: bool = False
+    browser: Any, base_url: str, changes: bool, loading: Loading = Loading()
 ) -> dict[str, float]:
     """Cold load of ``/`` then, if ``changes``, a series of filter changes."""
-    context, page, counters = _new_page(browser, 1366, 768, route_all)
+    context, page, counters = _new_page(browser, 1366, 768, loading)
     page.goto(base_url + "/")
     FIXTURES.wait_ready(page, timeout_ms=120_000)
     page.wait_for_load_state("networkidle")
@@ -313,10 +360,10 @@ def measure(
 
 
 def measure_folium(
-    browser: Any, base_url: str, route_all: bool = False, path: str = FOLIUM_PATH
+    browser: Any, base_url: str, loading: Loading = Loading(), path: str = FOLIUM_PATH
 ) -> dict[str, float]:
     """Cold load of the Folium FastMarkerCluster page (or another), until its first markers."""
-    context, page, counters = _new_page(browser, 1366, 768, route_all)
+    context, page, counters = _new_page(browser, 1366, 768, loading)
     page.goto(base_url + path)
     page.wait_for_function("() => window.__premierMarqueurPeint !== null", timeout=120_000)
     # Only to count its bytes: a page that never settles (at 50,000 markers Folium's keeps
@@ -339,12 +386,12 @@ def measure_folium(
 PAGES: Final = ("carte", "folium", "plancher")
 
 
-def load(page: str, browser: Any, base_url: str, index: int, route_all: bool) -> dict[str, float]:
+def load(page: str, browser: Any, base_url: str, index: int, loading: Loading) -> dict[str, float]:
     """Load a page of :data:`PAGES` cold and return its figures (Carte GEN's first also filters)."""
     if page == "carte":
-        return measure(browser, base_url, index == 0, route_all=route_all)
+        return measure(browser, base_url, index == 0, loading)
     return measure_folium(
-        browser, base_url, route_all, FOLIUM_PATH if page == "folium" else PLANCHER_PATH
+        browser, base_url, loading, FOLIUM_PATH if page == "folium" else PLANCHER_PATH
     )
 
 
@@ -452,6 +499,12 @@ def main() -> int:
         action="store_true",
         help="route every request through this process, as before (each costs a round trip)",
     )
+    parser.add_argument(
+        "--network",
+        type=Network.parse,
+        metavar="LATENCY_MS:KBIT_S",
+        help="load every page over a network Chrome emulates (150:1600: a slow 4G)",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -465,6 +518,14 @@ def main() -> int:
 
 def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
     """Every size, then the screenshots if asked, with their files in ``work``."""
+    loading = Loading(args.route_all, args.network)
+    if loading.network is None:
+        print("network: loopback, not emulated")
+    else:
+        print(
+            f"network: emulated by Chrome, {loading.network.latency_ms:.0f} ms latency per"
+            f" request, {loading.network.kbit_s:,.0f} kbit/s both ways"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=FIXTURES.CHROMIUM, args=FIXTURES.CHROMIUM_ARGS
@@ -496,7 +557,7 @@ def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
                     # each page first in turn: none always follows the same one
                     for turn in range(len(PAGES)):
                         page = PAGES[(index + turn) % len(PAGES)]
-                        loads[page].append(load(page, browser, server.url, index, args.route_all))
+                        loads[page].append(load(page, browser, server.url, index, loading))
                 formats = compare_formats(browser, server.url, 5) if args.formats else None
             finally:
                 server.stop()

@@ -241,13 +241,13 @@ def test_what_the_style_sheets_name_is_served(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("path", ["/", "/embed"])
-def test_the_data_is_asked_for_after_what_the_first_markers_wait_for(
-    client: TestClient, path: str
-) -> None:
+def test_the_data_is_asked_for_last_and_at_low_priority(client: TestClient, path: str) -> None:
     head = client.get(path).text.split("</head>", 1)[0]
-    links = re.findall(r'<(?:script|link)\b[^>]*?(?:src|href)="([^"]+)"', head)
-    assert links[-1].startswith("/carte/donnees.json?v="), links
-    assert len(links) > 1
+    tags = re.findall(r'<(?:script|link)\b[^>]*?(?:src|href)="[^"]+"[^>]*>', head)
+    assert len(tags) > 1
+    assert 'href="/carte/donnees.json?v=' in tags[-1], tags
+    assert 'fetchpriority="low"' in tags[-1]
+    assert not any("fetchpriority" in tag for tag in tags[:-1])
 
 
 @pytest.mark.parametrize("path", ["/", "/embed"])
