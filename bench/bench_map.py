@@ -47,7 +47,9 @@ With ``--network LATENCY_MS:KBIT_S`` every page load goes over a network Chrome 
 (``Network.emulateNetworkConditions``: that latency added to each request, that throughput
 shared by the page's requests; ``150:1600`` is close to Lighthouse's slow 4G). On loopback the
 server answers at once and bytes cost next to nothing; a visitor on a phone waits for them, and
-for what the page asks for first.
+for what the page asks for first. The tiles then go over that network too, as real ones
+compete for it: a local HTTPS server (:class:`TileServer`) answers the tile hosts with a tile
+of about a real one's size.
 
 With ``--screenshots`` it also writes page and embed screenshots at phone and desktop sizes,
 and of the page with a training's popup open (demo-like data of 171 trainings, tiles
@@ -72,15 +74,19 @@ import contextlib
 import importlib.util
 import json
 import os
+import random
 import re
 import shutil
+import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -258,6 +264,84 @@ class Network:
         }
 
 
+def textured_tile(width: int = 256, height: int = 256) -> bytes:
+    """Make a grey PNG with a fixed speckle: 24 kB, the size of a real tile at France's zooms.
+
+    A plain tile is 1 kB: sent over an emulated network, it would not take its share of the
+    bandwidth as a real one does.
+    """
+    speckle = random.Random(0)
+    shades = (200, 210, 220, 230)
+    rows = [
+        bytes(speckle.choice(shades) if x % 3 == 0 else 215 for x in range(width * 3))
+        for _ in range(height)
+    ]
+    return FIXTURES.rgb_png(width, rows)
+
+
+class TileServer:
+    """HTTPS on a loopback port, answering every request with :func:`textured_tile`.
+
+    Chromium reaches it for the tile hosts (``--host-resolver-rules``) and takes its certificate,
+    self-signed by ``openssl`` (``--ignore-certificate-errors``): the tiles then go over the
+    emulated network as the pages' own requests do, and take their share of its bandwidth.
+    """
+
+    def __init__(self, work: Path) -> None:
+        key, certificate = work / "tuiles.key", work / "tuiles.pem"
+        subprocess.run(
+            [
+                *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+                *("-subj", "/CN=tuiles", "-keyout", str(key), "-out", str(certificate)),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        tile = textured_tile()
+        self.answered = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # kept alive, as a tile server's connections are
+
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(tile)))
+                self.end_headers()
+                self.wfile.write(tile)
+                server.answered += 1
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                # a page closed while its tiles were coming: nothing to report
+                if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
+                    super().handle_error(request, client_address)
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(certificate, key)
+        self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def chromium_args(self) -> list[str]:
+        """Arguments that send Chromium's tile requests here."""
+        port = self.server.server_address[1]
+        rules = ", ".join(f"MAP {host} 127.0.0.1:{port}" for host in FIXTURES.TILE_HOSTS)
+        return [f"--host-resolver-rules={rules}", "--ignore-certificate-errors"]
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @dataclass(frozen=True)
 class Loading:
     """How the pages are loaded: which requests go through this process, over which network."""
@@ -279,7 +363,10 @@ def _new_page(
         host = urlsplit(route_.request.url).hostname or ""
         if host in FIXTURES.TILE_HOSTS:
             counters["tiles"] += 1
-            route_.fulfill(status=200, body=tile, content_type="image/png")
+            if loading.network is None:
+                route_.fulfill(status=200, body=tile, content_type="image/png")
+            else:  # over the emulated network, from the tile server
+                route_.continue_()
         elif host == "127.0.0.1":
             route_.continue_()
         else:
@@ -526,9 +613,11 @@ def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
             f"network: emulated by Chrome, {loading.network.latency_ms:.0f} ms latency per"
             f" request, {loading.network.kbit_s:,.0f} kbit/s both ways"
         )
+    tiles = TileServer(work) if loading.network is not None else None
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=FIXTURES.CHROMIUM, args=FIXTURES.CHROMIUM_ARGS
+            executable_path=FIXTURES.CHROMIUM,
+            args=FIXTURES.CHROMIUM_ARGS + (tiles.chromium_args() if tiles else []),
         )
         print(
             f"{'trainings':>10} {'page':>18} {'kB':>8} {'requests':>9} {'first markers':>14}"
@@ -647,6 +736,11 @@ def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
             finally:
                 server.stop()
         browser.close()
+    if tiles is not None:
+        tiles.close()
+        print(f"tiles: {tiles.answered} sent over the emulated network")
+        if tiles.answered == 0:
+            raise SystemExit("no tile reached the tile server: were the host rules applied?")
 
 
 if __name__ == "__main__":

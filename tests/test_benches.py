@@ -22,6 +22,7 @@ BENCHES = [
     (["bench_import.py", "--rows", "300"], "kept 300"),
     (["bench_lheo.py", "--sizes", "100"], "records/s"),
     (["bench_map.py", "--sizes", "50", "--rounds", "1", "--formats"], "map data fetched, parsed"),
+    (["bench_map.py", "--sizes", "50", "--rounds", "1", "--network", "20:50000"], "tiles: "),
     (["bench_memory.py", "--count", "300"], "× the file"),
     (["bench_pistes.py", "--count", "300", "--repeat", "1"], "pistes ms"),
     (["bench_placement.py"], "within"),

@@ -50,24 +50,28 @@ TILE_HOSTS = ("data.geopf.fr", "tile.openstreetmap.org")
 XSS = "<img src=x onerror=alert(1)>"
 
 
-def blank_png(
-    width: int = 256, height: int = 256, rgb: tuple[int, int, int] = (236, 238, 232)
-) -> bytes:
-    """A plain RGB PNG, written by hand (used as every map tile)."""
-    row = b"\x00" + bytes(rgb) * width
-    raw = row * height
+def rgb_png(width: int, rows: list[bytes]) -> bytes:
+    """An RGB PNG of these rows of pixels (3 bytes each), written by hand."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         crc = zlib.crc32(kind + data) & 0xFFFFFFFF
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, len(rows), 8, 2, 0, 0, 0)
+    raw = b"".join(b"\x00" + row for row in rows)  # each row unfiltered
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(raw, 9))
         + chunk(b"IEND", b"")
     )
+
+
+def blank_png(
+    width: int = 256, height: int = 256, rgb: tuple[int, int, int] = (236, 238, 232)
+) -> bytes:
+    """A plain RGB PNG (used as every map tile)."""
+    return rgb_png(width, [bytes(rgb) * width] * height)
 
 
 class Server(LiveServer):
