@@ -32,9 +32,10 @@ omnibox popup's WebUI disabled: in headless mode each new context otherwise star
 its own for it while the page loads, about 100 ms of CPU that slowed every page alike (times
 about a third lower without it, ratios the same).
 
-Only requests leaving the server's origin go through this process (tiles get a blank PNG,
-the rest is aborted), matched by Playwright itself: the pages' own requests are not delayed by
-a round trip each (``--route-all`` routes them all through this process, as it once did).
+Only requests leaving the server's origin go through this process (tiles get a blank PNG, or
+with ``--network`` go on to the tile server; the rest is aborted), matched by Playwright
+itself: the pages' own requests are not delayed by a round trip each (``--route-all`` routes
+them all through this process, as it once did).
 
 The page keeps only its last measure of each name; the benchmark collects them as they come
 with a ``PerformanceObserver`` it installs before the page's scripts run.
