@@ -247,10 +247,10 @@ class Network:
         """Read ``LATENCY_MS:KBIT_S`` (``150:1600``)."""
         latency, _, rate = text.partition(":")
         try:
-            network = cls(float(latency), float(rate))
+            network: Network | None = cls(float(latency), float(rate))
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected LATENCY_MS:KBIT_S, got {text!r}") from None
-        if network.latency_ms < 0 or network.kbit_s <= 0:
+            network = None
+        if network is None or network.latency_ms < 0 or network.kbit_s <= 0:
             raise argparse.ArgumentTypeError(f"expected LATENCY_MS:KBIT_S, got {text!r}")
         return network
 
@@ -358,12 +358,11 @@ def _new_page(
     context.add_init_script(OBSERVER)
     page = context.new_page()
     tile = FIXTURES.blank_png()
-    counters = {"bytes": 0, "requests": 0, "tiles": 0}
+    counters = {"bytes": 0, "requests": 0}
 
     def route(route_: Any) -> None:
         host = urlsplit(route_.request.url).hostname or ""
         if host in FIXTURES.TILE_HOSTS:
-            counters["tiles"] += 1
             if loading.network is None:
                 route_.fulfill(status=200, body=tile, content_type="image/png")
             else:  # over the emulated network, from the tile server
