@@ -8,7 +8,7 @@ ours). Data reach JavaScript through ``tojson`` only.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import folium
 from branca.element import MacroElement
@@ -173,9 +173,19 @@ class CarteGenApp(JSCSSMixin, MacroElement):
 
     Folium's inline script hands the Leaflet objects it created (map, cluster layer, locate
     control) and a JSON configuration to the entry module ``entree`` (``static/js/carte.js``,
-    or its bundle: :mod:`app.bundle`), which runs once the page is parsed (``type="module"``);
-    ``preloads`` are the modules it imports, announced at once rather than import by import.
+    or its bundle: :mod:`app.bundle`), then imports it once the first markers are painted.
+    The head, after the scripts and style sheet the first markers wait for, asks at low
+    priority for the map data, then for the module: on a slow network they then leave the
+    bandwidth to those, and the browser lets one of them go at a time until the parser leaves
+    the head, the data first, the longer download (the trade is measured in
+    ``docs/architecture.md``). ``preloads`` are the modules it imports (when not bundled),
+    announced at once rather than import by import.
     """
+
+    #: How long the import waits for the first frame at most: frames are paused in hidden
+    #: tabs and in iframes scrolled out of view, where the module must run all the same (an
+    #: embed reports its height to the host page).
+    ATTENTE_MAX_MS: Final = 100
 
     default_css = links(("carte_gen_css", f"{STATIC_PREFIX}/carte.css"))
 
@@ -185,7 +195,10 @@ class CarteGenApp(JSCSSMixin, MacroElement):
             {% for module in this.modules %}
             <link rel="modulepreload" href={{ module|tojson }}>
             {% endfor %}
-            <script type="module" src={{ this.entree|tojson }}></script>
+            <link rel="preload" href={{ this.config.donnees_url|tojson }} as="fetch" crossorigin
+                  fetchpriority="low">
+            <link rel="preload" id="carte-gen-entree" href={{ this.entree|tojson }} as="script"
+                  crossorigin fetchpriority="low">
         {% endmacro %}
 
         {% macro script(this, kwargs) %}
@@ -195,6 +208,20 @@ class CarteGenApp(JSCSSMixin, MacroElement):
                 localisation: {{ this.localisation.get_name() if this.localisation else "null" }},
                 config: {{ this.config|tojson }}
             };
+            (function (entree) {
+                var lance = false;
+                function lancer() {
+                    if (lance) { return; }
+                    lance = true;
+                    import(entree).catch(function (erreur) {
+                        var compte = document.getElementById("compte");
+                        if (compte) { compte.textContent = compte.dataset.echec; }
+                        window.console.warn("carte-gen: chargement impossible", erreur);
+                    });
+                }
+                requestAnimationFrame(function () { setTimeout(lancer, 0); });
+                setTimeout(lancer, {{ this.ATTENTE_MAX_MS }});
+            })(document.getElementById("carte-gen-entree").href);  // its hashed URL, as preloaded
         {% endmacro %}
         """
     )

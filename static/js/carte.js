@@ -127,7 +127,7 @@ class Application {
       })
       .catch((erreur) => {
         this.grappes.oublierPremiers();
-        this.afficherMessage('Les formations n’ont pas pu être chargées. Réessayez plus tard.');
+        this.afficherMessage(this.compte.dataset.echec);
         if (window.console) { window.console.warn('carte-gen: chargement impossible', erreur); }
       });
   }

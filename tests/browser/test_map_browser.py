@@ -232,6 +232,30 @@ def test_embed_in_another_origin_shows_the_preset_and_resizes(watched, server, h
     assert watched.foreign == []
 
 
+def test_an_embed_out_of_view_starts_all_the_same(watched, server, host_site, helpers):
+    """Frames are paused in an iframe out of view: its module does not wait for one for ever
+    (it must report the embed's height, and be ready when the visitor scrolls to it)."""
+    page = watched.page
+    url = host_site.show(
+        f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
+        <title>Ministère</title></head><body><h1>Site d'un ministère</h1>
+        <div style="height: 3000px">Actualités</div>
+        <iframe id="carte" data-carte-gen src="{server.url}/embed?liste=1&filtres=0"
+          title="Carte des formations" width="100%" height="300" style="border:0"></iframe>
+        <script src="{server.url}/static/embed-resize.js" async></script>
+        </body></html>"""
+    )
+    page.goto(url)
+    page.wait_for_function(
+        "() => document.getElementById('carte').hasAttribute('data-carte-gen-hauteur')"
+    )
+    frame = next(f for f in page.frames if f.url.startswith(server.url + "/embed"))
+    helpers.wait_ready(frame)
+    top = page.evaluate("document.getElementById('carte').getBoundingClientRect().top")
+    assert top > page.viewport_size["height"]  # still out of view
+    assert watched.errors == []
+
+
 def test_embed_hides_list_and_filters_on_request(watched, server, helpers):
     page = watched.page
     page.goto(server.url + "/embed?liste=0&filtres=0&modalite=distanciel")

@@ -241,13 +241,26 @@ def test_what_the_style_sheets_name_is_served(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("path", ["/", "/embed"])
-def test_the_data_is_asked_for_last_and_at_low_priority(client: TestClient, path: str) -> None:
-    head = client.get(path).text.split("</head>", 1)[0]
+def test_the_first_markers_files_are_asked_for_first_then_the_data_then_the_module(
+    client: TestClient, path: str
+) -> None:
+    """Both last at low priority, the data first: the browser lets one go at a time."""
+    html = client.get(path).text
+    head = html.split("</head>", 1)[0]
     tags = re.findall(r'<(?:script|link)\b[^>]*?(?:src|href)="[^"]+"[^>]*>', head)
-    assert len(tags) > 1
-    assert 'href="/carte/donnees.json?v=' in tags[-1], tags
-    assert 'fetchpriority="low"' in tags[-1]
-    assert not any("fetchpriority" in tag for tag in tags[:-1])
+    low = [tag for tag in tags if 'fetchpriority="low"' in tag]
+    assert len(low) == 2 and tags[-2:] == low, tags
+    assert re.fullmatch(
+        r'<link rel="preload" href="/carte/donnees\.json\?v=[0-9a-f]{16}" as="fetch" crossorigin'
+        r'\s+fetchpriority="low">',
+        low[0],
+    ), low[0]
+    assert re.fullmatch(
+        r'<link rel="preload" id="carte-gen-entree" href="/static/[0-9a-f]{16}/[^"]+/carte\.js" '
+        r'as="script"\s+crossorigin fetchpriority="low">',
+        low[1],
+    ), low[1]
+    assert not re.search(r'<script\b[^>]*type="module"', html)  # run by the import only
 
 
 @pytest.mark.parametrize("path", ["/", "/embed"])

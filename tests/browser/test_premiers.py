@@ -56,6 +56,7 @@ def test_first_markers_come_before_the_data_and_stay_as_they_are(
         assert first, "no first markers while the data is on its way"
         assert held, "the data was not asked for"
         assert page.evaluate(INTERACTIFS) == 0  # no behaviour until the trainings are there
+        page.wait_for_function("() => window.carteGen !== undefined")  # the module, imported
         assert page.evaluate("window.carteGen.pret") is False
         zoom = page.evaluate("window.carteGenDepart.carte.getZoom()")
         for route in held:
@@ -109,6 +110,49 @@ def test_first_markers_go_when_the_data_cannot_be_loaded(server: Server, browser
             "() => document.getElementById('compte').textContent.includes('pas pu être chargées')"
         )
         assert page.evaluate(MARQUEURS) == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/embed"])
+def test_the_module_is_asked_for_once_at_low_priority(
+    path: str, server: Server, browser: Any
+) -> None:
+    """The head preloads the module at low priority; the import after the first markers takes
+    that very response (a second request would go at high priority)."""
+    context, watched = watch(browser)
+    try:
+        page = watched.page
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        asked: list[tuple[str, str]] = []
+
+        def on_request(event: dict[str, Any]) -> None:
+            asked.append((event["request"]["url"], event["request"]["initialPriority"]))
+
+        cdp.on("Network.requestWillBeSent", on_request)
+        page.goto(server.url + path)
+        wait_ready(page)
+        entree = page.evaluate("document.getElementById('carte-gen-entree').href")
+        assert [(url, priority) for url, priority in asked if url == entree] == [(entree, "Low")]
+        assert [url for url, _ in asked if url.endswith("carte.js")] == [entree]
+        assert watched.errors == []
+    finally:
+        context.close()
+
+
+def test_a_module_that_cannot_be_loaded_says_so(server: Server, browser: Any) -> None:
+    """The import's failure leaves the same words as the data's, not « Chargement… » for ever."""
+    context, watched = watch(browser)
+    try:
+        page = watched.page
+        page.route(re.compile(r"/carte\.js$"), lambda route: route.abort())
+        page.goto(server.url + "/")
+        echec = page.get_attribute("#compte", "data-echec")
+        assert echec and "pas pu être chargées" in echec
+        page.wait_for_function(
+            "(texte) => document.getElementById('compte').textContent === texte", arg=echec
+        )
     finally:
         context.close()
 
