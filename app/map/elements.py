@@ -174,12 +174,12 @@ class CarteGenApp(JSCSSMixin, MacroElement):
     Folium's inline script hands the Leaflet objects it created (map, cluster layer, locate
     control) and a JSON configuration to the entry module ``entree`` (``static/js/carte.js``,
     or its bundle: :mod:`app.bundle`), then imports it once the first markers are painted.
-    The head, after the scripts and style sheet the first markers wait for, asks at low
-    priority for the map data, then for the module: on a slow network they then leave the
-    bandwidth to those, and the browser lets one of them go at a time until the parser leaves
-    the head, the data first, the longer download (the trade is measured in
-    ``docs/architecture.md``). ``preloads`` are the modules it imports (when not bundled),
-    announced at once rather than import by import.
+    The head asks for the map data, then for the module, after the scripts and style sheet the
+    first markers wait for and at low priority: on a slow network they leave the bandwidth to
+    those. The data comes first because, while the joined scripts hold the parser in the head,
+    the browser lets one low-priority request go at a time, and the data is the longer download
+    (figures in ``docs/architecture.md``). ``preloads`` are the modules the entry imports (when
+    not bundled), announced at once rather than import by import.
     """
 
     #: How long the import waits for the first frame at most: frames are paused in hidden

@@ -41,6 +41,15 @@ def hold(page: Any) -> list[Any]:
     return held
 
 
+def wait_for_the_failure_words(page: Any) -> None:
+    """Wait for the result count to say that the trainings could not be loaded."""
+    echec = page.get_attribute("#compte", "data-echec")
+    assert echec and "pas pu être chargées" in echec
+    page.wait_for_function(
+        "(texte) => document.getElementById('compte').textContent === texte", arg=echec
+    )
+
+
 @SIZES
 @pytest.mark.parametrize("path", ["/", "/embed?liste=0&filtres=1"], ids=["page", "embed"])
 def test_first_markers_come_before_the_data_and_stay_as_they_are(
@@ -106,9 +115,7 @@ def test_first_markers_go_when_the_data_cannot_be_loaded(server: Server, browser
         for route in held:
             page.unroute(DONNEES)
             route.fulfill(status=503, body="indisponible")
-        page.wait_for_function(
-            "() => document.getElementById('compte').textContent.includes('pas pu être chargées')"
-        )
+        wait_for_the_failure_words(page)
         assert page.evaluate(MARQUEURS) == []
     finally:
         context.close()
@@ -148,11 +155,7 @@ def test_a_module_that_cannot_be_loaded_says_so(server: Server, browser: Any) ->
         page = watched.page
         page.route(re.compile(r"/carte\.js$"), lambda route: route.abort())
         page.goto(server.url + "/")
-        echec = page.get_attribute("#compte", "data-echec")
-        assert echec and "pas pu être chargées" in echec
-        page.wait_for_function(
-            "(texte) => document.getElementById('compte').textContent === texte", arg=echec
-        )
+        wait_for_the_failure_words(page)
     finally:
         context.close()
 
