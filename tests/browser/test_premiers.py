@@ -160,6 +160,48 @@ def test_a_module_that_cannot_be_loaded_says_so(server: Server, browser: Any) ->
         context.close()
 
 
+#: Elements whose style names an SVG image: each one is a document the first frame must build.
+IMAGES_SVG_CSS = """() => {
+    const proprietes = ['background-image', 'mask-image', '-webkit-mask-image',
+        'list-style-image', 'border-image-source', 'content'];
+    const trouves = [];
+    for (const e of document.querySelectorAll('*')) {
+        const style = getComputedStyle(e);
+        for (const p of proprietes) {
+            const valeur = style.getPropertyValue(p);
+            if (/url\\(/.test(valeur) && /svg/i.test(valeur)) {
+                trouves.push(e.className + ': ' + p);
+            }
+        }
+    }
+    return trouves;
+}"""
+
+
+@pytest.mark.parametrize("path", ["/", "/embed"])
+@pytest.mark.parametrize("forced_colors", ["none", "active"])
+def test_no_style_draws_with_an_svg_image(
+    path: str, forced_colors: str, server: Server, browser: Any
+) -> None:
+    """The map's buttons draw their icons with gradients, in forced colours too: an SVG image
+    in a style sheet is a document of its own, built before the first frame."""
+    context, watched = watch(browser)
+    try:
+        page = watched.page
+        page.emulate_media(forced_colors=forced_colors)
+        page.goto(server.url + path)
+        wait_ready(page)
+        assert page.evaluate(IMAGES_SVG_CSS) == []
+        for bouton in (".leaflet-control-locate-location-arrow", ".leaflet-fullscreen-icon"):
+            dessin = page.eval_on_selector(
+                bouton, "e => [getComputedStyle(e).maskImage, getComputedStyle(e).backgroundImage]"
+            )
+            assert any("gradient(" in image for image in dessin), (bouton, dessin)
+        assert watched.errors == []
+    finally:
+        context.close()
+
+
 def test_the_page_and_its_styles_agree_on_what_a_phone_is() -> None:
     """The page folds its filters on phones before the map is made, by the styles' breakpoint."""
     static = Path(__file__).resolve().parents[2] / "static"
