@@ -219,3 +219,22 @@ def test_the_display_options_are_the_embed_parameters() -> None:
     """A query string of display options only sets no filter: they are ``/embed``'s own."""
     own = set(inspect.signature(embed).parameters) - {"request", "settings", "dataset"}
     assert own == set(PARAMETRES_AFFICHAGE)
+
+
+def test_the_styles_keep_to_one_type_scale() -> None:
+    """Font sizes come from the root's scale and weights are normal or 700: each other size or
+    weight would be one more font for the browser to set up before the first frame."""
+    styles = (Path(__file__).resolve().parents[2] / "static" / "carte.css").read_text(
+        encoding="utf-8"
+    )
+    racine = re.search(r":root\s*\{(.*?)\}", styles, re.DOTALL)
+    assert racine
+    echelle = set(re.findall(r"--(taille-[a-z]+)\s*:", racine[1]))
+    assert len(echelle) == 3, echelle
+    tailles = set(re.findall(r"font-size\s*:\s*([^;}]+?)\s*[;}]", styles))
+    permises = {f"var(--{nom})" for nom in echelle} | {"1rem", "inherit"}
+    assert tailles <= permises, tailles - permises
+    assert tailles >= {f"var(--{nom})" for nom in echelle}  # no step of the scale unused
+    graisses = set(re.findall(r"font-weight\s*:\s*([^;}]+?)\s*[;}]", styles))
+    assert graisses <= {"normal", "700"}, graisses
+    assert set(re.findall(r"\bfont\s*:\s*([^;}]+?)\s*[;}]", styles)) <= {"inherit"}
