@@ -160,6 +160,40 @@ def test_a_module_that_cannot_be_loaded_says_so(server: Server, browser: Any) ->
         context.close()
 
 
+@SIZES
+@pytest.mark.parametrize("path", ["/", "/embed"])
+def test_the_session_date_field_is_made_by_the_page_script(
+    path: str, size: dict[str, Any], server: Server, browser: Any
+) -> None:
+    """The page builds no date field before its first markers (about 3 ms for a field of a
+    closed block); the module makes it one, with its name, bounds and label."""
+    context, watched = watch(browser, **size)
+    try:
+        page = watched.page
+        held: list[Any] = []
+        page.route(re.compile(r"/carte\.js$"), lambda route: held.append(route))
+        page.goto(server.url + path)
+        page.wait_for_function("() => window.carteGenDepart !== undefined")
+        assert page.evaluate("document.querySelectorAll('input[type=date]').length") == 0
+        assert page.get_attribute("#f-session-avant", "type") == "text"
+        page.wait_for_function("(n) => n > 0", arg=len(held))  # the module, asked for
+        page.unroute(re.compile(r"/carte\.js$"))
+        for route in held:
+            route.continue_()
+        wait_ready(page)
+        champ = page.evaluate(
+            """() => {
+                const c = document.querySelector('label[for="f-session-avant"]').control;
+                return [c.type, c.name, c.min, c.max, c.hasAttribute('data-champ-date'),
+                        document.querySelectorAll('#f-session-avant').length];
+            }"""
+        )
+        assert champ == ["date", "session_avant", "0001-01-01", "9999-12-31", False, 1]
+        assert watched.errors == []
+    finally:
+        context.close()
+
+
 #: Elements whose style names an SVG image: each one is a document the first frame must build.
 IMAGES_SVG_CSS = """() => {
     const proprietes = ['background-image', 'mask-image', '-webkit-mask-image',
