@@ -21,6 +21,8 @@ from tests.browser.test_journey import SIZES
 pytestmark = pytest.mark.browser
 
 DONNEES = "**/carte/donnees.json*"
+#: The page's entry module (its hashed URL).
+MODULE = re.compile(r"/carte\.js$")
 
 #: What a visitor sees of each marker: kind, count or icon, and place on the map (pixels).
 MARQUEURS = """() => Array.from(
@@ -153,7 +155,7 @@ def test_a_module_that_cannot_be_loaded_says_so(server: Server, browser: Any) ->
     context, watched = watch(browser)
     try:
         page = watched.page
-        page.route(re.compile(r"/carte\.js$"), lambda route: route.abort())
+        page.route(MODULE, lambda route: route.abort())
         page.goto(server.url + "/")
         wait_for_the_failure_words(page)
     finally:
@@ -171,13 +173,13 @@ def test_the_session_date_field_is_made_by_the_page_script(
     try:
         page = watched.page
         held: list[Any] = []
-        page.route(re.compile(r"/carte\.js$"), lambda route: held.append(route))
+        page.route(MODULE, lambda route: held.append(route))
         page.goto(server.url + path)
         page.wait_for_function("() => window.carteGenDepart !== undefined")
         assert page.evaluate("document.querySelectorAll('input[type=date]').length") == 0
         assert page.get_attribute("#f-session-avant", "type") == "text"
         assert held, "the module was not asked for"  # preloaded by the head
-        page.unroute(re.compile(r"/carte\.js$"))
+        page.unroute(MODULE)
         for route in held:
             route.continue_()
         wait_ready(page)
