@@ -23,6 +23,7 @@ pytestmark = pytest.mark.browser
 DONNEES = "**/carte/donnees.json*"
 #: The page's entry module (its hashed URL).
 MODULE = re.compile(r"/carte\.js$")
+STATIC = Path(__file__).resolve().parents[2] / "static"
 
 #: What a visitor sees of each marker: kind, count or icon, and place on the map (pixels).
 MARQUEURS = """() => Array.from(
@@ -240,12 +241,11 @@ def test_no_style_draws_with_an_svg_image(
 
 def test_the_page_and_its_styles_agree_on_what_a_phone_is() -> None:
     """The page folds its filters on phones before the map is made, by the styles' breakpoint."""
-    static = Path(__file__).resolve().parents[2] / "static"
-    layout = (static / "carte.css").read_text(encoding="utf-8")
+    layout = (STATIC / "carte.css").read_text(encoding="utf-8")
     assert f"@media {MEDIA_TELEPHONE}" in layout
     queries = {
         query
-        for path in sorted((static / "js").glob("*.js"))
+        for path in sorted((STATIC / "js").glob("*.js"))
         for query in re.findall(r"\(max-width: \d+px\)", path.read_text(encoding="utf-8"))
     }
     assert queries == {MEDIA_TELEPHONE}
@@ -260,17 +260,15 @@ def test_the_display_options_are_the_embed_parameters() -> None:
 def test_the_styles_keep_to_one_type_scale() -> None:
     """Font sizes come from the root's scale and weights are normal or 700: each other size or
     weight would be one more font for the browser to set up before the first frame."""
-    styles = (Path(__file__).resolve().parents[2] / "static" / "carte.css").read_text(
-        encoding="utf-8"
-    )
+    styles = (STATIC / "carte.css").read_text(encoding="utf-8")
     racine = re.search(r":root\s*\{(.*?)\}", styles, re.DOTALL)
     assert racine
     echelle = set(re.findall(r"--(taille-[a-z]+)\s*:", racine[1]))
     assert len(echelle) == 3, echelle
     tailles = set(re.findall(r"font-size\s*:\s*([^;}]+?)\s*[;}]", styles))
-    permises = {f"var(--{nom})" for nom in echelle} | {"1rem", "inherit"}
-    assert tailles <= permises, tailles - permises
-    assert tailles >= {f"var(--{nom})" for nom in echelle}  # no step of the scale unused
+    pas = {f"var(--{nom})" for nom in echelle}
+    assert tailles <= pas | {"1rem", "inherit"}, tailles - pas
+    assert tailles >= pas  # no step of the scale unused
     graisses = set(re.findall(r"font-weight\s*:\s*([^;}]+?)\s*[;}]", styles))
     assert graisses <= {"normal", "700"}, graisses
     assert set(re.findall(r"\bfont\s*:\s*([^;}]+?)\s*[;}]", styles)) <= {"inherit"}
