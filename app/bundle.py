@@ -203,7 +203,7 @@ def build(static_path: Path, esbuild: Path = ESBUILD) -> Path:
             "--format=esm",
             "--minify",
             "--target=es2020",
-            "--charset=utf8",
+            "--charset=utf8",  # smaller than \u escapes; an ASCII bundle loaded no faster
             "--log-level=warning",
             f"--banner:js={banner(sources_digest(static_path))}",
             f"--outfile={target}",
