@@ -42,6 +42,8 @@ MODULES_DIR: Final = "js"
 ENTRY: Final = f"{MODULES_DIR}/carte.js"
 #: The bundle, relative to ``static/`` (ignored by git).
 BUNDLE: Final = "dist/carte.js"
+#: The page's start-up, inlined in the page (``app.map.elements.Demarrage``).
+STARTUP: Final = "demarrage.js"
 #: npm's packages, installed from the lock file, and esbuild's native binary among them.
 NODE_MODULES: Final = PROJECT_ROOT / "node_modules"
 ESBUILD: Final = NODE_MODULES / ".bin" / "esbuild"
@@ -142,6 +144,7 @@ class PageScripts:
     preloads: tuple[str, ...]
     classic: str | None = None
     styles: str | None = None
+    startup: str = ""  # the page's start-up script, inlined (``STARTUP``)
 
 
 def _modules(static_path: Path) -> list[Path]:
@@ -189,7 +192,10 @@ def page_scripts(static_path: Path, node_modules_path: Path = NODE_MODULES) -> P
             f"{STATIC_PREFIX}/{path.relative_to(static_path).as_posix()}"
             for path in _modules(static_path)
         )
-    return PageScripts(entry=entry, preloads=modules, classic=classic, styles=styles)
+    startup = (static_path / STARTUP).read_text(encoding="utf-8")
+    return PageScripts(
+        entry=entry, preloads=modules, classic=classic, styles=styles, startup=startup
+    )
 
 
 def build(static_path: Path, esbuild: Path = ESBUILD) -> Path:

@@ -15,14 +15,12 @@
  *
  * Before the application has its data, the layer can draw the *first markers* the server
  * clustered the same way for the page (`premiers`: app/map/premiers.py), for a visitor
- * without filters: drawn as soon as the map exists, without any behaviour, and replaced by
- * the very same markers from the index given to `definir`.
+ * without filters: drawn as soon as the map exists (in place of those the page's start-up
+ * drew before Leaflet, static/demarrage.js), without any behaviour, and replaced by the very
+ * same markers from the index given to `definir`.
  */
 (function () {
   'use strict';
-
-  /** Cluster sizes: count below the bound → class and diameter in pixels. */
-  var TAILLES = [[10, 'petite', 34], [100, 'moyenne', 40], [1000, 'grande', 46], [Infinity, 'enorme', 54]];
 
   /** A div icon whose element carries an accessible name (`libelle`). */
   var IconeGrappe = L.DivIcon.extend({
@@ -48,9 +46,13 @@
     options: {
       rayon: 60,       // cluster radius, in screen pixels
       etendue: 256,    // supercluster's tile extent: Leaflet's tile size (radius in pixels)
-      marge: 0.25,     // part of the view added on each side before asking for clusters
+      marge: null,     // part of the view added on each side (app/map/elements.py)
       zoomMax: 15,     // last zoom with clusters; places stand apart above it
-      icones: {}       // structure type → URL of its marker icon
+      icones: {},      // structure type → URL of its marker icon
+      // given by the page (app/map/icones.py): a training's icon {taille, ancre (its tip)}, and
+      // the cluster discs [[count below, name, pixels], …], the last one without a bound
+      icone: null,
+      tailles: null
     },
 
     initialize: function (options) {
@@ -65,8 +67,8 @@
         if (Object.prototype.hasOwnProperty.call(this.options.icones, type)) {
           this._icones[type] = L.icon({
             iconUrl: this.options.icones[type],
-            iconSize: [30, 40],
-            iconAnchor: [15, 38],
+            iconSize: this.options.icone.taille,
+            iconAnchor: this.options.icone.ancre,
             popupAnchor: [0, -34],
             className: 'marqueur marqueur-' + type
           });
@@ -224,8 +226,11 @@
       var self = this;
       var p = e.properties;
       var n = nombreDe(p);
-      var taille = TAILLES[0];
-      for (var t = 0; n >= taille[0]; t++) { taille = TAILLES[t + 1]; }
+      var tailles = this.options.tailles;
+      var taille = tailles[tailles.length - 1];
+      for (var t = 0; t < tailles.length - 1; t++) {
+        if (n < tailles[t][0]) { taille = tailles[t]; break; }
+      }
       var nombre = document.createElement('span');
       nombre.className = 'grappe-nombre';
       nombre.textContent = String(n);
@@ -264,10 +269,4 @@
   });
 
   L.carteGenGrappes = function (options) { return new L.CarteGenGrappes(options); };
-
-  /** Whether a page's query string sets no filter: only the display options `permis`. */
-  L.carteGenGrappes.sansFiltre = function (recherche, permis) {
-    var noms = Array.from(new URLSearchParams(recherche).keys());
-    return noms.every(function (nom) { return permis.indexOf(nom) >= 0; });
-  };
 }());

@@ -9,12 +9,21 @@ import folium
 from branca.element import Figure
 from markupsafe import Markup
 
-from app.bundle import PageScripts
+from app.bundle import PageScripts, classic_scripts
 from app.columns import FILTER_LABELS, ISO_DATE_PATTERN, YES_NO_VALUES, yes_no_code
 from app.dependencies import CODE_VALUES, FormationQuery
 from app.filters import FACET_FIELDS, MAX_MULTI_VALUES, YES_NO_FIELDS
-from app.map.elements import CarteGenApp, CarteMap, Grappes, Localisation, PleinEcran, links
+from app.map.elements import (
+    CarteGenApp,
+    CarteMap,
+    Demarrage,
+    Grappes,
+    Localisation,
+    PleinEcran,
+    links,
+)
 from app.map.fiche import fiche_config
+from app.map.icones import MARQUEUR_ANCRE_PX, MARQUEUR_PX, TAILLES_GRAPPES
 from app.map.premiers import ETENDUE, RAYON_PX, ZOOM_MAX
 from app.pistes import pistes_config
 from app.settings import Basemap
@@ -75,6 +84,7 @@ class CarteRendue:
 
     header: Markup
     html: Markup
+    startup: Markup  # the start-up's data and script, for the end of the body
     script: Markup
 
 
@@ -165,7 +175,8 @@ def build_map(
     """Build the Folium map: cluster layer, basemap, locate and fullscreen controls, our client.
 
     ``icones`` are the structure types' marker icons; ``premiers`` the first markers the page
-    draws at once when no filter is set (:mod:`app.map.premiers`).
+    draws at once when no filter is set (:mod:`app.map.premiers`), before Leaflet, which its
+    start-up (:class:`Demarrage`) loads after them with the other classic scripts.
     """
     fond = FONDS_DE_CARTE[basemap]
     carte = CarteMap(
@@ -182,10 +193,21 @@ def build_map(
         zoom_max=ZOOM_MAX,
         etendue=ETENDUE,
         icones=icones,
-        premiers=premiers,
-        affichage=PARAMETRES_AFFICHAGE,
+        icone={"taille": MARQUEUR_PX, "ancre": MARQUEUR_ANCRE_PX},
+        tailles=TAILLES_GRAPPES,
     )
     grappes.add_to(carte)
+    # Its layer right after the map's container; its preloads in the head before the data's
+    # and the module's (CarteGenApp's).
+    Demarrage(
+        carte,
+        grappes,
+        source=scripts.startup,
+        # The elements' own files, or the file joined from them in their order (app.bundle).
+        scripts=[scripts.classic] if scripts.classic is not None else classic_scripts(),
+        premiers=premiers,
+        affichage=PARAMETRES_AFFICHAGE,
+    ).add_to(carte)
     folium.TileLayer(
         tiles=fond.url,
         attr=fond.attribution,
@@ -216,25 +238,35 @@ def build_map(
         preloads=scripts.preloads,
     )
     application.add_to(carte)
-    # The elements' own files, or the files joined from them in their order (app.bundle): the
-    # map, first of the elements, then loads them all.
+    # The start-up runs the classic scripts: none in the head. The style sheets stay there: the
+    # elements' own files, or the file joined from them in their order (app.bundle), linked
+    # by the map, first of the elements.
     elements = (carte, grappes, localisation, plein_ecran, application)
-    for kind, joined in (("default_js", scripts.classic), ("default_css", scripts.styles)):
-        if joined is not None:
-            for element in elements:
-                setattr(element, kind, links())
-            setattr(carte, kind, links((f"carte_gen_{kind}", joined)))
+    for element in elements:
+        element.default_js = links()
+    if scripts.styles is not None:
+        for element in elements:
+            element.default_css = links()
+        carte.default_css = links(("carte_gen_default_css", scripts.styles))
     return carte
 
 
 def render_map(carte: folium.Map) -> CarteRendue:
-    """Render the map's figure and return its header, html and script parts separately."""
+    """Render the map's figure and return its header, html and script parts separately.
+
+    The start-up (:class:`Demarrage`) comes apart, for the end of the body; the script is
+    handed to it, to run once Leaflet and the other classic scripts have run.
+    """
     figure = carte.get_root()
     assert isinstance(figure, Figure)
     figure.header._children.pop("meta_http", None)  # the page template declares its charset
     figure.render()
+    (demarrage,) = (c for c in carte._children.values() if isinstance(c, Demarrage))
+    # Run by the start-up once the classic scripts are here (static/demarrage.js).
+    script = "window.carteGenDemarrage.carte(function () {\n" + figure.script.render() + "\n});"
     return CarteRendue(
         header=Markup(figure.header.render()),
         html=Markup(figure.html.render()),
-        script=Markup(figure.script.render()),
+        startup=Markup(demarrage.startup()),
+        script=Markup(script),
     )

@@ -8,6 +8,7 @@ ours). Data reach JavaScript through ``tojson`` only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 import folium
@@ -20,6 +21,12 @@ from folium.template import Template
 VENDOR_PREFIX = "/vendor"
 #: URL prefix of our own static files.
 STATIC_PREFIX = "/static"
+#: Part of the view the cluster layer adds on each side before asking for its markers.
+MARGE_GRAPPES: Final = 0.25
+#: How long the page waits for a frame at most before going on with what comes after it:
+#: frames are paused in hidden tabs and in iframes scrolled out of view, where the page must
+#: go on all the same (an embed reports its height to the host page).
+ATTENTE_MAX_MS: Final = 100
 
 
 def links(*pairs: tuple[str, str]) -> list[tuple[str, str]]:
@@ -86,9 +93,10 @@ class Grappes(JSCSSMixin, MacroElement):
     hands it the filtered trainings (``definir``) and makes each point's marker. The layer
     holds the structure types' marker icons (``icones``, URLs), for those markers and the list.
 
-    With ``premiers`` (:func:`app.map.premiers.first_markers`), a page whose query string sets
-    nothing but the display options ``affichage`` draws those first markers at once, in this
-    inline script, rather than after its own script has fetched and indexed the data.
+    The first markers (:func:`app.map.premiers.first_markers`) of a page without filters,
+    drawn before Leaflet by :class:`Demarrage`, are drawn again by this layer as soon as the
+    map exists, in place of those, rather than after the page script has fetched and indexed
+    the data.
     """
 
     default_js = links(
@@ -102,11 +110,10 @@ class Grappes(JSCSSMixin, MacroElement):
             var {{ this.get_name() }} = L.carteGenGrappes(
                 {{ this.options|tojson }}
             ).addTo({{ this._parent.get_name() }});
-            {%- if this.premiers %}
-            if (L.carteGenGrappes.sansFiltre(window.location.search, {{ this.affichage|tojson }})) {
-                {{ this.get_name() }}.premiers({{ this.premiers|tojson }});
+            if (window.carteGenDemarrage.niveaux) {
+                {{ this.get_name() }}.premiers(window.carteGenDemarrage.niveaux);
             }
-            {%- endif %}
+            window.carteGenDemarrage.retirer();
         {% endmacro %}
         """
     )
@@ -118,8 +125,8 @@ class Grappes(JSCSSMixin, MacroElement):
         zoom_max: int,
         etendue: int,
         icones: dict[str, str],
-        premiers: dict[str, list[list[Any]]] | None = None,
-        affichage: tuple[str, ...] = (),
+        icone: dict[str, tuple[int, int]],
+        tailles: Sequence[tuple[int | None, str, int]],
     ):
         super().__init__()
         self._name = "Grappes"
@@ -127,10 +134,11 @@ class Grappes(JSCSSMixin, MacroElement):
             "rayon": rayon_px,
             "zoomMax": zoom_max,
             "etendue": etendue,
+            "marge": MARGE_GRAPPES,
             "icones": icones,
+            "icone": icone,
+            "tailles": tailles,
         }
-        self.premiers = premiers
-        self.affichage = list(affichage)
 
 
 class Localisation(LocateControl):
@@ -182,11 +190,6 @@ class CarteGenApp(JSCSSMixin, MacroElement):
     not bundled), announced at once rather than import by import.
     """
 
-    #: How long the import waits for the first frame at most: frames are paused in hidden
-    #: tabs and in iframes scrolled out of view, where the module must run all the same (an
-    #: embed reports its height to the host page).
-    ATTENTE_MAX_MS: Final = 100
-
     default_css = links(("carte_gen_css", f"{STATIC_PREFIX}/carte.css"))
 
     _template = Template(
@@ -220,7 +223,7 @@ class CarteGenApp(JSCSSMixin, MacroElement):
                     });
                 }
                 requestAnimationFrame(function () { setTimeout(lancer, 0); });
-                setTimeout(lancer, {{ this.ATTENTE_MAX_MS }});
+                setTimeout(lancer, {{ this.attente_max_ms }});
             })(document.getElementById("carte-gen-entree").href);  // its hashed URL, as preloaded
         {% endmacro %}
         """
@@ -241,3 +244,74 @@ class CarteGenApp(JSCSSMixin, MacroElement):
         self.config = config
         self.entree = entree
         self.modules = preloads
+        self.attente_max_ms = ATTENTE_MAX_MS
+
+
+class Demarrage(MacroElement):
+    """The page's start-up, before Leaflet: ``static/demarrage.js``, inlined in the page.
+
+    It draws the first markers (``premiers``, :mod:`app.map.premiers`) of a page whose query
+    string sets nothing but the display options ``affichage``, at the places Leaflet will
+    draw them in ``carte``'s first view, in a layer over the map's container (``html``), as
+    soon as the page is parsed and laid out (:meth:`startup`, at the end of the body: what
+    comes after the map, such as a footer, changes its size); then
+    it runs ``scripts`` (preloaded by the head, in their order: the script takes their URLs,
+    content-hashed, from there) after the frame that shows them, and the map's script after
+    those (:func:`app.map.builder.render_map`). The cluster layer (:class:`Grappes`) draws the
+    same markers with Leaflet and takes these away.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            {% for url in this.scripts %}
+            <link rel="preload" href={{ url|tojson }} as="script" data-carte-gen-script>
+            {% endfor %}
+        {% endmacro %}
+
+        {% macro html(this, kwargs) %}
+            <div id="carte-gen-premiers" class="premiers-marqueurs" aria-hidden="true"></div>
+        {% endmacro %}
+        """
+    )
+    #: Its data and script, for the end of the body (:meth:`startup`).
+    _startup = Template(
+        """<script type="application/json" id="carte-gen-demarrage">
+  {{- this.donnees|tojson -}}
+  </script>
+  <script>{{ this.source }}</script>"""
+    )
+
+    def __init__(
+        self,
+        carte: CarteMap,
+        grappes: Grappes,
+        *,
+        source: str,
+        scripts: Sequence[str],
+        premiers: dict[str, list[list[Any]]] | None,
+        affichage: Sequence[str],
+    ):
+        super().__init__()
+        self._name = "Demarrage"
+        if "</script" in source.lower():
+            raise ValueError("the start-up script cannot be inlined: it closes its element")
+        self.source = source
+        self.scripts = list(scripts)
+        self.donnees = {
+            "carte": carte.get_name(),
+            "vue": carte.vue_initiale,
+            "centre": carte.location,
+            "zoom": carte.options["zoom"],
+            "niveaux": premiers,
+            "affichage": list(affichage),
+            "marge": grappes.options["marge"],
+            "tailles": grappes.options["tailles"],
+            "icones": grappes.options["icones"],
+            "icone": grappes.options["icone"],
+            "attenteMaxMs": ATTENTE_MAX_MS,
+        }
+
+    def startup(self) -> str:
+        """Its data and script: for the end of the body, when the page is laid out whole."""
+        return self._startup.render(this=self)

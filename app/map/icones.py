@@ -20,8 +20,19 @@ from geo.schema import TYPE_STRUCTURE_LABELS
 ICONES_TYPE_STRUCTURE: Final[dict[str, str]] = {
     str(key): f"{STATIC_PREFIX}/icones/{key}.svg" for key in TYPE_STRUCTURE_LABELS
 }
+#: A training's marker: its icon's size and the point of it on the training's place (the tip).
+MARQUEUR_PX: Final = (30, 40)
+MARQUEUR_ANCRE_PX: Final = (15, 38)
+#: Clusters: a disc per size, by the number of trainings below which it is used (the last has
+#: no bound): its name (``.grappe-<name>`` of ``static/carte.css``) and diameter in pixels.
+TAILLES_GRAPPES: Final[tuple[tuple[int | None, str, int], ...]] = (
+    (10, "petite", 34),
+    (100, "moyenne", 40),
+    (1000, "grande", 46),
+    (None, "enorme", 54),
+)
 #: The legend's icons: half the markers' size.
-LEGENDE_ICONE_PX: Final = (15, 20)
+LEGENDE_ICONE_PX: Final = (MARQUEUR_PX[0] // 2, MARQUEUR_PX[1] // 2)
 SVG_NS: Final = "http://www.w3.org/2000/svg"
 
 

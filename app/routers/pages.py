@@ -79,8 +79,11 @@ CHAMPS_CARTE: Final[tuple[str, ...]] = tuple(
     name for name in PROPERTY_FIELDS if name not in HORS_CARTE
 )
 RAYONS_KM: Final[tuple[int, ...]] = (5, 10, 20, 30, 50, 100, 200)
-#: Inline scripts of a page (no ``src``): each one's hash goes in the CSP.
-INLINE_SCRIPT: Final = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
+#: Inline scripts of a page (no ``src``, not a JSON data block, which never runs): each one's
+#: hash goes in the CSP.
+INLINE_SCRIPT: Final = re.compile(
+    r'<script\b(?![^>]*\b(?:src=|type="application/json"))[^>]*>(.*?)</script>', re.DOTALL
+)
 
 router = APIRouter(tags=["carte"])
 

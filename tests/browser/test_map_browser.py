@@ -304,11 +304,14 @@ def test_data_values_are_shown_as_text_never_as_html(watched, xss_server, helper
     assert '"><script>alert(2)</script>' in popup
     assert page.locator('.leaflet-popup a[href^="javascript:"]').count() == 0
     assert page.locator('img[src="x"]').count() == 0
-    # Only the page's own inline scripts (Folium's, and the one folding the filters on phones),
-    # which the CSP allows by their hash: none came from the data.
+    # Only the page's own inline scripts (the one folding the filters on phones, the start-up
+    # and Folium's), which the CSP allows by their hash, and the start-up's data: none came
+    # from the data.
     with urllib.request.urlopen(xss_server.url + "/") as answer:
         sent = INLINE_SCRIPT.findall(answer.read().decode())
-    assert page.locator("script:not([src])").count() == len(sent) == 2
+    assert page.locator('script:not([src]):not([type="application/json"])').count() == 3
+    assert len(sent) == 3
+    assert page.locator('script[type="application/json"]').count() == 1
     page.fill("#f-q", "img src")
     page.wait_for_function(
         "() => document.getElementById('compte').getAttribute('data-nombre') === '3'"

@@ -35,6 +35,22 @@ MARQUEURS = """() => Array.from(
         e.style.transform
     ]).sort()"""
 INTERACTIFS = "() => document.querySelectorAll('.leaflet-marker-pane .leaflet-interactive').length"
+#: The classic scripts the start-up runs: joined (``dist/scripts.js``) or the elements' own.
+SCRIPTS_CLASSIQUES = re.compile(r"/(?:dist/scripts\.js|vendor/.+\.js|grappes\.js)$")
+#: Every marker in view as a visitor sees it: as :data:`MARQUEURS` says, and its box in the
+#: map's (pixels: the page around the map may change as its script starts).
+VUS = """(selecteur) => Array.from(document.querySelectorAll(selecteur)).map(e => {
+        const b = e.getBoundingClientRect();
+        const carte = document.querySelector('.carte-gen-carte').getBoundingClientRect();
+        const r = { left: b.left - carte.left, top: b.top - carte.top,
+                    width: b.width, height: b.height };
+        return [
+            Array.from(e.classList).filter(c => c !== 'leaflet-interactive').sort().join(' '),
+            e.textContent, e.getAttribute('src') || '', e.style.transform, e.style.zIndex,
+            [r.left, r.top, r.width, r.height].map(v => Math.round(v * 100) / 100)
+        ];
+    }).sort()"""
+PREDESSINES = "#carte-gen-premiers .leaflet-marker-icon"
 
 
 def hold(page: Any) -> list[Any]:
@@ -84,6 +100,108 @@ def test_first_markers_come_before_the_data_and_stay_as_they_are(
         context.close()
 
 
+@SIZES
+@pytest.mark.parametrize("path", ["/", "/embed?liste=0&filtres=1"], ids=["page", "embed"])
+def test_first_markers_come_before_leaflet_where_leaflet_draws_them(
+    path: str, size: dict[str, Any], server: Server, browser: Any
+) -> None:
+    """The start-up draws them while Leaflet is on its way; Leaflet's are the same, in place."""
+    context, watched = watch(browser, **size)
+    try:
+        page = watched.page
+        held_scripts: list[Any] = []
+        page.route(SCRIPTS_CLASSIQUES, lambda route: held_scripts.append(route))
+        held_data = hold(page)
+        page.goto(server.url + path, wait_until="commit")  # its load waits for the scripts
+        page.wait_for_function("() => window.carteGenDemarrage !== undefined")
+        assert held_scripts, "the classic scripts were not asked for"
+        before = page.evaluate(VUS, PREDESSINES)
+        assert before, "no first markers before Leaflet"
+        assert page.evaluate("window.carteGenDemarrage.dessines") == len(before)
+        assert page.evaluate("typeof window.L") == "undefined"
+        page.wait_for_function(  # the start-up asks for them to run, after the frame
+            "() => document.querySelectorAll('script[src]').length > 0"
+        )
+        for route in held_scripts:
+            route.continue_()
+        page.unroute(SCRIPTS_CLASSIQUES)
+        page.wait_for_function("() => window.carteGenDepart !== undefined")
+        assert page.locator("#carte-gen-premiers").count() == 0  # taken away by Leaflet's
+        assert page.evaluate(VUS, ".leaflet-marker-pane .leaflet-marker-icon") == before
+        for route in held_data:
+            page.unroute(DONNEES)
+            route.continue_()
+        wait_ready(page)
+        assert page.evaluate(MARQUEURS)
+        assert watched.errors == []
+    finally:
+        context.close()
+
+
+def test_the_start_up_fits_the_first_view_as_leaflet_does(server: Server, browser: Any) -> None:
+    """Zoom, pixel origin and projection, for containers of every size from an embed's up."""
+    context, watched = watch(browser)
+    try:
+        page = watched.page
+        page.goto(server.url + "/")
+        wait_ready(page)
+        differences = page.evaluate(
+            """() => {
+                const d = window.carteGenDemarrage;
+                const donnees = JSON.parse(
+                    document.getElementById('carte-gen-demarrage').textContent);
+                const differences = [];
+                const hauteurs = [150, 233, 420, 521, 700, 844, 1080, 1599];
+                for (let largeur = 200; largeur <= 2600; largeur += 37) {
+                    for (const hauteur of hauteurs) {
+                        const div = document.createElement('div');
+                        div.style.cssText = `position:absolute;left:-9999px;top:0;`
+                            + `width:${largeur}px;height:${hauteur}px`;
+                        document.body.appendChild(div);
+                        const carte = L.map(div, { center: donnees.centre, zoom: donnees.zoom });
+                        carte.fitBounds(donnees.vue, { animate: false });
+                        const attendu = carte.getPixelBounds().min;
+                        const vue = d.vue(
+                            largeur, hauteur, donnees.centre, donnees.zoom, donnees.vue);
+                        if (vue.zoom !== carte.getZoom() || vue.origine[0] !== attendu.x
+                            || vue.origine[1] !== attendu.y) {
+                            differences.push([largeur, hauteur, vue, carte.getZoom(), attendu]);
+                        }
+                        for (const [lon, lat] of [[2.35, 48.85], [-61.5, 16.2], [55.5, -21.1],
+                                                  [9.45, 42.7], [-4.48, 48.39], [179.9, -85.1]]) {
+                            const p = carte.project([lat, lon]);
+                            const q = d.projeter(lat, lon, carte.getZoom());
+                            if (p.x !== q[0] || p.y !== q[1]) {
+                                differences.push([largeur, hauteur, lon, lat, p, q]);
+                            }
+                        }
+                        carte.remove();
+                        div.remove();
+                    }
+                }
+                return differences;
+            }"""
+        )
+        assert differences == []
+        assert watched.errors == []
+    finally:
+        context.close()
+
+
+def test_scripts_that_cannot_be_loaded_say_so(server: Server, browser: Any) -> None:
+    """Without Leaflet no map: the first markers go, the count says the trainings failed."""
+    context, watched = watch(browser)
+    try:
+        page = watched.page
+        page.route(SCRIPTS_CLASSIQUES, lambda route: route.fulfill(status=503, body="non"))
+        page.goto(server.url + "/")
+        wait_for_the_failure_words(page)
+        assert page.locator("#carte-gen-premiers").count() == 0
+        assert page.evaluate("window.carteGenDepart") is None
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("query", ["?type=ecole", "?q=web&liste=0", "?region="])
 def test_a_filtered_page_waits_for_its_own_markers(
     query: str, server: Server, browser: Any
@@ -95,6 +213,7 @@ def test_a_filtered_page_waits_for_its_own_markers(
         held = hold(page)
         page.goto(server.url + "/" + query)
         page.wait_for_function("() => window.carteGenDepart !== undefined")
+        assert page.evaluate("window.carteGenDemarrage.dessines") == 0
         assert page.evaluate(MARQUEURS) == []
         for route in held:
             page.unroute(DONNEES)

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.bundle import PageScripts
-from app.map.builder import build_map
-from app.map.elements import Grappes
+from app.map.builder import build_map, render_map
+from app.map.elements import Demarrage, Grappes
+from app.map.icones import TAILLES_GRAPPES
 from app.map.premiers import (
     ETENDUE,
     GRAPPE,
@@ -37,6 +38,8 @@ REFERENCE = Path(__file__).with_name("supercluster_reference.mjs")
 ZOOMS = [*ZOOMS_PREMIERS, ZOOM_MAX, ZOOM_MAX + 1]
 
 Places = list[tuple[float, float, int]]
+
+STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
 def supercluster(places: Places, zooms: list[int]) -> dict[int, list[list[float]]]:
@@ -185,13 +188,37 @@ def test_first_markers_are_left_to_the_page_past_the_limit() -> None:
     assert first_markers(lieux, [None] * count) is None
 
 
-def test_the_cluster_layer_reads_the_same_kinds_and_options() -> None:
-    """``static/grappes.js`` names the kinds as this module does, and clusters as it does."""
-    layer = (Path(__file__).resolve().parents[2] / "static" / "grappes.js").read_text()
-    assert f"var GRAPPE = '{GRAPPE}';" in layer
-    assert f"var LIEU = '{LIEU}';" in layer
-    carte = build_map(Basemap.OSM, {}, PageScripts("/e.js", ()), icones={})
+@pytest.mark.parametrize("script", ["grappes.js", "demarrage.js"])
+def test_the_page_scripts_name_the_kinds_as_this_module_does(script: str) -> None:
+    """The cluster layer and the start-up that draws the first markers before it."""
+    text = (STATIC / script).read_text()
+    assert f"var GRAPPE = '{GRAPPE}';" in text
+    assert f"var LIEU = '{LIEU}';" in text
+
+
+def test_the_cluster_layer_and_the_start_up_draw_from_the_same_options() -> None:
+    """Clustered as this module does; one set of sizes and icons for both, styled by the page."""
+    carte = build_map(Basemap.OSM, {}, PageScripts("/e.js", ()), icones={"ecole": "data:,"})
     (grappes,) = (c for c in carte._children.values() if isinstance(c, Grappes))
+    (demarrage,) = (c for c in carte._children.values() if isinstance(c, Demarrage))
     assert grappes.options["rayon"] == RAYON_PX
     assert grappes.options["zoomMax"] == ZOOM_MAX
     assert grappes.options["etendue"] == ETENDUE
+    for option in ("marge", "tailles", "icones", "icone"):
+        assert demarrage.donnees[option] == grappes.options[option]
+    assert demarrage.donnees["vue"] == carte.vue_initiale
+    bounds = [bound for bound, _, _ in TAILLES_GRAPPES]
+    assert bounds[-1] is None and all(isinstance(b, int) for b in bounds[:-1])
+    assert bounds[:-1] == sorted(bounds[:-1])
+    styles = (STATIC / "carte.css").read_text()
+    for _, name, _ in TAILLES_GRAPPES:
+        assert f".grappe-{name} {{" in styles
+
+
+def test_the_start_up_is_inlined_whole() -> None:
+    """A script that closed its own element would spill into the page."""
+    scripts = PageScripts("/e.js", (), startup="x();")
+    carte = build_map(Basemap.OSM, {"donnees_url": "/d.json"}, scripts, icones={})
+    assert "<script>x();</script>" in render_map(carte).startup
+    with pytest.raises(ValueError, match="closes its element"):
+        build_map(Basemap.OSM, {}, PageScripts("/e.js", (), startup="'</script>'"), icones={})
