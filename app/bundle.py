@@ -7,12 +7,13 @@ it was built from. A page uses the bundle only while that digest matches the sou
 otherwise (no bundle, or sources edited since) it loads the modules themselves, every one
 announced at once with ``modulepreload``, so a stale bundle can never run.
 
-The classic scripts the map's Folium elements load before any of it (Leaflet, supercluster,
+The classic scripts the map's Folium elements need before any of it (Leaflet, supercluster,
 our cluster layer, Leaflet.Locate, leaflet.fullscreen) are joined the same way, in the order
 the page runs them, into ``static/dist/scripts.js``, and their style sheets (ours last) into
 ``static/dist/styles.css`` (relative ``url()``s made absolute): one request each instead of
-five and four on the path to the first markers. They too are used only while fresh;
-otherwise the page loads each file.
+five and four on the path to the map. They too are used only while fresh; otherwise the page
+loads each file. The page's start-up, ``static/demarrage.js``, is inlined in the page
+(``STARTUP``: ``app.map.elements.Demarrage``), which runs the classic scripts.
 """
 
 from __future__ import annotations

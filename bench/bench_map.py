@@ -16,7 +16,9 @@ each in a fresh browser context (cold cache), and prints the medians of:
   ratio of the two pages; then the same for when they are painted: the first task after the
   next frame (``requestAnimationFrame``, then a ``MessageChannel`` message), which is what a
   visitor sees. For Carte GEN without filters these are the first markers the server
-  clustered for the page (``app/map/premiers.py``); its ``carte-gen:premiers-marqueurs`` mark
+  clustered for the page (``app/map/premiers.py``), drawn by its start-up before Leaflet
+  (``static/demarrage.js``: the same elements at the places Leaflet then draws them, checked
+  by ``tests/browser/test_premiers.py``); its ``carte-gen:premiers-marqueurs`` mark
   (« own mark ») is when its script has drawn the same ones from its own index;
 - the same time for the floor of any Leaflet page: Leaflet alone (script and style sheet),
   the same map and tiles, and one marker, and its ratio to the Folium page;

@@ -181,13 +181,12 @@ class CarteGenApp(JSCSSMixin, MacroElement):
 
     Folium's inline script hands the Leaflet objects it created (map, cluster layer, locate
     control) and a JSON configuration to the entry module ``entree`` (``static/js/carte.js``,
-    or its bundle: :mod:`app.bundle`), then imports it once the first markers are painted.
-    The head asks for the map data, then for the module, after the scripts and style sheet the
-    first markers wait for and at low priority: on a slow network they leave the bandwidth to
-    those. The data comes first because, while the joined scripts hold the parser in the head,
-    the browser lets one low-priority request go at a time, and the data is the longer download
-    (figures in ``docs/architecture.md``). ``preloads`` are the modules the entry imports (when
-    not bundled), announced at once rather than import by import.
+    or its bundle: :mod:`app.bundle`), then imports it once the first markers are painted: at
+    once when the start-up drew them (:class:`Demarrage`), else after the next frame.
+    The head asks for the map data, then for the module, after the style sheet and the classic
+    scripts and at low priority: on a slow network they leave the bandwidth to those (figures
+    in ``docs/architecture.md``). ``preloads`` are the modules the entry imports (when not
+    bundled), announced at once rather than import by import.
     """
 
     default_css = links(("carte_gen_css", f"{STATIC_PREFIX}/carte.css"))
@@ -222,8 +221,12 @@ class CarteGenApp(JSCSSMixin, MacroElement):
                         window.console.warn("carte-gen: chargement impossible", erreur);
                     });
                 }
-                requestAnimationFrame(function () { setTimeout(lancer, 0); });
-                setTimeout(lancer, {{ this.attente_max_ms }});
+                if (window.carteGenDemarrage.dessines > 0) {
+                    lancer();  // the first markers are painted: the start-up waited for that
+                } else {
+                    requestAnimationFrame(function () { setTimeout(lancer, 0); });
+                    setTimeout(lancer, {{ this.attente_max_ms }});
+                }
             })(document.getElementById("carte-gen-entree").href);  // its hashed URL, as preloaded
         {% endmacro %}
         """

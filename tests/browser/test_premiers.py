@@ -51,6 +51,8 @@ VUS = """(selecteur) => Array.from(document.querySelectorAll(selecteur)).map(e =
         ];
     }).sort()"""
 PREDESSINES = "#carte-gen-premiers .leaflet-marker-icon"
+#: The map's box in the page.
+CADRE = "() => document.querySelector('.carte-gen-carte').getBoundingClientRect().toJSON()"
 
 
 def hold(page: Any) -> list[Any]:
@@ -117,6 +119,7 @@ def test_first_markers_come_before_leaflet_where_leaflet_draws_them(
         assert held_scripts, "the classic scripts were not asked for"
         before = page.evaluate(VUS, PREDESSINES)
         assert before, "no first markers before Leaflet"
+        box = page.evaluate(CADRE)
         assert page.evaluate("window.carteGenDemarrage.dessines") == len(before)
         assert page.evaluate("typeof window.L") == "undefined"
         page.wait_for_function(  # the start-up asks for them to run, after the frame
@@ -133,6 +136,7 @@ def test_first_markers_come_before_leaflet_where_leaflet_draws_them(
             route.continue_()
         wait_ready(page)
         assert page.evaluate(MARQUEURS)
+        assert page.evaluate(CADRE) == box  # nothing the page script writes moves the map
         assert watched.errors == []
     finally:
         context.close()
