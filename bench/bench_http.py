@@ -34,6 +34,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.bench_serving import leaflet_path  # noqa: E402
 from bench.floor_app import write_floor  # noqa: E402
 from bench.synthetic import DEFAULT_GAZETTEER, write_synthetic  # noqa: E402
 
@@ -125,14 +126,10 @@ def main() -> int:
         carte, carte_url = start("app.main:create_app", env, work / "carte.log")
         processes.append(carte)
         page = httpx.get(f"{carte_url}/").text
-        # Leaflet joined with the map's other classic scripts (app/bundle.py), or alone
-        leaflet = re.search(
-            r'src="(/(?:vendor/leaflet/[0-9a-f]+/leaflet|static/[0-9a-f]+/dist/scripts)\.js)"', page
-        )
-        assert leaflet is not None, "no hashed leaflet.js (alone or joined) in the page"
+        leaflet = leaflet_path(page)
         paths = {
             "cached collection /api/formations": "/api/formations",
-            "asset " + leaflet.group(1).rsplit("/", 1)[1]: leaflet.group(1),
+            "asset " + leaflet.rsplit("/", 1)[1]: leaflet,
             "map page /": "/",
         }
         write_floor(work / "floor", {path: capture(carte_url, path) for path in paths.values()})

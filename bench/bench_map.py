@@ -22,6 +22,8 @@ each in a fresh browser context (cold cache), and prints the medians of:
   (« own mark ») is when its script has drawn the same ones from its own index;
 - the same time for the floor of any Leaflet page: Leaflet alone (script and style sheet),
   the same map and tiles, and one marker, and its ratio to the Folium page;
+- how many tiles each page loaded for its first view, and when the last one was there (the
+  basemap a visitor waits for: the pages' views and zooms differ, so do their counts);
 - time from the page script's start until the map data is parsed (``carte-gen:donnees``);
 - time for a filter change to update markers and list, as measured by the page script
   (``carte-gen:mise-a-jour``: filter, cluster index, markers of the view, list, count, URL;
@@ -415,6 +417,20 @@ def time_preparation(path: Path) -> dict[str, float]:
     }
 
 
+#: How many tiles the page loaded and when the last one ended (ms since navigation start).
+TUILES = """(hotes) => {
+    const tuiles = performance.getEntriesByType('resource')
+        .filter(e => hotes.includes(new URL(e.name).hostname));
+    return [tuiles.length, Math.max(0, ...tuiles.map(e => e.responseEnd))];
+}"""
+
+
+def tiles_loaded(page: Any) -> dict[str, float]:
+    """Return how many tiles a settled page has loaded, and when the last one was there."""
+    count, last = page.evaluate(TUILES, list(FIXTURES.TILE_HOSTS))
+    return {"tiles": count, "tiles_ms": last}
+
+
 def measure(
     browser: Any, base_url: str, changes: bool, loading: Loading = Loading()
 ) -> dict[str, float]:
@@ -431,6 +447,7 @@ def measure(
             "performance.getEntriesByName('carte-gen:premiers-marqueurs')[0].startTime"
         ),
         "data_ms": page.evaluate("window.__mesures['carte-gen:donnees'][0]"),
+        **tiles_loaded(page),
     }
     count = "window.__mesures['carte-gen:mise-a-jour'].length"
     if changes:
@@ -462,8 +479,10 @@ def measure_folium(
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_load_state("networkidle", timeout=15_000)
     first, painted = page.evaluate("[window.__premierMarqueur, window.__premierMarqueurPeint]")
+    tiles = tiles_loaded(page)
     context.close()
     return {
+        **tiles,
         "first_markers_ms": first,
         "painted_ms": painted,
         "bytes": counters["bytes"],
@@ -699,6 +718,14 @@ def run(args: argparse.Namespace, work: Path, sync_playwright: Any) -> None:
                 f" {_median(floor, 'painted_ms'):.0f} ms; Carte GEN / FastMarkerCluster: median"
                 f" {statistics.median(painted):.2f}×"
                 f" (floor {statistics.median(floor_painted):.2f}×)",
+                flush=True,
+            )
+            print(
+                f"{'':>10} the first view's tiles loaded: Carte GEN"
+                f" {_median(carte, 'tiles'):.0f} by {_median(carte, 'tiles_ms'):.0f} ms,"
+                f" FastMarkerCluster {_median(fast, 'tiles'):.0f} by"
+                f" {_median(fast, 'tiles_ms'):.0f} ms, floor {_median(floor, 'tiles'):.0f} by"
+                f" {_median(floor, 'tiles_ms'):.0f} ms (each map's own view and basemap)",
                 flush=True,
             )
             first = carte[0]

@@ -265,9 +265,10 @@ def recorded(url: str, path: str) -> tuple[dict[str, Any], bytes]:
 def leaflet_path(page: str) -> str:
     """Find Leaflet in the page, alone or first of the map's joined classic scripts.
 
-    Never hard-coded: its URL may change (``static/dist/scripts.js`` once built).
+    Never hard-coded: its URL may change (``static/dist/scripts.js`` once built). The page's
+    head preloads it (``href``) for its start-up to run.
     """
-    match = re.search(r'src="(/[^"]*(?:leaflet[^"/]*|/dist/scripts)\.js[^"]*)"', page)
+    match = re.search(r'(?:src|href)="(/[^"]*(?:leaflet[^"/]*|/dist/scripts)\.js[^"]*)"', page)
     if match is None:
         raise RuntimeError("no leaflet script in the page")
     return match.group(1)

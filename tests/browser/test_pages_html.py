@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Basemap, Settings
+from bench.bench_serving import leaflet_path
 from bench.synthetic import write_synthetic
 from geo.schema import TYPE_STRUCTURE_LABELS
 
@@ -285,3 +286,15 @@ def test_the_legend_draws_each_structure_type_with_its_marker_icon_inline(
         assert inline.attrib["viewBox"] == icon.attrib["viewBox"]
         shapes = [(e.tag, e.attrib) for e in inline.iter()][1:]
         assert shapes == [(e.tag.removeprefix(svg), e.attrib) for e in icon.iter()][1:]
+
+
+@pytest.mark.parametrize("path", ["/", "/embed"])
+def test_the_serving_benches_find_leaflet_where_the_page_loads_it(
+    client: TestClient, path: str
+) -> None:
+    """``bench_serving.py`` and ``bench_http.py`` time the Leaflet file the page asks for."""
+    leaflet = leaflet_path(client.get(path).text)
+    answer = client.get(leaflet)
+    assert answer.status_code == 200
+    assert b"Leaflet" in answer.content[:4000]
+    assert "immutable" in answer.headers["cache-control"]  # the hashed URL
