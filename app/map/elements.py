@@ -257,11 +257,11 @@ class Demarrage(MacroElement):
     string sets nothing but the display options ``affichage``, at the places Leaflet will
     draw them in ``carte``'s first view, in a layer over the map's container (``html``), as
     soon as the page is parsed and laid out (:meth:`startup`, at the end of the body: what
-    comes after the map, such as a footer, changes its size); then
-    it runs ``scripts`` (preloaded by the head, in their order: the script takes their URLs,
-    content-hashed, from there) after the frame that shows them, and the map's script after
-    those (:func:`app.map.builder.render_map`). The cluster layer (:class:`Grappes`) draws the
-    same markers with Leaflet and takes these away.
+    comes after the map, such as a footer, changes its size). Then it runs ``scripts``
+    (preloaded by the head, in their order: the script takes their URLs, content-hashed, from
+    there) after the frame that shows them, and the map's script after those
+    (:func:`app.map.builder.render_map`). The cluster layer (:class:`Grappes`) draws the same
+    markers with Leaflet and takes these away.
     """
 
     _template = Template(
@@ -299,6 +299,8 @@ class Demarrage(MacroElement):
         self._name = "Demarrage"
         if "</script" in source.lower():
             raise ValueError("the start-up script cannot be inlined: it closes its element")
+        if carte.vue_initiale is None:
+            raise ValueError("the start-up draws the view the map is fitted to: none is set")
         self.source = source
         self.scripts = list(scripts)
         self.donnees = {
