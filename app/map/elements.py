@@ -66,7 +66,9 @@ class CarteMap(folium.Map):
     _template = Template(
         """
         {% macro html(this, kwargs) %}
-            <div class="folium-map carte-gen-carte" id={{ this.get_name()|tojson }}></div>
+            {#- a Leaflet container's looks from the first frame, before Leaflet runs #}
+            <div class="folium-map carte-gen-carte leaflet-container"
+                 id={{ this.get_name()|tojson }}></div>
         {% endmacro %}
 
         {% macro script(this, kwargs) %}
