@@ -88,15 +88,6 @@
     return noms.every(function (nom) { return permis.indexOf(nom) >= 0; });
   }
 
-  /** The class and diameter of a cluster of `n` trainings (`tailles`: [below, name, pixels],
-   * the last one without a bound). */
-  function tailleGrappe(n, tailles) {
-    for (var i = 0; i < tailles.length - 1; i++) {
-      if (n < tailles[i][0]) { return tailles[i]; }
-    }
-    return tailles[tailles.length - 1];
-  }
-
   /** A marker element as Leaflet makes it on a map that animates its zooms: its classes,
    * margins from its anchor, its size, its place (`translate3d`) and z-index (its row). */
   function placer(element, classes, taille, ancre, x, y) {
@@ -113,7 +104,10 @@
   /** The element of one first marker at (x, y), or null for a type without an icon. */
   function marqueur(e, x, y) {
     if (e[3] === GRAPPE || e[3] === LIEU) {
-      var t = tailleGrappe(e[2], donnees.tailles);
+      // [count below, name, pixels]: the first size whose bound is above it (the last has none)
+      var t = donnees.tailles.find(function (taille) {
+        return taille[0] === null || e[2] < taille[0];
+      });
       var div = document.createElement('div');
       var nombre = document.createElement('span');
       nombre.className = 'grappe-nombre';
@@ -126,7 +120,8 @@
     var img = document.createElement('img');
     img.src = donnees.icones[e[3]];
     img.alt = '';
-    return placer(img, 'marqueur marqueur-' + e[3], donnees.icone.taille, donnees.icone.ancre, x, y);
+    var icone = donnees.icone;
+    return placer(img, 'marqueur marqueur-' + e[3], icone.taille, icone.ancre, x, y);
   }
 
   /** Draw the first markers of the view in `calque`; return how many. */
@@ -137,7 +132,8 @@
     // Leaflet's view bounds padded by the layer's margin (LatLngBounds.pad, then contains).
     var no = deprojeter(v.origine[0], v.origine[1], v.zoom);
     var se = deprojeter(v.origine[0] + largeur, v.origine[1] + hauteur, v.zoom);
-    var dLat = Math.abs(se[0] - no[0]) * donnees.marge, dLon = Math.abs(no[1] - se[1]) * donnees.marge;
+    var dLat = Math.abs(se[0] - no[0]) * donnees.marge;
+    var dLon = Math.abs(no[1] - se[1]) * donnees.marge;
     var sud = se[0] - dLat, nord = no[0] + dLat, ouest = no[1] - dLon, est = se[1] + dLon;
     var fragment = document.createDocumentFragment();
     var n = 0;
@@ -185,9 +181,8 @@
   function chargerScripts() {
     if (demandes) { return; }
     demandes = true;
-    var urls = Array.from(document.querySelectorAll('link[data-carte-gen-script]'), function (lien) {
-      return lien.href;
-    });
+    var liens = document.querySelectorAll('link[data-carte-gen-script]');
+    var urls = Array.from(liens, function (lien) { return lien.href; });
     var restants = urls.length;
     urls.forEach(function (url) {
       var script = document.createElement('script');

@@ -226,11 +226,7 @@
       var self = this;
       var p = e.properties;
       var n = nombreDe(p);
-      var tailles = this.options.tailles;
-      var taille = tailles[tailles.length - 1];
-      for (var t = 0; t < tailles.length - 1; t++) {
-        if (n < tailles[t][0]) { taille = tailles[t]; break; }
-      }
+      var taille = this.options.tailles.find(function (t) { return t[0] === null || n < t[0]; });
       var nombre = document.createElement('span');
       nombre.className = 'grappe-nombre';
       nombre.textContent = String(n);

@@ -1,7 +1,8 @@
-"""First markers: drawn by the page itself before its data arrives, then the same from the index.
+"""First markers: drawn before Leaflet and the data arrive, then the same from the index.
 
-The map data is held back by the test (Playwright keeps its request unanswered) so that the
-page is caught between its own first markers and its script's: nothing races a clock.
+The classic scripts or the map data are held back by the test (Playwright keeps their requests
+unanswered) so that the page is caught between one set of first markers and the next: nothing
+races a clock.
 """
 
 from __future__ import annotations
